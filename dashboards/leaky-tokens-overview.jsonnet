@@ -1,0 +1,34 @@
+// 🚀 Executive Overview: the platform's health at a glance for daily checks and reporting.
+local lt = import 'leaky.libsonnet';
+local p = lt.platform;
+local row = lt.layout.row;
+
+lt.dashboard.new(
+  'overview',
+  'High-level overview of the entire platform for executives and managers: daily health checks, '
+  + 'executive reporting, capacity planning.',
+  ['service', 'provider', 'time_range'],
+  [
+    row('Key metrics', [
+      p.requestsPerMinute,
+      p.tokensPerMinute,
+      p.latencyP95,
+      p.errorRate,
+      p.rateLimitBlocks,
+      p.activeUsers,
+    ]),
+    row('Traffic and latency', [
+      p.requestRateByService,
+      p.latencyPercentiles,
+    ]),
+    row('Tokens and memory', [
+      p.tokenDistribution,
+      p.consumptionOutcomes('Consumption outcomes'),
+      p.heapGauges('JVM heap usage'),
+    ]),
+    row('Latency and endpoints', [
+      p.latencyHeatmap('Latency heatmap', [lt.config.selectors.service]),
+      p.topEndpoints,
+    ]),
+  ],
+)

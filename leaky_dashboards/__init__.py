@@ -1,0 +1,1 @@
+"""Leaky Tokens dashboards as code: Jsonnet sources rendered to golden-checked Grafana JSON."""

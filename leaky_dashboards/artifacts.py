@@ -1,0 +1,35 @@
+"""Everything a build renders, as golden-relative path → canonical bytes.
+
+Each producer turns the compiled dashboards into files; adding an output (alert rules, docs) is
+adding a producer here, and the golden check, golden-update and summary pick it up unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from . import canonical, provisioning
+from .render import Dashboard
+from .settings import Installation
+
+Producer = Callable[[Sequence[Dashboard], Installation], dict[str, bytes]]
+
+DASHBOARD_DIR = "dashboards"
+
+
+def dashboard_files(dashboards: Sequence[Dashboard], _: Installation) -> dict[str, bytes]:
+    return {f"{DASHBOARD_DIR}/{d.name}.json": canonical.dumps(d.model) for d in dashboards}
+
+
+def provisioning_files(_: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:
+    return provisioning.render(installation)
+
+
+PRODUCERS: list[Producer] = [dashboard_files, provisioning_files]
+
+
+def render_all(dashboards: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for producer in PRODUCERS:
+        files.update(producer(dashboards, installation))
+    return dict(sorted(files.items()))

@@ -1,0 +1,160 @@
+"""The golden diff: what changed between reviewed output and a new rendering, in reviewer words.
+
+Dashboards are compared as parsed JSON; only when they differ is deepdiff asked for details, and
+panels are matched by title (not array index) and targets by refId, so an inserted panel does not
+read as every later panel changing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import BuildError
+from .model import Json, panel_keys
+
+SEP = " › "
+
+
+@dataclass(frozen=True)
+class Change:
+    """One golden file that differs: `status` is new, removed or changed."""
+
+    path: str
+    status: str
+    details: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}: {self.status}", *(f"  {d}" for d in self.details)]
+
+
+def compare(rendered: Mapping[str, bytes], golden: Mapping[str, bytes]) -> list[Change]:
+    """Every difference between the rendered files and the golden ones, sorted by path."""
+    changes: list[Change] = []
+    for path in sorted(set(rendered) | set(golden)):
+        if path not in golden:
+            changes.append(Change(path, "new", _summary_of_new(path, rendered[path])))
+        elif path not in rendered:
+            changes.append(Change(path, "removed", ["no source renders this file any more"]))
+        elif rendered[path] != golden[path]:
+            details = describe(path, golden[path], rendered[path])
+            changes.append(Change(path, "changed", details))
+    return changes
+
+
+def describe(path: str, old: bytes, new: bytes) -> list[str]:
+    """Reviewer-facing lines for one changed file."""
+    if path.endswith(".json"):
+        before, after = _parse_json(path, old), json.loads(new)
+        if before == after:
+            return ["same content, but not in canonical form (run `invoke golden-update`)"]
+        return dashboard_changes(before, after)
+    if path.endswith((".yaml", ".yml")):
+        before, after = _parse_yaml(path, old), yaml.safe_load(new)
+        if before == after:
+            return ["same content, but not in canonical form (run `invoke golden-update`)"]
+        return [f"{p}: {o} → {n}" for p, o, n in value_changes(before, after)]
+    diff = difflib.unified_diff(
+        old.decode("utf-8", "replace").splitlines(),
+        new.decode("utf-8", "replace").splitlines(),
+        "golden",
+        "rendered",
+        lineterm="",
+        n=1,
+    )
+    return list(diff)[2:]
+
+
+def dashboard_changes(old: Json, new: Json) -> list[str]:
+    """Changes of one dashboard: its own fields, then panels removed, added and changed."""
+    title = str(new.get("title") or old.get("title"))
+    lines = [
+        f"{title}{SEP}(dashboard){SEP}{p}: {o} → {n}"
+        for p, o, n in value_changes(_without_panels(old), _without_panels(new))
+    ]
+    old_panels, new_panels = panel_keys(old), panel_keys(new)
+    for key in old_panels.keys() - new_panels.keys():
+        lines.append(f"{title}{SEP}panel removed: {key!r} ({old_panels[key].get('type')})")
+    for key in new_panels.keys() - old_panels.keys():
+        lines.append(f"{title}{SEP}panel added: {key!r} ({new_panels[key].get('type')})")
+    for key in old_panels.keys() & new_panels.keys():
+        before, after = _comparable(old_panels[key]), _comparable(new_panels[key])
+        if before != after:
+            lines.extend(
+                f"{title}{SEP}{key}{SEP}{p}: {o} → {n}" for p, o, n in value_changes(before, after)
+            )
+    return sorted(lines)
+
+
+def value_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """(field path, old value, new value) for every leaf deepdiff finds changed."""
+    if old == new:
+        return []
+    from deepdiff import DeepDiff  # imported only when something differs: it is slow to load
+
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    found: list[tuple[str, str, str]] = []
+    for levels in diff.tree.values():
+        for level in levels:
+            found.append(
+                (_path(level.path(output_format="list")), _show(level.t1), _show(level.t2))
+            )
+    return sorted(found)
+
+
+def _path(parts: list[Any]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int) or (text.endswith("targets") and isinstance(part, str)):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(whole)"
+
+
+def _show(value: Any) -> str:
+    if type(value).__name__ == "NotPresent":
+        return "(absent)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _without_panels(dashboard: Json) -> Json:
+    return {k: v for k, v in dashboard.items() if k != "panels"}
+
+
+def _comparable(panel: Json) -> Json:
+    """A panel without nested panels, its targets keyed by refId for stable matching."""
+    view = {k: v for k, v in panel.items() if k != "panels"}
+    targets = view.get("targets")
+    if isinstance(targets, list):
+        refs = [t.get("refId") if isinstance(t, dict) else None for t in targets]
+        if all(isinstance(r, str) for r in refs) and len(set(refs)) == len(refs):
+            view["targets"] = {r: t for r, t in zip(refs, targets, strict=True)}
+    return view
+
+
+def _summary_of_new(path: str, content: bytes) -> list[str]:
+    if path.endswith(".json"):
+        model = json.loads(content)
+        keys = panel_keys(model)
+        return [f"{model.get('title')}: {len(keys)} panels: " + ", ".join(keys)]
+    return []
+
+
+def _parse_json(path: str, content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildError(f"golden/{path}: corrupt golden file: {exc}") from None
+
+
+def _parse_yaml(path: str, content: bytes) -> Any:
+    try:
+        return yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        raise BuildError(f"golden/{path}: corrupt golden file: {exc}".splitlines()[0]) from None

@@ -1,0 +1,48 @@
+"""Entry points the invoke tasks call: run a job, report errors in one line, return an exit code."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+
+from . import build as build_job
+from .errors import BuildError
+from .settings import Installation, Paths, default_engine
+
+
+def guarded(job: Callable[[], object]) -> int:
+    """Run `job`; a BuildError becomes its message on stderr and its exit code."""
+    try:
+        job()
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
+    return guarded(
+        lambda: build_job.run(
+            paths or Paths(),
+            Installation.from_env(),
+            engine or default_engine(),
+            update=update,
+        )
+    )
+
+
+def test(args: str = "") -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *args.split()])
+
+
+def clean(paths: Paths | None = None) -> int:
+    """Remove generated output and caches (never golden/, which only golden-update changes)."""
+    paths = paths or Paths()
+    for directory in (paths.root / "build", paths.root / ".cache", paths.root / ".pytest_cache"):
+        shutil.rmtree(directory, ignore_errors=True)
+    for entry in paths.provisioning.glob("*"):
+        if entry.name != "README.md":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    return 0

@@ -1,0 +1,58 @@
+"""The one adapter over the Jsonnet bindings: Go (`gojsonnet`, default) or C++ (`jsonnet`).
+
+Both bindings expose `evaluate_file(path, jpathdir=..., ext_vars=...)`; they differ in speed and in
+how they word errors, so errors are normalised here into `JsonnetError` (file, line, column, field).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from types import ModuleType
+
+from .errors import BuildError, JsonnetError
+
+ENGINES = {"go": "_gojsonnet", "cpp": "_jsonnet"}
+
+# "file.jsonnet:12:5-9" or "file.jsonnet:(12:5)-(13:2)" as both bindings print locations.
+_LOCATION = re.compile(r"(?P<file>[^\s:()]+\.(?:jsonnet|libsonnet)):\(?(?P<line>\d+):(?P<col>\d+)")
+_FIELD = re.compile(r'Field "(?P<name>[^"]+)"')
+
+
+def _binding(engine: str) -> ModuleType:
+    if engine not in ENGINES:
+        raise BuildError(f"unknown Jsonnet engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    return importlib.import_module(ENGINES[engine])
+
+
+def evaluate_file(
+    path: Path, *, library: Path, ext_vars: dict[str, str], engine: str = "go"
+) -> str:
+    """Evaluate one Jsonnet file to its JSON text, raising JsonnetError on any failure."""
+    binding = _binding(engine)
+    try:
+        result: str = binding.evaluate_file(str(path), jpathdir=[str(library)], ext_vars=ext_vars)
+    except RuntimeError as exc:
+        raise parse_error(str(exc), default_file=str(path)) from None
+    return result
+
+
+def parse_error(text: str, *, default_file: str) -> JsonnetError:
+    """Turn a binding's error text into a JsonnetError naming file, line, column and field."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    message = lines[0] if lines else "Jsonnet evaluation failed"
+    for prefix in ("RUNTIME ERROR: ", "STATIC ERROR: "):
+        message = message.removeprefix(prefix)
+    location = _LOCATION.search(text)
+    if location:
+        file, line, col = location["file"], int(location["line"]), int(location["col"])
+        # A parse error starts with its own location; keep only the words after it.
+        if message.startswith(location.group(0)):
+            message = re.sub(r"^\S+\s*", "", message, count=1)
+    else:
+        file, line, col = default_file, 0, 0
+    # Go lists enclosing fields innermost first; the failing field is the path outermost → inner.
+    names = [m["name"] for m in _FIELD.finditer(text)]
+    field = ".".join(reversed(names)) or None
+    return JsonnetError(file, line, col, message.strip(), field, text)

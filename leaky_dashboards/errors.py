@@ -1,0 +1,28 @@
+"""Errors the build reports to a person: one clear line each, and the exit code to leave with."""
+
+from __future__ import annotations
+
+
+class BuildError(Exception):
+    """A failure the user must act on; `exit_code` is what the task exits with."""
+
+    exit_code = 2
+
+
+class JsonnetError(BuildError):
+    """A Jsonnet source failed to parse or evaluate."""
+
+    def __init__(
+        self, file: str, line: int, column: int, message: str, field: str | None, detail: str
+    ) -> None:
+        self.file, self.line, self.column = file, line, column
+        self.message, self.field, self.detail = message, field, detail
+        where = f"{file}:{line}:{column}"
+        in_field = f" (in field {field})" if field else ""
+        super().__init__(f"{where}: {message}{in_field}")
+
+
+class DriftError(BuildError):
+    """Rendered output differs from the reviewed copies in golden/."""
+
+    exit_code = 1

@@ -1,0 +1,77 @@
+"""Compile `dashboards/*.jsonnet` into dashboard models, checking each is one real dashboard."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine import evaluate_file
+from .errors import BuildError
+from .model import Json, count_panels
+from .settings import Installation, Paths
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """One compiled dashboard: `name` is the file stem and the golden file's stem."""
+
+    name: str
+    source: Path
+    model: Json
+
+    @property
+    def uid(self) -> str:
+        return str(self.model["uid"])
+
+    @property
+    def title(self) -> str:
+        return str(self.model["title"])
+
+    @property
+    def panel_count(self) -> int:
+        return count_panels(self.model)
+
+
+def source_files(directory: Path) -> list[Path]:
+    """The dashboard sources, in a stable order."""
+    return sorted(directory.glob("*.jsonnet"))
+
+
+def compile_dashboard(
+    source: Path, paths: Paths, installation: Installation, engine: str
+) -> Dashboard:
+    text = evaluate_file(
+        source, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
+    )
+    model = json.loads(text)
+    where = _display(source, paths)
+    if not isinstance(model, dict):
+        raise BuildError(f"{where}: evaluates to a {type(model).__name__}, not a dashboard object")
+    for key in ("uid", "title"):
+        if not isinstance(model.get(key), str) or not model[key]:
+            raise BuildError(f"{where}: not a dashboard object: no string `{key}`")
+    return Dashboard(name=source.stem, source=source, model=model)
+
+
+def compile_all(paths: Paths, installation: Installation, engine: str) -> list[Dashboard]:
+    """Compile every source; two dashboards may not share a uid."""
+    dashboards: list[Dashboard] = []
+    owners: dict[str, Path] = {}
+    for source in source_files(paths.dashboards):
+        dashboard = compile_dashboard(source, paths, installation, engine)
+        if dashboard.uid in owners:
+            raise BuildError(
+                f"{_display(source, paths)}: duplicate uid {dashboard.uid!r}, "
+                f"already used by {_display(owners[dashboard.uid], paths)}"
+            )
+        owners[dashboard.uid] = source
+        dashboards.append(dashboard)
+    return dashboards
+
+
+def _display(path: Path, paths: Paths) -> str:
+    try:
+        return path.relative_to(paths.root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,56 @@
+// The one configuration object: installation values, selectors and every threshold.
+// Installation values arrive as Jsonnet external variables (the build passes them with defaults).
+{
+  datasource: {
+    uid: std.extVar('datasourceUid'),
+    name: std.extVar('datasourceName'),
+  },
+  scrapeInterval: std.extVar('scrapeInterval'),
+
+  dashboard: {
+    uidPrefix: 'leaky-tokens-',
+    tags: ['leaky-tokens'],
+    refresh: '10s',
+    timezone: 'browser',
+    schemaVersion: 41,
+    time: { from: 'now-6h', to: 'now' },
+  },
+
+  // Every dashboard by short name; links and uids are derived from this list.
+  dashboards: {
+    overview: { title: '🚀 Executive Overview', tags: ['overview', 'executive'] },
+    business: { title: '💼 Business Metrics', tags: ['business', 'tokens'] },
+    gateway: { title: '🛡️ Gateway & Security', tags: ['gateway', 'security'] },
+    system: { title: '⚙️ System Health', tags: ['system', 'jvm'] },
+  },
+
+  // Label matchers shared by queries; `$service` etc. are the template variables.
+  selectors: {
+    service: 'application=~"$service"',
+    // `up` is made by Prometheus and has no `application`: its service name is `job`.
+    serviceJob: 'job=~"$service"',
+    provider: 'provider=~"$provider"',
+    authOutcome: 'outcome=~"$auth_outcome"',
+    gateway: 'application="api-gateway"',
+  },
+
+  // Windows: short ones follow Grafana's rate interval, "over a period" ones the time_range variable.
+  windows: {
+    rate: '$__rate_interval',
+    period: '$time_range',
+    periodChoices: ['1h', '6h', '24h', '7d'],
+    periodDefault: '24h',
+    hourly: '1h',
+  },
+
+  // The spec's "Recommended Alerting Thresholds", in the units the panels and rules use.
+  // This table is the single source of panel colours and of the generated alert rules.
+  thresholds: {
+    errorRate: { name: 'Error Rate', warning: 0.01, critical: 0.05, unit: 'percentunit' },
+    latencyP95: { name: 'P95 Latency', warning: 0.5, critical: 1, unit: 's' },
+    heapUsage: { name: 'Heap Usage', warning: 0.70, critical: 0.85, unit: 'percentunit' },
+    authFailures: { name: 'Auth Failures', warning: 10, critical: 50, unit: 'per minute' },
+    rateLimitBlocks: { name: 'Rate Limit Blocks', warning: 20, critical: 100, unit: 'per minute' },
+    providerFailures: { name: 'Provider Failures', warning: 5, critical: 20, unit: 'per 5 minutes', window: '5m' },
+  },
+}

@@ -1,0 +1,56 @@
+// The dashboard constructor: everything the spec asks of every dashboard lives here once
+// (uid and tags convention, refresh, timezone, shared crosshair, links, datasource variable).
+local config = import 'config.libsonnet';
+local layout = import 'layout.libsonnet';
+local variables = import 'variables.libsonnet';
+
+local uid(name) = config.dashboard.uidPrefix + name;
+
+{
+  // name: a key of config.dashboards; vars: names from variables.libsonnet; rows: layout rows.
+  new(name, description, vars, rows)::
+    local own = config.dashboards[name];
+    {
+      uid: uid(name),
+      title: own.title,
+      description: description,
+      tags: config.dashboard.tags + own.tags,
+      refresh: config.dashboard.refresh,
+      timezone: config.dashboard.timezone,
+      schemaVersion: config.dashboard.schemaVersion,
+      time: config.dashboard.time,
+      editable: true,
+      graphTooltip: 1,  // shared crosshair
+      fiscalYearStartMonth: 0,
+      liveNow: false,
+      annotations: {
+        list: [{
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        }],
+      },
+      links: [
+        {
+          type: 'link',
+          title: config.dashboards[other].title,
+          url: '/d/' + uid(other),
+          tooltip: 'Open ' + config.dashboards[other].title,
+          icon: 'dashboard',
+          keepTime: true,
+          includeVars: false,
+          asDropdown: false,
+          targetBlank: false,
+          tags: [],
+        }
+        for other in std.objectFields(config.dashboards)
+        if other != name
+      ],
+      templating: { list: [variables.datasource] + [variables[v] for v in vars] },
+      panels: layout.grid(rows),
+    },
+}

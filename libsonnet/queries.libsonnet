@@ -1,0 +1,49 @@
+// PromQL builders: pure functions from metric names and matchers to expression strings.
+// Matchers are strings such as 'outcome="allowed"'; selectors from config.libsonnet are matchers.
+local config = import 'config.libsonnet';
+
+local join(matchers) = std.join(', ', matchers);
+local by(labels) = if std.length(labels) == 0 then '' else ' by (%s)' % std.join(', ', labels);
+
+{
+  eq(label, value):: '%s="%s"' % [label, value],
+  ne(label, value):: '%s!="%s"' % [label, value],
+  re(label, value):: '%s=~"%s"' % [label, value],
+
+  selector(metric, matchers=[]):: '%s{%s}' % [metric, join(matchers)],
+
+  rate(metric, matchers=[], window=config.windows.rate)::
+    'rate(%s[%s])' % [self.selector(metric, matchers), window],
+  increase(metric, matchers=[], window=config.windows.period)::
+    'increase(%s[%s])' % [self.selector(metric, matchers), window],
+
+  sum(expr, labels=[]):: 'sum%s (%s)' % [by(labels), expr],
+  // Rates are per second; panels titled "per minute" multiply by 60.
+  perMinute(expr):: '%s * 60' % expr,
+
+  sumRate(metric, matchers=[], labels=[], window=config.windows.rate)::
+    self.sum(self.rate(metric, matchers, window), labels),
+  sumRatePerMinute(metric, matchers=[], labels=[])::
+    self.perMinute(self.sumRate(metric, matchers, labels)),
+  sumIncrease(metric, matchers=[], labels=[], window=config.windows.period)::
+    self.sum(self.increase(metric, matchers, window), labels),
+
+  // A ratio whose numerator and denominator each name the outcomes they count.
+  ratio(numerator, denominator):: '%s\n/\n%s' % [numerator, denominator],
+
+  // Quantile over a Micrometer histogram: always aggregate the buckets by `le`.
+  quantile(q, metric, matchers=[], labels=[])::
+    'histogram_quantile(%s, %s)' % [q, self.sumRate(metric + '_bucket', matchers, ['le'] + labels)],
+
+  topk(k, expr):: 'topk(%d, %s)' % [k, expr],
+
+  // Heap usage per service: sum the pools that have a limit; pools reporting max = -1 are left
+  // out of both sides so the ratio stays within 0..1.
+  heapUsage(matchers=[], labels=['application'])::
+    local limited = self.selector('jvm_memory_max_bytes', ['area="heap"'] + matchers) + ' > 0';
+    self.ratio(
+      self.sum('%s and on (application, instance, id) (%s)'
+               % [self.selector('jvm_memory_used_bytes', ['area="heap"'] + matchers), limited], labels),
+      self.sum(limited, labels),
+    ),
+}

@@ -1,0 +1,33 @@
+"""Fixtures: a private copy of the project tree per test, so tests can break sources freely."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from leaky_dashboards.settings import ROOT, Installation, Paths
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Paths:
+    """A copy of dashboards/, libsonnet/ and golden/ under a temporary root."""
+    for name in ("dashboards", "libsonnet", "golden"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    (tmp_path / "provisioning").mkdir()
+    return Paths.under(tmp_path)
+
+
+@pytest.fixture
+def installation() -> Installation:
+    return Installation()
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, to prove a failed build changed nothing."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }

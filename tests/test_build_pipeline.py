@@ -1,0 +1,138 @@
+"""The build: compile, canonical format, determinism, both engines, golden-update, provisioning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from leaky_dashboards import build, canonical
+from leaky_dashboards.errors import DriftError
+from leaky_dashboards.render import compile_all
+from leaky_dashboards.settings import Installation, Paths
+
+from .conftest import snapshot
+
+
+def test_every_source_compiles_to_a_dashboard_with_uid_and_title(
+    tree: Paths, installation: Installation
+) -> None:
+    dashboards = compile_all(tree, installation, "go")
+    assert dashboards, "no dashboards compiled"
+    for dashboard in dashboards:
+        assert dashboard.uid == dashboard.name
+        assert dashboard.title
+
+
+def test_canonical_form_keeps_emoji_sorts_keys_indents_two_and_ends_with_newline() -> None:
+    text = canonical.dumps({"title": "🚀 Overview", "a": [1, {"z": 1, "b": 2}]}).decode()
+    expected = '{\n  "a": [\n    1,\n    {\n      "b": 2,\n      "z": 1\n    }\n  ],\n'
+    assert text == expected + '  "title": "🚀 Overview"\n}\n'
+
+
+def test_two_builds_of_the_same_tree_are_byte_identical(
+    tree: Paths, installation: Installation
+) -> None:
+    _, first = build.render(tree, installation, "go")
+    _, second = build.render(tree, installation, "go")
+    assert first == second
+
+
+def test_go_and_cpp_engines_render_identical_bytes(tree: Paths, installation: Installation) -> None:
+    _, go = build.render(tree, installation, "go")
+    _, cpp = build.render(tree, installation, "cpp")
+    assert go == cpp
+
+
+def test_committed_golden_files_match_the_sources(tree: Paths, installation: Installation) -> None:
+    result = build.run(tree, installation, "go", echo=lambda _: None)
+    assert result.changes == []
+    assert (tree.provisioning / "datasources" / "prometheus.yaml").is_file()
+
+
+def test_golden_update_accepts_a_change_and_the_next_build_passes(
+    tree: Paths, installation: Installation
+) -> None:
+    source = tree.dashboards / "leaky-tokens-overview.jsonnet"
+    source.write_text(source.read_text().replace("'Key metrics'", "'Headline numbers'"))
+    with pytest.raises(DriftError):
+        build.run(tree, installation, "go", echo=lambda _: None)
+    lines: list[str] = []
+    build.run(tree, installation, "go", update=True, echo=lines.append)
+    assert any("panel added: 'Headline numbers'" in line for line in lines)
+    golden = json.loads((tree.golden / "dashboards" / "leaky-tokens-overview.json").read_text())
+    assert golden["panels"][0]["title"] == "Headline numbers"
+    assert build.run(tree, installation, "go", echo=lambda _: None).changes == []
+
+
+def test_drift_writes_nothing_and_leaves_golden_alone(
+    tree: Paths, installation: Installation
+) -> None:
+    build.run(tree, installation, "go", echo=lambda _: None)
+    before = snapshot(tree.root / "golden") | {
+        f"p/{k}": v for k, v in snapshot(tree.provisioning).items()
+    }
+    elsewhere = Installation(prometheus_url="http://elsewhere:9090")
+    with pytest.raises(DriftError):
+        build.run(tree, elsewhere, "go", echo=lambda _: None)
+    after = snapshot(tree.root / "golden") | {
+        f"p/{k}": v for k, v in snapshot(tree.provisioning).items()
+    }
+    assert after == before
+
+
+def test_provisioning_declares_prometheus_datasource_and_leaky_tokens_folder(
+    tree: Paths, installation: Installation
+) -> None:
+    build.run(tree, installation, "go", echo=lambda _: None)
+    datasource = yaml.safe_load((tree.provisioning / "datasources" / "prometheus.yaml").read_text())
+    [ds] = datasource["datasources"]
+    assert ds["name"] == "Prometheus" and ds["type"] == "prometheus"
+    assert (
+        ds["url"] == "http://prometheus:9090"
+        and ds["access"] == "proxy"
+        and ds["isDefault"] is True
+    )
+    assert ds["jsonData"] == {"timeInterval": "15s", "httpMethod": "POST"}
+    provider = yaml.safe_load((tree.provisioning / "dashboards" / "leaky-tokens.yaml").read_text())
+    [prov] = provider["providers"]
+    assert prov["folder"] == "Leaky Tokens" and prov["type"] == "file"
+    assert prov["updateIntervalSeconds"] == 10 and prov["allowUiUpdates"] is True
+    assert prov["options"]["path"].endswith("leaky-tokens")
+
+
+def test_dashboards_reference_the_provisioned_datasource_uid(
+    tree: Paths, installation: Installation
+) -> None:
+    custom = Installation(datasource_uid="prom-main", prometheus_url="http://prom.internal:9090")
+    dashboards, files = build.render(tree, custom, "go")
+    ds = yaml.safe_load(files["provisioning/datasources/prometheus.yaml"])["datasources"][0]
+    assert ds["uid"] == "prom-main" and ds["url"] == "http://prom.internal:9090"
+    for dashboard in dashboards:
+        [var] = [v for v in dashboard.model["templating"]["list"] if v["name"] == "datasource"]
+        assert var["current"]["value"] == "prom-main"
+
+
+def test_installation_values_come_from_the_environment() -> None:
+    installation = Installation.from_env(
+        {"LEAKY_PROMETHEUS_URL": "http://p:9090", "LEAKY_FOLDER": "LT"}
+    )
+    assert installation.prometheus_url == "http://p:9090" and installation.folder == "LT"
+    assert installation.datasource_uid == Installation().datasource_uid
+
+
+def test_no_committed_file_carries_a_password_or_token() -> None:
+    root = Path(__file__).resolve().parent.parent
+    suspicious = (
+        "password:",
+        "secureJsonData",
+        "basicAuthPassword",
+        "api_key:",
+        "GF_SECURITY_ADMIN_PASSWORD=",
+    )
+    for path in [*root.glob("golden/**/*"), *root.glob("provisioning/**/*")]:
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert not any(word in text for word in suspicious), path

@@ -1,0 +1,78 @@
+"""The golden diff speaks a reviewer's language: dashboard › panel title › field, old → new."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leaky_dashboards import build
+from leaky_dashboards.changes import compare, dashboard_changes
+from leaky_dashboards.errors import DriftError
+from leaky_dashboards.settings import Installation, Paths
+
+OVERVIEW = "dashboards/leaky-tokens-overview.json"
+
+
+def _drift_lines(tree: Paths, installation: Installation) -> list[str]:
+    lines: list[str] = []
+    with pytest.raises(DriftError) as raised:
+        build.run(tree, installation, "go", echo=lines.append)
+    assert "invoke golden-update" in str(raised.value)
+    return lines
+
+
+def test_changed_query_is_reported_by_panel_title_and_refid_with_old_and_new(
+    tree: Paths, installation: Installation
+) -> None:
+    golden = tree.golden / OVERVIEW
+    model = json.loads(golden.read_text())
+    panel = next(p for p in model["panels"] if p["title"] == "🔥 Requests per minute")
+    rendered_expr = panel["targets"][0]["expr"]
+    panel["targets"][0]["expr"] = "sum(rate(old_metric[5m]))"
+    golden.write_text(json.dumps(model))
+    lines = _drift_lines(tree, installation)
+    expected = (
+        f"🚀 Executive Overview › 🔥 Requests per minute › targets[A].expr: "
+        f'"sum(rate(old_metric[5m]))" → {json.dumps(rendered_expr)}'
+    )
+    assert any(line.strip() == expected for line in lines), lines
+
+
+def test_panels_are_matched_by_title_so_an_inserted_panel_reads_as_one_addition() -> None:
+    old = {"title": "D", "panels": [{"title": "a", "id": 1}, {"title": "b", "id": 2}]}
+    new = {
+        "title": "D",
+        "panels": [{"title": "x", "id": 1}, {"title": "a", "id": 1}, {"title": "b", "id": 2}],
+    }
+    assert dashboard_changes(old, new) == ["D › panel added: 'x' (None)"]
+
+
+def test_removed_panel_and_dashboard_field_changes_are_reported() -> None:
+    old = {"title": "D", "refresh": "10s", "panels": [{"title": "a", "type": "stat"}]}
+    new = {"title": "D", "refresh": "30s", "panels": []}
+    assert dashboard_changes(old, new) == [
+        'D › (dashboard) › refresh: "10s" → "30s"',
+        "D › panel removed: 'a' (stat)",
+    ]
+
+
+def test_dashboard_without_golden_file_is_new_and_golden_without_source_is_removed(
+    tree: Paths, installation: Installation
+) -> None:
+    source = tree.dashboards / "leaky-tokens-overview.jsonnet"
+    source.rename(tree.dashboards / "leaky-tokens-copy.jsonnet")
+    text = (tree.dashboards / "leaky-tokens-copy.jsonnet").read_text()
+    lines = _drift_lines(tree, installation)
+    assert "dashboards/leaky-tokens-copy.json: new" in lines
+    assert f"{OVERVIEW}: removed" in lines
+    assert text  # the renamed source still compiled: the change is a rename, not a breakage
+
+
+def test_identical_files_report_nothing() -> None:
+    assert compare({"a.json": b"{}\n"}, {"a.json": b"{}\n"}) == []
+
+
+def test_hand_formatted_golden_with_same_content_asks_for_canonical_form() -> None:
+    [change] = compare({"a.json": b'{\n  "a": 1\n}\n'}, {"a.json": b'{"a": 1}'})
+    assert "canonical" in change.details[0]
