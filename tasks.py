@@ -36,3 +36,9 @@ def test(c: Context, args: str = "") -> None:
 def clean(c: Context) -> None:
     """Remove generated output and caches; golden/ is left alone."""
     _exit(cli.clean())
+
+
+@task(help={"repeat": "runs per measurement (default 5)"})
+def bench(c: Context, repeat: int = 5) -> None:
+    """Time the build, evaluation per dashboard and engine, and 100 generated dashboards."""
+    _exit(cli.bench(repeat))

@@ -46,3 +46,9 @@ def clean(paths: Paths | None = None) -> int:
         if entry.name != "README.md":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     return 0
+
+
+def bench(repeat: int = 5) -> int:
+    from . import bench as bench_job
+
+    return guarded(lambda: bench_job.run(repeat))

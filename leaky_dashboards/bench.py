@@ -1,0 +1,81 @@
+"""`invoke bench`: how long builds and evaluations take (a benchmark, never a timed test).
+
+Measures, on a private copy of the tree: the full build of the real dashboards, the full build of
+100 generated dashboards (variants of the real ones), Jsonnet evaluation alone per dashboard and
+engine, and the wall time of the `invoke build` command as a user runs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import build
+from .engine import ENGINES, evaluate_file
+from .render import source_files
+from .settings import Installation, Paths
+
+GENERATED = 100
+
+
+def _timed(job: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _line(label: str, times: list[float]) -> str:
+    return (f"{label:<48} min {min(times) * 1000:8.1f} ms   "
+            f"median {statistics.median(times) * 1000:8.1f} ms   (n={len(times)})")
+
+
+def _copy_tree(root: Path) -> Paths:
+    for name in ("dashboards", "libsonnet", "golden"):
+        shutil.copytree(Paths().root / name, root / name)
+    return Paths.under(root)
+
+
+def _generate(paths: Paths, count: int) -> None:
+    """Replace the sources with `count` dashboards derived from the real ones (own uid each)."""
+    templates = paths.dashboards / "templates"
+    templates.mkdir()
+    real = source_files(paths.dashboards)
+    for source in real:
+        source.rename(templates / source.name)
+    for i in range(count):
+        base = real[i % len(real)].name
+        (paths.dashboards / f"leaky-tokens-gen-{i:03d}.jsonnet").write_text(
+            f"(import 'templates/{base}') + {{ uid: 'leaky-tokens-gen-{i:03d}', "
+            f"title: super.title + ' {i:03d}' }}\n"
+        )
+
+
+def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
+    installation = Installation()
+    quiet: Callable[[str], None] = lambda _: None  # noqa: E731
+    with tempfile.TemporaryDirectory() as tmp:
+        real = _copy_tree(Path(tmp) / "real")
+        echo(_line("build, real tree (go)", _timed(
+            lambda: build.run(real, installation, "go", update=True, echo=quiet), repeat)))
+        for source in source_files(real.dashboards):
+            for engine in ENGINES:
+                times = _timed(lambda s=source, e=engine: evaluate_file(  # type: ignore[misc]
+                    s, library=real.libsonnet, ext_vars=installation.ext_vars(), engine=e), repeat)
+                echo(_line(f"evaluate {source.stem} ({engine})", times))
+        generated = _copy_tree(Path(tmp) / "generated")
+        _generate(generated, GENERATED)
+        echo(_line(f"build, {GENERATED} generated dashboards (go)", _timed(
+            lambda: build.run(generated, installation, "go", update=True, echo=quiet),
+            max(1, repeat // 2))))
+    command = ["invoke", "build"]
+    echo(_line("`invoke build` wall time, real tree", _timed(
+        lambda: subprocess.run(command, cwd=Paths().root, capture_output=True, check=False),
+        repeat)))
