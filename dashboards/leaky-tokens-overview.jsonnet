@@ -22,7 +22,7 @@ lt.dashboard.new(
       p.latencyPercentiles,
     ]),
     row('Tokens and memory', [
-      p.tokenDistribution,
+      p.tokenDistribution('Token consumption distribution'),
       p.consumptionOutcomes('Consumption outcomes'),
       p.heapGauges('JVM heap usage'),
     ]),

@@ -116,7 +116,8 @@ local steps(list) = { mode: 'absolute', steps: list };
              thresholds=null,
              decimals=null,
              width=12,
-             interval=null):: self.base(
+             interval=null,
+             max=null):: self.base(
     'timeseries',
     title,
     description,
@@ -126,6 +127,7 @@ local steps(list) = { mode: 'absolute', steps: list };
     if thresholds == null then self.thresholds.neutral else thresholds,
     decimals,
     min=0,
+    max=max,
   ) {
     fieldConfig+: {
       defaults+: {
@@ -243,9 +245,38 @@ local steps(list) = { mode: 'absolute', steps: list };
     },
   },
 
+  // Field overrides of a table column, by its readable name.
+  column: {
+    unit(u):: [{ id: 'unit', value: u }],
+    decimals(d):: [{ id: 'decimals', value: d }],
+    // 1/0 shown as UP/DOWN on a green/red cell, for Prometheus' `up`.
+    upDown:: [
+      {
+        id: 'mappings',
+        value: [{
+          type: 'value',
+          options: {
+            '0': { text: 'DOWN', color: 'red', index: 0 },
+            '1': { text: 'UP', color: 'green', index: 1 },
+          },
+        }],
+      },
+      { id: 'custom.cellOptions', value: { type: 'color-background' } },
+    ],
+  },
+
   // Rows of instant values with readable column names (`columns`: label or 'Value #A' → name).
-  // Several targets are merged into one table on their shared labels.
-  table(title, description, unit, targets, columns, sortBy, width=12):: self.base(
+  // Several targets are merged into one table on their shared labels; `columnProperties` maps a
+  // readable column name to its overrides (see `column`).
+  table(title,
+        description,
+        unit,
+        targets,
+        columns,
+        sortBy,
+        width=12,
+        columnProperties={},
+        sortDesc=true):: self.base(
     'table',
     title,
     description,
@@ -254,12 +285,18 @@ local steps(list) = { mode: 'absolute', steps: list };
     [width, 8],
     instant=true,
   ) {
-    fieldConfig+: { defaults+: { custom: { align: 'auto', cellOptions: { type: 'auto' } } } },
+    fieldConfig+: {
+      defaults+: { custom: { align: 'auto', cellOptions: { type: 'auto' } } },
+      overrides: [
+        { matcher: { id: 'byName', options: name }, properties: columnProperties[name] }
+        for name in std.objectFields(columnProperties)
+      ],
+    },
     options: {
       showHeader: true,
       cellHeight: 'sm',
-      footer: { show: false, reducer: ['sum'], countRows: false, fields: '' },
-      sortBy: [{ displayName: sortBy, desc: true }],
+      footer: { show: false, reducer: ['sum'], countRows: false },
+      sortBy: [{ displayName: sortBy, desc: sortDesc }],
     },
     transformations:
       (if std.length(targets) > 1 then [{ id: 'merge', options: {} }] else [])

@@ -12,21 +12,89 @@ local http = 'http_server_requests_seconds';
 local consume = 'token_consume_total';
 // Every consumption outcome except `attempt`, which counts each call a second time.
 local decided = q.ne('outcome', 'attempt');
+local outcome(value) = q.eq('outcome', value);
+local allowed = outcome('allowed');
+local failure = outcome('failure');
+
+// The auth server's counters, one per flow; all have `outcome` and, on failures, `reason`.
+local authFlows = [
+  { name: 'login', metric: 'auth_login_total' },
+  { name: 'register', metric: 'auth_register_total' },
+  { name: 'API key create', metric: 'auth_api_key_create_total' },
+  { name: 'API key validate', metric: 'auth_api_key_validate_total' },
+];
+local apiKeyFlows = [f for f in authFlows if std.startsWith(f.name, 'API key')];
+
+// A colour level described in words, from a row of config.thresholds.
+local levelsText(t, scale=1, suffix='') =
+  'Yellow above %g%s, red above %g%s.' % [t.warning * scale, suffix, t.critical * scale, suffix];
+
+// ---- Reused panel patterns ----
+
+// A key metric counting events per minute, with its sparkline; no events is 0.
+local perMinuteStat(title, description, unit, metric, matchers, legend, thresholds=panels.thresholds.neutral, decimals=1) =
+  panels.stat(
+    title,
+    description,
+    unit,
+    [target(q.orZero(q.sumRatePerMinute(metric, matchers)), legend)],
+    thresholds,
+    decimals=decimals,
+  );
+
+// A key metric counting events over the selected window ($time_range): one instant value.
+local periodTotalStat(title, description, metric, matchers, legend) = panels.stat(
+  title,
+  description + ' Counted over the selected window ($time_range).',
+  'short',
+  [target(q.orZero(q.sumIncrease(metric, matchers)), legend)],
+  decimals=0,
+  instant=true,
+);
+
+// Events per minute, one line (or stacked band) per value of `label`.
+local perMinuteByLabel(metric, matchers, label, legendPrefix='') =
+  target(q.sumRatePerMinute(metric, matchers, [label]), legendPrefix + '{{%s}}' % label);
+
+local outcomesPerMinute(title, description, metric, matchers=[], stack=true) = panels.timeSeries(
+  title,
+  description + ' Per minute, by outcome.',
+  'opm',
+  [perMinuteByLabel(metric, matchers, 'outcome')],
+  stack=stack,
+  decimals=1,
+);
+
+// A gauge series summed per service (pools, data sources and instances added up).
+local perService(metric, matchers=[], legendSuffix='') =
+  target(q.sum(q.selector(metric, [sel.service] + matchers), ['application']),
+         '{{application}}' + legendSuffix);
+
+// A ratio of two outcomes' rates: the share of `denominator` events that were `numerator`.
+// Ungrouped, no `numerator` events is a share of 0 rather than no data.
+local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=config.windows.rate) =
+  local top = q.sum(q.rate(metric, matchers + [numerator], window), labels);
+  q.ratio(
+    if labels == [] then q.orZero(top) else top,
+    q.sum(q.rate(metric, matchers + [denominator], window), labels),
+  );
 
 {
   // ---- HTTP traffic (every service) ----
-  requestsPerMinute:: panels.stat(
+  requestsPerMinute:: perMinuteStat(
     '🔥 Requests per minute',
     'HTTP requests served per minute across the selected services (all routes and statuses).',
     'reqpm',
-    [target(q.sumRatePerMinute(http + '_count', [sel.service]), 'requests/min')],
+    http + '_count',
+    [sel.service],
+    'requests/min',
     decimals=0,
   ),
 
   latencyP95:: panels.stat(
     '⏱️ Latency p95',
     '95th percentile of HTTP response time over the selected services, from the request histogram. '
-    + 'Yellow above %gs, red above %gs.' % [th.latencyP95.warning, th.latencyP95.critical],
+    + levelsText(th.latencyP95, suffix='s'),
     's',
     [target(q.quantile(0.95, http, [sel.service]), 'p95')],
     panels.thresholds.levels(th.latencyP95),
@@ -36,10 +104,10 @@ local decided = q.ne('outcome', 'attempt');
   errorRate:: panels.stat(
     '❌ Error rate',
     'Share of HTTP requests that ended in a server error (outcome SERVER_ERROR, status 5xx). '
-    + 'Yellow above %g%%, red above %g%%.' % [th.errorRate.warning * 100, th.errorRate.critical * 100],
+    + levelsText(th.errorRate, 100, '%'),
     'percentunit',
     [target(q.ratio(
-      q.sumRate(http + '_count', [sel.service, q.eq('outcome', 'SERVER_ERROR')]),
+      q.orZero(q.sumRate(http + '_count', [sel.service, outcome('SERVER_ERROR')])),
       q.sumRate(http + '_count', [sel.service]),
     ), 'error rate')],
     panels.thresholds.levels(th.errorRate),
@@ -48,21 +116,23 @@ local decided = q.ne('outcome', 'attempt');
 
   requestRateByService:: panels.timeSeries(
     'Request rate by service',
-    'HTTP requests per second, one line per service.',
-    'reqps',
-    [target(q.sumRate(http + '_count', [sel.service], ['application']), '{{application}}')],
+    'HTTP requests per minute, one line per service.',
+    'reqpm',
+    [target(q.sumRatePerMinute(http + '_count', [sel.service], ['application']), '{{application}}')],
+    decimals=1,
   ),
 
   latencyPercentiles:: panels.timeSeries(
     'Response latency percentiles',
-    'p50, p95 and p99 HTTP response time over the selected services. The dashed levels are the '
-    + 'p95 alert thresholds.',
+    'p50, p95 and p99 HTTP response time over the selected services. The threshold lines are the '
+    + 'p95 alert levels: ' + levelsText(th.latencyP95, suffix='s'),
     's',
     [
-      target(q.quantile(quantile, http, [sel.service]), 'p%d' % (quantile * 100))
-      for quantile in [0.5, 0.95, 0.99]
+      target(q.quantile(quantile / 100, http, [sel.service]), 'p%d' % quantile)
+      for quantile in [50, 95, 99]
     ],
     thresholds=panels.thresholds.levels(th.latencyP95),
+    decimals=3,
   ),
 
   latencyHeatmap(title, matchers):: panels.heatmap(
@@ -83,29 +153,109 @@ local decided = q.ne('outcome', 'attempt');
   ),
 
   // ---- Tokens ----
-  tokensPerMinute:: panels.stat(
+  tokensPerMinute:: perMinuteStat(
     '💰 Tokens consumed per minute',
     'Allowed token consumptions per minute for the selected providers (outcome allowed only; '
     + 'attempts are not counted twice).',
     'opm',
-    [target(q.sumRatePerMinute(consume, [sel.provider, q.eq('outcome', 'allowed')]), 'consumed/min')],
-    decimals=1,
+    consume,
+    [sel.provider, allowed],
+    'consumed/min',
   ),
 
   activeUsers:: panels.stat(
     '👥 Active users',
     'Users with at least one allowed token consumption in the selected window ($time_range).',
     'short',
-    [target('count(%s > 0)' % q.sumIncrease(consume, [sel.provider, q.eq('outcome', 'allowed')], ['userId']), 'active users')],
+    [target('count(%s > 0)' % q.sumIncrease(consume, [sel.provider, allowed], ['userId']), 'active users')],
     decimals=0,
     instant=true,
   ),
 
-  tokenDistribution:: panels.pie(
-    'Token consumption distribution',
-    'Allowed token consumptions per provider over the selected window ($time_range).',
+  tokensConsumedTotal:: periodTotalStat(
+    '💰 Total tokens consumed ($time_range)',
+    'Allowed token consumptions for the selected providers (outcome allowed; attempts are not '
+    + 'counted twice).',
+    consume,
+    [sel.provider, allowed],
+    'consumed',
+  ),
+
+  successfulConsumptions:: panels.stat(
+    '✅ Successful consumptions (% of attempts)',
+    'Share of consumption attempts that were allowed (allowed ÷ attempt) for the selected '
+    + 'providers over the selected window ($time_range). The rest were denied for quota, rate '
+    + 'limited or failed at the provider.',
+    'percentunit',
+    [target(shareOf(consume, allowed, outcome('attempt'), [sel.provider], window=config.windows.period),
+            'allowed share')],
+    decimals=1,
+    instant=true,
+  ),
+
+  deniedRequests:: periodTotalStat(
+    '🚫 Denied requests (quota insufficient)',
+    'Consumption calls refused because the user’s quota was insufficient (outcome '
+    + 'quota_insufficient), for the selected providers.',
+    consume,
+    [sel.provider, outcome('quota_insufficient')],
+    'denied',
+  ),
+
+  rateLimitedRequests:: periodTotalStat(
+    '🚦 Rate limited requests',
+    'Consumption calls refused by the token service’s rate limiter (outcome rate_limited), for '
+    + 'the selected providers.',
+    consume,
+    [sel.provider, outcome('rate_limited')],
+    'rate limited',
+  ),
+
+  providerFailures:: panels.stat(
+    '❌ Provider failures (last %s)' % th.providerFailures.window,
+    'Consumption calls that failed at the AI provider (outcome provider_failure) in the last %s, '
+    % th.providerFailures.window
+    + 'for the selected providers. ' + levelsText(th.providerFailures, suffix=' per 5 min'),
     'short',
-    [target(q.sumIncrease(consume, [sel.provider, q.eq('outcome', 'allowed')], ['provider']), '{{provider}}')],
+    [target(q.orZero(q.sumIncrease(consume, [sel.provider, outcome('provider_failure')], window=th.providerFailures.window)),
+            'failures')],
+    panels.thresholds.levels(th.providerFailures),
+    decimals=0,
+  ),
+
+  sagaCompletions:: periodTotalStat(
+    '💵 SAGA purchase completions',
+    'Token purchases whose SAGA completed (all steps committed).',
+    'token_purchase_saga_completed_total',
+    [],
+    'completed',
+  ),
+
+  consumptionByProvider:: panels.timeSeries(
+    'Token consumption by provider',
+    'Allowed token consumptions per minute, one line per provider.',
+    'opm',
+    [perMinuteByLabel(consume, [sel.provider, allowed], 'provider')],
+    decimals=1,
+  ),
+
+  consumptionOutcomesOverTime:: panels.timeSeries(
+    'Consumption outcomes over time',
+    'Consumption decisions per minute, stacked by outcome: the top of the stack is all decided '
+    + 'calls. The `attempt` outcome is left out: it counts every call again before the decision.',
+    'opm',
+    [perMinuteByLabel(consume, [sel.provider, decided], 'outcome')],
+    stack=true,
+    decimals=1,
+  ),
+
+  tokenDistribution(title, donut=true):: panels.pie(
+    title,
+    'Allowed token consumptions per provider over the selected window ($time_range): each '
+    + 'provider’s share of consumption.',
+    'short',
+    [target(q.sumIncrease(consume, [sel.provider, allowed], ['provider']), '{{provider}}')],
+    donut=donut,
     decimals=0,
   ),
 
@@ -118,28 +268,328 @@ local decided = q.ne('outcome', 'attempt');
     decimals=0,
   ),
 
+  quotaLookups:: outcomesPerMinute(
+    'Quota lookup activity',
+    'Quota look-ups of the token service for the selected providers: found, not_found and '
+    + 'invalid (invalid look-ups carry provider "unknown"). Stacked: the top is all look-ups.',
+    'token_quota_lookup_total',
+    [sel.provider],
+  ),
+
+  topUsers:: panels.table(
+    'Top users by consumption',
+    'The ten users with the most allowed token consumptions over the selected window '
+    + '($time_range), for the selected providers.',
+    'short',
+    [target(q.topk(10, q.sumIncrease(consume, [sel.provider, allowed], ['userId'])))],
+    { userId: 'User', Value: 'Allowed consumptions' },
+    'Allowed consumptions',
+  ),
+
+  sagaActivity:: panels.timeSeries(
+    'SAGA purchase activity',
+    'Token purchase SAGAs per minute: started, completed, failed and compensated (rolled back '
+    + 'after a failed step). Started well above completed, or any compensations, means purchases '
+    + 'are failing.',
+    'opm',
+    [
+      target(q.sumRatePerMinute('token_purchase_saga_%s_total' % step), step)
+      for step in ['started', 'completed', 'failed', 'compensated']
+    ],
+    decimals=2,
+  ),
+
+  providerSuccessRates:: panels.timeSeries(
+    'Provider success rates',
+    'Per provider, the share of consumption attempts that were allowed (allowed ÷ attempt). '
+    + 'A provider falling behind the others is refusing or failing more calls.',
+    'percentunit',
+    [target(shareOf(consume, allowed, outcome('attempt'), [sel.provider], ['provider']), '{{provider}}')],
+    decimals=1,
+    max=1,
+    width=8,
+  ),
+
+  hourlyConsumption:: panels.timeSeries(
+    'Hourly consumption patterns',
+    'Allowed token consumptions per hour, stacked by provider: one bar per hour shows the '
+    + 'daily pattern (use a time range of a day or more).',
+    'short',
+    [target(q.sumIncrease(consume, [sel.provider, allowed], ['provider'], config.windows.hourly),
+            '{{provider}}')],
+    stack=true,
+    bars=true,
+    decimals=0,
+    interval=config.windows.hourly,
+  ),
+
   // ---- Gateway ----
-  rateLimitBlocks:: panels.stat(
+  rateLimitBlocks:: perMinuteStat(
     '🚦 Rate limit blocks per minute',
-    'Requests the API gateway blocked by rate limiting, per minute. Yellow above %d/min, red above %d/min.'
-    % [th.rateLimitBlocks.warning, th.rateLimitBlocks.critical],
+    'Requests the API gateway blocked by rate limiting, per minute. '
+    + levelsText(th.rateLimitBlocks, suffix='/min'),
     'reqpm',
-    [target(q.sumRatePerMinute('gateway_rate_limit_total', [q.eq('outcome', 'blocked')]), 'blocked/min')],
+    'gateway_rate_limit_total',
+    [outcome('blocked')],
+    'blocked/min',
     panels.thresholds.levels(th.rateLimitBlocks),
+  ),
+
+  apiKeyValidationsPerMinute:: perMinuteStat(
+    '🔑 API key validations per minute',
+    'API keys the gateway validated per minute, successful or not.',
+    'opm',
+    'gateway_api_key_validation_total',
+    [],
+    'validations/min',
+  ),
+
+  validationSuccessRate:: panels.stat(
+    '✅ Validation success rate',
+    'Share of the gateway’s API key validations that succeeded (success ÷ success + failure). '
+    + 'Red below %g%%, yellow below %g%% (the error-rate levels seen from the other side).'
+      % [(1 - th.errorRate.critical) * 100, (1 - th.errorRate.warning) * 100],
+    'percentunit',
+    [target(shareOf('gateway_api_key_validation_total', outcome('success'), q.re('outcome', 'success|failure')),
+            'success rate')],
+    panels.thresholds.success(th.errorRate),
+    decimals=2,
+  ),
+
+  cacheHitRate:: panels.stat(
+    '💾 Cache hit rate',
+    'Share of API key look-ups the gateway answered from its cache (hit ÷ hit + miss). Lower '
+    + 'means more validations reach the auth server.',
+    'percentunit',
+    [target(shareOf('gateway_api_key_cache_total', outcome('hit'), q.re('outcome', 'hit|miss')), 'hit rate')],
     decimals=1,
   ),
 
-  // ---- JVM ----
-  heapGauges(title):: panels.gauge(
+  authRegistrations:: perMinuteStat(
+    '🚪 Auth registrations per minute',
+    'User registrations at the auth server per minute, with the selected auth outcomes.',
+    'opm',
+    'auth_register_total',
+    [sel.authOutcome],
+    'registrations/min',
+  ),
+
+  authLogins:: perMinuteStat(
+    '🔐 Auth logins per minute',
+    'Logins at the auth server per minute, with the selected auth outcomes.',
+    'opm',
+    'auth_login_total',
+    [sel.authOutcome],
+    'logins/min',
+  ),
+
+  apiKeyValidationResults:: outcomesPerMinute(
+    'API key validation results',
+    'API key validations at the gateway, success and failure, stacked: the top is all validations.',
+    'gateway_api_key_validation_total',
+  ),
+
+  cachePerformance:: outcomesPerMinute(
+    'Cache performance',
+    'API key cache look-ups at the gateway, hits and misses, stacked: the top is all look-ups.',
+    'gateway_api_key_cache_total',
+  ),
+
+  rateLimitingActivity:: outcomesPerMinute(
+    'Rate limiting activity',
+    'Requests the gateway’s rate limiter allowed and blocked, stacked: the top is all requests '
+    + 'it checked.',
+    'gateway_rate_limit_total',
+  ),
+
+  authActivityBreakdown:: panels.pie(
+    'Auth activity breakdown',
+    'Auth server operations over the selected window ($time_range) by kind (login, register, '
+    + 'API key create and validate) and outcome, for the selected auth outcomes.',
+    'short',
+    [
+      target(q.sumIncrease(flow.metric, [sel.authOutcome], ['outcome']), flow.name + ' {{outcome}}')
+      for flow in authFlows
+    ],
+    decimals=0,
+  ),
+
+  authFailuresByReason:: panels.timeSeries(
+    'Auth failures by reason (per minute)',
+    'Failed auth operations per minute by operation and reason, stacked: the top of the stack '
+    + 'is all auth failures, compared with the alert levels drawn as lines. '
+    + levelsText(th.authFailures, suffix='/min'),
+    'opm',
+    [perMinuteByLabel(flow.metric, [failure], 'reason', flow.name + ': ') for flow in authFlows],
+    stack=true,
+    thresholds=panels.thresholds.levels(th.authFailures),
+    decimals=1,
+  ),
+
+  apiKeyOperations:: panels.timeSeries(
+    'API key operations',
+    'API keys created and validated at the auth server per minute, by outcome (the selected '
+    + 'auth outcomes).',
+    'opm',
+    [perMinuteByLabel(flow.metric, [sel.authOutcome], 'outcome', flow.name + ' ') for flow in apiKeyFlows],
+    decimals=1,
+  ),
+
+  // ---- JVM and system ----
+  heapGauges(title, width=8):: panels.gauge(
     title,
     'Heap in use as a share of the heap limit, per service: pools without a limit (max = -1) are '
-    + 'left out of both sides. Yellow above %d%%, red above %d%%.'
-      % [th.heapUsage.warning * 100, th.heapUsage.critical * 100],
+    + 'left out of both sides. ' + levelsText(th.heapUsage, 100, '%'),
     'percentunit',
     [target(q.heapUsage([sel.service]), '{{application}}')],
     panels.thresholds.levels(th.heapUsage),
     min=0,
     max=1,
     decimals=1,
+    width=width,
+  ),
+
+  servicesUp:: panels.stat(
+    '🖥️ Services up',
+    'Scrape targets of the selected services that Prometheus reached on its last scrape '
+    + '(sum of `up`, by job). Compare with the status table below to see which is down.',
+    'short',
+    [target(q.sum(q.selector('up', [sel.serviceJob])), 'up')],
+    decimals=0,
+  ),
+
+  heapUsageWorst:: panels.stat(
+    '💾 Heap memory usage (worst service)',
+    'Heap in use as a share of its limit for the selected service closest to its limit (pools '
+    + 'with max = -1 left out). ' + levelsText(th.heapUsage, 100, '%'),
+    'percentunit',
+    [target(q.max(q.heapUsage([sel.service])), 'heap used')],
+    panels.thresholds.levels(th.heapUsage),
+    decimals=1,
+  ),
+
+  // Only services with a database export jdbc metrics, so the service variable is not applied:
+  // selecting config-server would leave these panels empty rather than narrower.
+  databaseConnections:: panels.stat(
+    '🗄️ Database connections (active)',
+    'JDBC connections in use right now, summed over the services with a database (auth-server, '
+    + 'token-service, analytics-service).',
+    'short',
+    [target(q.sum(q.selector('jdbc_connections_active')), 'active')],
+    decimals=0,
+  ),
+
+  threadCount:: panels.stat(
+    '🧵 Thread count (live)',
+    'Live JVM threads summed over the selected services.',
+    'short',
+    [target(q.sum(q.selector('jvm_threads_live_threads', [sel.service])), 'live threads')],
+    decimals=0,
+  ),
+
+  gcTimePerMinute:: panels.stat(
+    '🗑️ GC time per minute',
+    'Time the selected services spent paused in garbage collection, per minute of wall time '
+    + '(summed over services).',
+    's',
+    [target(q.sumRatePerMinute('jvm_gc_pause_seconds_sum', [sel.service]), 'GC pause/min')],
+    decimals=2,
+  ),
+
+  cpuLoad:: panels.stat(
+    '⚡ CPU load (busiest host)',
+    'CPU usage (0–100%) of the busiest host running one of the selected services, as the JVM '
+    + 'reports it (system_cpu_usage).',
+    'percentunit',
+    [target(q.max(q.selector('system_cpu_usage', [sel.service])), 'CPU')],
+    decimals=1,
+  ),
+
+  heapMemoryByService:: panels.timeSeries(
+    'JVM heap memory by service',
+    'Heap bytes in use per service (all heap pools and instances added up).',
+    'bytes',
+    [perService('jvm_memory_used_bytes', [q.eq('area', 'heap')])],
+  ),
+
+  databaseConnectionPool:: panels.timeSeries(
+    'Database connection pool (active/idle/max)',
+    'JDBC connection pool per service with a database: connections in use (active), open but '
+    + 'unused (idle) and the pool limit (max). Active close to max means requests wait for a '
+    + 'connection.',
+    'short',
+    [
+      target(q.sum(q.selector('jdbc_connections_' + state), ['application']), '{{application}} ' + state)
+      for state in ['active', 'idle', 'max']
+    ],
+    decimals=0,
+  ),
+
+  jvmThreads:: panels.timeSeries(
+    'JVM threads (live/peak)',
+    'Live JVM threads per service and the peak since the JVM started.',
+    'short',
+    [perService('jvm_threads_%s_threads' % kind, [], ' ' + kind) for kind in ['live', 'peak']],
+    decimals=0,
+  ),
+
+  gcActivity:: panels.timeSeries(
+    'Garbage collection activity',
+    'Time each service spent paused in garbage collection per minute of wall time; spikes are '
+    + 'stop-the-world pauses users feel as latency.',
+    's',
+    [target(q.sumRatePerMinute('jvm_gc_pause_seconds_sum', [sel.service], ['application']), '{{application}}')],
+    decimals=3,
+  ),
+
+  classesLoaded:: panels.timeSeries(
+    'JVM classes loaded',
+    'Classes currently loaded per service. Steady growth after start-up can mean a class leak.',
+    'short',
+    [perService('jvm_classes_loaded_classes')],
+    decimals=0,
+  ),
+
+  loadAverage:: panels.timeSeries(
+    'System load average (1m)',
+    'One-minute load average of the host of each selected service (Micrometer exports only the '
+    + '1-minute average), with the host’s CPU cores for scale: load above the core count means '
+    + 'work is queueing.',
+    'short',
+    [
+      target(q.max(q.selector('system_load_average_1m', [sel.service]), ['application']), '{{application}}'),
+      target(q.max(q.selector('system_cpu_count', [sel.service])), 'CPU cores'),
+    ],
+    decimals=2,
+  ),
+
+  serviceStatus:: panels.table(
+    'Service status overview',
+    'One row per scrape target of the selected services: whether Prometheus reaches it (UP/DOWN), '
+    + 'how long it has run, its heap usage and its live threads. Sorted with DOWN first.',
+    'short',
+    [
+      target(q.sum(q.selector('up', [sel.serviceJob]), ['job', 'instance'])),
+      target(q.sum(q.selector('process_uptime_seconds', [sel.service]), ['job', 'instance'])),
+      target(q.heapUsage([sel.service], ['job', 'instance'])),
+      target(q.sum(q.selector('jvm_threads_live_threads', [sel.service]), ['job', 'instance'])),
+    ],
+    {
+      job: 'Service',
+      instance: 'Instance',
+      'Value #A': 'Status',
+      'Value #B': 'Uptime',
+      'Value #C': 'Heap used',
+      'Value #D': 'Live threads',
+    },
+    'Status',
+    width=24,
+    sortDesc=false,
+    columnProperties={
+      Status: panels.column.upDown,
+      Uptime: panels.column.unit('s') + panels.column.decimals(0),
+      'Heap used': panels.column.unit('percentunit') + panels.column.decimals(1),
+      'Live threads': panels.column.decimals(0),
+    },
   ),
 }

@@ -10,14 +10,20 @@ local by(labels) = if std.length(labels) == 0 then '' else ' by (%s)' % std.join
   ne(label, value):: '%s!="%s"' % [label, value],
   re(label, value):: '%s=~"%s"' % [label, value],
 
-  selector(metric, matchers=[]):: '%s{%s}' % [metric, join(matchers)],
+  selector(metric, matchers=[])::
+    if std.length(matchers) == 0 then metric else '%s{%s}' % [metric, join(matchers)],
 
   rate(metric, matchers=[], window=config.windows.rate)::
     'rate(%s[%s])' % [self.selector(metric, matchers), window],
   increase(metric, matchers=[], window=config.windows.period)::
     'increase(%s[%s])' % [self.selector(metric, matchers), window],
 
-  sum(expr, labels=[]):: 'sum%s (%s)' % [by(labels), expr],
+  aggregate(op, expr, labels=[]):: '%s%s (%s)' % [op, by(labels), expr],
+  sum(expr, labels=[]):: self.aggregate('sum', expr, labels),
+  max(expr, labels=[]):: self.aggregate('max', expr, labels),
+  // A count of events that did not happen is 0, not "no data": Micrometer creates a labelled
+  // series only on its first event. Only for expressions without grouping labels.
+  orZero(expr):: '(%s or vector(0))' % expr,
   // Rates are per second; panels titled "per minute" multiply by 60.
   perMinute(expr):: '%s * 60' % expr,
 
