@@ -424,6 +424,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     stack=true,
     thresholds=panels.thresholds.levels(th.authFailures),
     decimals=1,
+    width=8,
   ),
 
   apiKeyOperations:: panels.timeSeries(
@@ -433,6 +434,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     'opm',
     [perMinuteByLabel(flow.metric, [sel.authOutcome], 'outcome', flow.name + ' ') for flow in apiKeyFlows],
     decimals=1,
+    width=8,
   ),
 
   // ---- JVM and system ----
@@ -451,10 +453,10 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
 
   servicesUp:: panels.stat(
     '🖥️ Services up',
-    'Scrape targets of the selected services that Prometheus reached on its last scrape '
-    + '(sum of `up`, by job). Compare with the status table below to see which is down.',
+    'Selected services with at least one instance that Prometheus reached on its last scrape '
+    + '(`up` by job). Compare with the status table below to see which instance is down.',
     'short',
-    [target(q.sum(q.selector('up', [sel.serviceJob])), 'up')],
+    [target(q.sum(q.max(q.selector('up', [sel.serviceJob]), ['job'])), 'services up')],
     decimals=0,
   ),
 

@@ -1,0 +1,37 @@
+// ⚙️ System Health: JVM, database pools and hosts of every service, for DevOps.
+local lt = import 'leaky.libsonnet';
+local p = lt.platform;
+local row = lt.layout.row;
+
+lt.dashboard.new(
+  'system',
+  'Infrastructure and system-level monitoring for DevOps: infrastructure monitoring, capacity '
+  + 'planning, troubleshooting.',
+  ['service'],
+  [
+    row('Key metrics', [
+      p.servicesUp,
+      p.heapUsageWorst,
+      p.databaseConnections,
+      p.threadCount,
+      p.gcTimePerMinute,
+      p.cpuLoad,
+    ]),
+    row('Service status', [
+      p.serviceStatus,
+    ]),
+    row('Memory and classes', [
+      p.heapGauges('Heap usage gauges', width=24),
+      p.heapMemoryByService,
+      p.classesLoaded,
+    ]),
+    row('Threads and garbage collection', [
+      p.jvmThreads,
+      p.gcActivity,
+    ]),
+    row('Database and host', [
+      p.databaseConnectionPool,
+      p.loadAverage,
+    ]),
+  ],
+)
