@@ -42,3 +42,36 @@ def clean(c: Context) -> None:
 def bench(c: Context, repeat: int = 5) -> None:
     """Time the build, evaluation per dashboard and engine, and 100 generated dashboards."""
     _exit(cli.bench(repeat))
+
+
+@task(
+    help={
+        "base": "git ref to compare with, rendered from its own sources (default: golden/)",
+        "no-fail": "exit 0 even when something changed",
+        "output": "write the Markdown report to this file instead of printing it",
+        "engine": "Jsonnet engine: go (default) or cpp",
+    }
+)
+def diff(
+    c: Context,
+    base: str | None = None,
+    no_fail: bool = False,
+    output: str | None = None,
+    engine: str | None = None,
+) -> None:
+    """Markdown change report for a pull request: dashboards against golden/ or a git ref."""
+    _exit(cli.diff(base, fail=not no_fail, output=output, engine=engine))
+
+
+@task(
+    help={
+        "base": "git ref to draw side by side with the working tree, changes marked",
+        "output": "output directory (default build/preview/)",
+        "engine": "Jsonnet engine: go (default) or cpp",
+    }
+)
+def preview(
+    c: Context, base: str | None = None, output: str | None = None, engine: str | None = None
+) -> None:
+    """An HTML page and a PNG (headless Chromium) of each dashboard's layout."""
+    _exit(cli.preview(base, output=output, engine=engine))

@@ -52,3 +52,49 @@ def bench(repeat: int = 5) -> int:
     from . import bench as bench_job
 
     return guarded(lambda: bench_job.run(repeat))
+
+
+def diff(
+    base: str | None = None,
+    *,
+    fail: bool = True,
+    output: str | None = None,
+    engine: str | None = None,
+    paths: Paths | None = None,
+) -> int:
+    from pathlib import Path
+
+    from .review import jobs as review
+
+    return guarded(
+        lambda: review.diff(
+            paths or Paths(),
+            Installation.from_env(),
+            engine or default_engine(),
+            base=base,
+            fail=fail,
+            output=Path(output) if output else None,
+        )
+    )
+
+
+def preview(
+    base: str | None = None,
+    *,
+    output: str | None = None,
+    engine: str | None = None,
+    paths: Paths | None = None,
+) -> int:
+    from pathlib import Path
+
+    from .review import jobs as review
+
+    return guarded(
+        lambda: review.preview(
+            paths or Paths(),
+            Installation.from_env(),
+            engine or default_engine(),
+            base=base,
+            output=Path(output) if output else None,
+        )
+    )

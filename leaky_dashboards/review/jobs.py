@@ -1,0 +1,89 @@
+"""The review commands as jobs: `invoke diff`, `invoke preview`, `invoke docs`."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import fsio
+from ..errors import BuildError
+from ..settings import Installation, Paths
+from . import chromium, report, sources
+from . import preview as previews
+from .compare import compare_all
+
+
+class ChangesFound(BuildError):
+    """`invoke diff` found changes: exit 1, like golden drift, unless --no-fail."""
+
+    exit_code = 1
+
+
+def diff(
+    paths: Paths,
+    installation: Installation,
+    engine: str,
+    *,
+    base: str | None = None,
+    fail: bool = True,
+    output: Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> str:
+    """Write the Markdown change report to `output` (atomically) or print it; return it."""
+    before = sources.base(paths, base, installation, engine)
+    after = sources.working_tree(paths, installation, engine)
+    diffs = compare_all(before.dashboards, after.dashboards)
+    text = report.render(diffs, base=before.label, head=after.label)
+    if output is not None:
+        fsio.write_atomic(output, text.encode("utf-8"))
+        print(f"wrote {output} ({len(text.splitlines())} lines)", file=sys.stderr)
+    elif text:
+        echo(text.rstrip("\n"))
+    changed = [d.name for d in diffs if d.status != "unchanged"]
+    if changed and fail:
+        raise ChangesFound(f"{len(changed)} dashboard(s) changed against {before.label}")
+    return text
+
+
+def preview(
+    paths: Paths,
+    installation: Installation,
+    engine: str,
+    *,
+    base: str | None = None,
+    output: Path | None = None,
+    screenshots: bool = True,
+    echo: Callable[[str], None] = print,
+) -> dict[str, bytes]:
+    """Write one HTML page (and PNG) per dashboard to `output` (default build/preview/).
+
+    Pages and pictures are made in a scratch directory and swapped in whole, so the output never
+    holds a mix of two runs. Returns the files written, by name.
+    """
+    output = output or paths.root / "build" / "preview"
+    after = sources.working_tree(paths, installation, engine)
+    pages: dict[str, previews.Page] = {}
+    if base is None:
+        for name, model in after.dashboards.items():
+            pages[name] = previews.page(model)
+    else:
+        before = sources.base(paths, base, installation, engine)
+        for d in compare_all(before.dashboards, after.dashboards):
+            old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
+            pages[d.name] = previews.compare_page(old, new, d, before.label)
+    files: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp:
+        for name, page in sorted(pages.items()):
+            html = Path(tmp) / f"{name}.html"
+            html.write_text(page.html, encoding="utf-8")
+            files[html.name] = html.read_bytes()
+            if screenshots:
+                png = html.with_suffix(".png")
+                chromium.screenshot(html, png, page.width, page.height)
+                files[png.name] = png.read_bytes()
+    files["index.html"] = previews.index(sorted(pages), screenshots=screenshots).encode("utf-8")
+    fsio.replace_tree(output, files)
+    echo(f"wrote {output}/: {len(pages)} pages" + (" with PNGs" if screenshots else ""))
+    return files

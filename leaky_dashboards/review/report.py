@@ -1,0 +1,102 @@
+"""The pull-request comment: compared dashboards as Markdown, summary first, then each change.
+
+Identical sides give an empty report, so "nothing to say" is an empty comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import markdown as md
+from .compare import DashboardDiff, Panel, PanelChange, place_text
+
+
+def render(diffs: Sequence[DashboardDiff], base: str, head: str) -> str:
+    if all(d.status == "unchanged" for d in diffs):
+        return ""
+    lines = [f"## Dashboard changes: {md.text(head)} against {md.text(base)}", ""]
+    lines.extend(f"- {summary(d)}" for d in diffs)
+    for diff in diffs:
+        if diff.status == "changed":
+            lines.extend(["", *details(diff)])
+    return "\n".join(lines) + "\n"
+
+
+def summary(diff: DashboardDiff) -> str:
+    """One line per dashboard: its name and the count of each kind of change."""
+    name = f"**{md.text(diff.title)}** ({md.code(diff.name)})"
+    if diff.status == "new":
+        return f"{name}: new dashboard, {_count(diff.panel_count, 'panel')}"
+    if diff.status == "removed":
+        return f"{name}: removed ({_count(diff.panel_count, 'panel')})"
+    if diff.status == "unchanged":
+        return f"{name}: unchanged"
+    counts = [
+        f"{len(diff.added)} added",
+        f"{len(diff.removed)} removed",
+        f"{len(diff.moved)} moved",
+        f"{len(diff.changed)} changed",
+    ]
+    extra = "; dashboard settings changed" if diff.settings else ""
+    return f"{name}: panels {', '.join(counts)}{extra}"
+
+
+def details(diff: DashboardDiff) -> list[str]:
+    lines = [f"### {md.text(diff.title)}"]
+    if diff.settings:
+        lines.extend(["", "Dashboard settings:", "", *_field_table(diff.settings)])
+    if diff.rows_added or diff.rows_removed:
+        rows = [f"added {md.code(r)}" for r in diff.rows_added]
+        rows += [f"removed {md.code(r)}" for r in diff.rows_removed]
+        lines.extend(["", f"Rows: {', '.join(rows)}."])
+    if diff.added:
+        lines.extend(["", "Added panels:", "", *_panel_table(diff.added)])
+    if diff.removed:
+        lines.extend(["", "Removed panels:", "", *_panel_table(diff.removed)])
+    for change in diff.touched:
+        lines.extend(["", *panel_details(change)])
+    return lines
+
+
+def panel_details(change: PanelChange) -> list[str]:
+    new = change.new
+    lines = [f"#### {md.text(new.title)} ({md.text(new.type)})"]
+    rows: list[tuple[str, str, str]] = []
+    if change.moved:
+        rows.append(("position", place_text(change.old.place), place_text(new.place)))
+    rows.extend(change.fields)
+    if rows:
+        lines.extend(["", *_field_table(rows)])
+    for query in change.queries:
+        if query.old is None:
+            lines.extend(
+                ["", f"Query {md.code(query.ref)} added:", "", *md.fence(query.new or "", "promql")]
+            )
+        elif query.new is None:
+            lines.extend(
+                ["", f"Query {md.code(query.ref)} removed:", "", *md.fence(query.old, "promql")]
+            )
+        else:
+            lines.extend(
+                ["", f"Query {md.code(query.ref)} before:", "", *md.fence(query.old, "promql")]
+            )
+            lines.extend(["", "after:", "", *md.fence(query.new, "promql")])
+    return lines
+
+
+def _field_table(rows: Sequence[tuple[str, str, str]]) -> list[str]:
+    return md.table(
+        ["field", "before", "after"],
+        [(md.code(path), md.code(old), md.code(new)) for path, old, new in rows],
+    )
+
+
+def _panel_table(panels: Sequence[Panel]) -> list[str]:
+    return md.table(
+        ["panel", "type", "position"],
+        [(md.text(p.title), md.code(p.type), md.text(place_text(p.place))) for p in panels],
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -1,0 +1,86 @@
+"""The two sides a review compares: the working tree's dashboards and a base.
+
+The base is the reviewed golden copy by default, or the tree at a git ref rendered from that
+ref's own Jsonnet sources (an old library renders old dashboards), never from today's library.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..artifacts import DASHBOARD_DIR
+from ..errors import BuildError
+from ..model import Json
+from ..render import compile_all
+from ..settings import Installation, Paths
+
+GOLDEN = "golden"
+
+
+@dataclass(frozen=True)
+class Side:
+    """Dashboard models by name (file stem), and where they came from, for the report's header."""
+
+    label: str
+    dashboards: dict[str, Json]
+
+
+def working_tree(paths: Paths, installation: Installation, engine: str) -> Side:
+    dashboards = compile_all(paths, installation, engine)
+    return Side("working tree", {d.name: d.model for d in dashboards})
+
+
+def golden(paths: Paths) -> Side:
+    directory = paths.golden / DASHBOARD_DIR
+    models: dict[str, Json] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            models[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BuildError(f"{path}: unreadable golden dashboard: {exc}") from None
+    return Side(GOLDEN, models)
+
+
+def git_ref(paths: Paths, ref: str, installation: Installation, engine: str) -> Side:
+    """Render the dashboards of `ref` from its own sources in a temporary tree, removed after."""
+    try:
+        commit = _git(paths.root, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
+    except BuildError as exc:
+        raise BuildError(f"--base {ref}: not a commit in {paths.root} ({exc})") from None
+    archive = _git_bytes(paths.root, "archive", "--format=tar", commit.strip())
+    with tempfile.TemporaryDirectory(prefix="leaky-base-") as tmp:
+        root = Path(tmp)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(root, filter="data")
+        try:
+            dashboards = compile_all(Paths.under(root), installation, engine)
+        except BuildError as exc:
+            raise BuildError(f"at {ref}: {exc}") from None
+    return Side(ref, {d.name: d.model for d in dashboards})
+
+
+def base(paths: Paths, ref: str | None, installation: Installation, engine: str) -> Side:
+    return golden(paths) if ref is None else git_ref(paths, ref, installation, engine)
+
+
+def _git(root: Path, *args: str) -> str:
+    return _git_bytes(root, *args).decode("utf-8")
+
+
+def _git_bytes(root: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=120
+        )
+    except OSError as exc:
+        raise BuildError(f"cannot run git: {exc.strerror}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BuildError(f"git {args[0]}: {message[-1] if message else 'failed'}")
+    return done.stdout
