@@ -1,0 +1,272 @@
+"""`invoke preview` in the real browser: Debian's headless Chromium, driven over its DevTools
+protocol. Each page loads without a console error, draws one box per panel exactly where
+Grafana's 24-column grid puts it, fits its window, and its PNG is a real picture."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websocket
+from PIL import Image
+
+from leaky_dashboards.review import chromium, jobs
+from leaky_dashboards.review import preview as previews
+from leaky_dashboards.review.compare import compare_all
+from leaky_dashboards.settings import Installation, Paths
+
+DEVTOOLS = re.compile(r"DevTools listening on (ws://\S+)")
+
+
+class Browser:
+    """A minimal DevTools client: one page, its console and exceptions recorded."""
+
+    def __init__(self, binary: str, profile: str) -> None:
+        self.process = subprocess.Popen(
+            [binary, *chromium.QUIET_FLAGS, f"--user-data-dir={profile}",
+             "--remote-debugging-port=0", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.process.stderr is not None
+        deadline, url = time.monotonic() + 60, None
+        while url is None and time.monotonic() < deadline:
+            line = self.process.stderr.readline()
+            if not line and self.process.poll() is not None:
+                break
+            found = DEVTOOLS.search(line)
+            url = found.group(1) if found else None
+        assert url, "chromium did not open its DevTools endpoint"
+        self.socket = websocket.create_connection(url, timeout=60, suppress_origin=True)
+        self.next_id = 0
+        self.events: list[dict[str, Any]] = []
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        attached = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})
+        self.session = attached["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable", session=True)
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, session: bool = False
+    ) -> Any:
+        self.next_id += 1
+        message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = self.session
+        self.socket.send(json.dumps(message))
+        while True:
+            reply = json.loads(self.socket.recv())
+            if reply.get("id") == self.next_id:
+                assert "error" not in reply, reply
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def open(self, page: Path, width: int, height: int) -> None:
+        self.events.clear()
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                  session=True)  # fmt: skip
+        self.call("Page.navigate", {"url": page.resolve().as_uri()}, session=True)
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            self.events.append(json.loads(self.socket.recv()))
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=True
+        )
+        assert "exceptionDetails" not in result, result
+        return result["result"]["value"]
+
+    def problems(self) -> list[str]:
+        """Console errors and warnings, uncaught exceptions, and browser log errors."""
+        found = []
+        for event in self.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(json.dumps(params["exceptionDetails"]))
+            elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "warning"):
+                found.append(json.dumps(params["args"]))
+            elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
+                found.append(params["entry"]["text"])
+        return found
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    profile = tempfile.mkdtemp(prefix="leaky-test-chromium-")
+    client = Browser(chromium.binary(), profile)
+    try:
+        yield client
+    finally:
+        client.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+BOXES = """
+(() => {
+  const grids = [...document.querySelectorAll('.grid')];
+  return grids.map(grid => {
+    const g = grid.getBoundingClientRect();
+    const box = el => { const r = el.getBoundingClientRect();
+      return {left: r.left - g.left, top: r.top - g.top, width: r.width, height: r.height}; };
+    return {
+      side: grid.closest('.side').dataset.side,
+      width: g.width,
+      panels: [...grid.querySelectorAll('.panel')].map(el => ({
+        title: el.querySelector('.title').textContent, status: el.classList.value,
+        x: +el.dataset.x, y: +el.dataset.y, w: +el.dataset.w, h: +el.dataset.h, box: box(el)})),
+      rows: [...grid.querySelectorAll('.row')].map(el => ({title: el.dataset.title, box: box(el)})),
+    };
+  });
+})()
+"""
+FITS = (
+    "[document.documentElement.scrollWidth <= innerWidth,"
+    " document.documentElement.scrollHeight <= innerHeight, document.images.length]"
+)
+
+
+def _expected(model: dict[str, Any]) -> list[tuple[str, int, int, int, int]]:
+    return sorted(
+        (p["title"], p["gridPos"]["x"], p["gridPos"]["y"], p["gridPos"]["w"], p["gridPos"]["h"])
+        for p in model["panels"]
+        if p["type"] != "row"
+    )
+
+
+def _assert_placed(grid: dict[str, Any], model: dict[str, Any]) -> None:
+    """One box per panel, at x/24 of the width and y × 30 px, sized w/24 by h × 30 px."""
+    drawn = sorted((p["title"], p["x"], p["y"], p["w"], p["h"]) for p in grid["panels"])
+    assert drawn == _expected(model)
+    column = grid["width"] / previews.COLUMNS
+    for panel in grid["panels"]:
+        box = panel["box"]
+        assert box["left"] == pytest.approx(panel["x"] * column, abs=0.6), panel
+        assert box["width"] == pytest.approx(panel["w"] * column, abs=0.6), panel
+        assert box["top"] == pytest.approx(panel["y"] * previews.ROW_PX, abs=0.6), panel
+        assert box["height"] == pytest.approx(panel["h"] * previews.ROW_PX, abs=0.6), panel
+    rows = [p["title"] for p in model["panels"] if p["type"] == "row"]
+    assert [r["title"] for r in grid["rows"]] == rows
+
+
+def _write(tmp_path: Path, name: str, page: previews.Page) -> Path:
+    path = tmp_path / f"{name}.html"
+    path.write_text(page.html, encoding="utf-8")
+    return path
+
+
+def test_every_dashboard_page_loads_cleanly_with_one_box_per_panel_in_grid_position(
+    tree: Paths, installation: Installation, browser: Browser, tmp_path: Path
+) -> None:
+    from leaky_dashboards.review import sources
+
+    side = sources.working_tree(tree, installation, "go")
+    assert side.dashboards
+    for name, model in side.dashboards.items():
+        page = previews.page(model)
+        browser.open(_write(tmp_path, name, page), page.width, page.height)
+        assert browser.problems() == [], name
+        [grid] = browser.evaluate(BOXES)
+        _assert_placed(grid, model)
+        fits_width, fits_height, images = browser.evaluate(FITS)
+        assert fits_width and fits_height, f"{name}: the screenshot window would cut the page"
+        assert images == 0
+
+
+def test_text_is_escaped_so_a_hostile_title_stays_text(
+    tree: Paths, installation: Installation, browser: Browser, tmp_path: Path
+) -> None:
+    from leaky_dashboards.review import sources
+
+    model = copy.deepcopy(
+        next(iter(sources.working_tree(tree, installation, "go").dashboards.values()))
+    )
+    panel = next(p for p in model["panels"] if p["type"] != "row")
+    hostile = '<img src=x onerror="console.error(1)"> & "quotes" </div>'
+    panel["title"] = hostile
+    panel["targets"][0]["expr"] = 'sum(x{a="<b>"}) > 0 </pre><script>console.error(2)</script>'
+    page = previews.page(model)
+    browser.open(_write(tmp_path, "hostile", page), page.width, page.height)
+    assert browser.problems() == []
+    titles = [p["title"] for p in browser.evaluate(BOXES)[0]["panels"]]
+    assert hostile in titles
+    assert browser.evaluate("document.images.length + document.scripts.length") == 0
+    hover = browser.evaluate("document.querySelectorAll('.panel')[0].title")
+    assert panel["targets"][0]["expr"] in hover
+
+
+def test_side_by_side_marks_added_removed_changed_and_moved_panels(
+    tree: Paths, installation: Installation, browser: Browser, tmp_path: Path
+) -> None:
+    from leaky_dashboards.review import sources
+
+    old = next(iter(sources.working_tree(tree, installation, "go").dashboards.values()))
+    new = copy.deepcopy(old)
+    visible = [p for p in new["panels"] if p["type"] != "row"]
+    removed = visible[-1]
+    new["panels"].remove(removed)
+    visible[0]["targets"][0]["expr"] = "vector(1)"
+    visible[1]["gridPos"]["x"], visible[2]["gridPos"]["x"] = (
+        visible[2]["gridPos"]["x"], visible[1]["gridPos"]["x"]
+    )  # fmt: skip
+    added = copy.deepcopy(visible[0]) | {
+        "title": "Brand new",
+        "gridPos": {"x": 0, "y": 60, "w": 6, "h": 4},
+    }
+    new["panels"].append(added)
+    [diff] = compare_all({"d": old}, {"d": new})
+    page = previews.compare_page(old, new, diff, "main")
+    browser.open(_write(tmp_path, "compare", page), page.width, page.height)
+    assert browser.problems() == []
+    before, after = browser.evaluate(BOXES)
+    assert (before["side"], after["side"]) == ("before", "after")
+    _assert_placed(before, old)
+    _assert_placed(after, new)
+
+    def marked(grid: dict[str, Any], status: str) -> set[str]:
+        return {p["title"] for p in grid["panels"] if status in p["status"].split()}
+
+    assert marked(before, "removed") == {removed["title"]}
+    assert marked(after, "added") == {"Brand new"}
+    assert marked(before, "changed") == marked(after, "changed") == {visible[0]["title"]}
+    moved = {visible[1]["title"], visible[2]["title"]}
+    assert marked(before, "moved") == marked(after, "moved") == moved
+    assert browser.evaluate(FITS)[:2] == [True, True]
+
+
+def test_preview_job_writes_pages_and_pngs_that_are_real_pictures(
+    tree: Paths, installation: Installation, tmp_path: Path
+) -> None:
+    out = tmp_path / "preview"
+    files = jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
+    names = sorted(p.stem for p in (tree.dashboards).glob("*.jsonnet"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["index.html", *(f"{n}.html" for n in names), *(f"{n}.png" for n in names)]
+    )
+    for name in names:
+        image = Image.open(io.BytesIO(files[f"{name}.png"])).convert("RGB")
+        assert image.width >= previews.GRID_PX and image.height > 400
+        colours = image.getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 200, f"{name}.png looks blank"
+        # the most common colour (the page background) covers less than the whole picture
+        assert max(colours)[0] < 0.9 * image.width * image.height
+        html = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert not re.search(r"(src|href)=\"(https?:)?//", html), "the page must load nothing"
