@@ -63,6 +63,18 @@ def diff(
     _exit(cli.diff(base, fail=not no_fail, output=output, engine=engine))
 
 
+@task(help={"engine": "Jsonnet engine: go (default) or cpp"})
+def lint(c: Context, engine: str | None = None) -> None:
+    """Validate: Grafana schema, PromQL, metrics contract, dashboard rules, jsonnetfmt."""
+    _exit(cli.lint(engine))
+
+
+@task
+def fmt(c: Context) -> None:
+    """Rewrite every .jsonnet/.libsonnet with the pinned jsonnetfmt."""
+    _exit(cli.fmt())
+
+
 @task(
     help={
         "base": "git ref to draw side by side with the working tree, changes marked",
@@ -75,3 +87,14 @@ def preview(
 ) -> None:
     """An HTML page and a PNG (headless Chromium) of each dashboard's layout."""
     _exit(cli.preview(base, output=output, engine=engine))
+
+
+@task(
+    help={
+        "engine": "Jsonnet engine: go (default) or cpp",
+        "seed": "seed of the synthetic series (same seed, same data)",
+    }
+)
+def verify(c: Context, engine: str | None = None, seed: int | None = None) -> None:
+    """Evaluate every panel on a real Prometheus over synthetic Micrometer-shaped series."""
+    _exit(cli.verify(engine, seed=seed))

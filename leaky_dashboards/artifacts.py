@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from . import canonical, provisioning
+from .lint.report import strip_waivers
 from .render import Dashboard
 from .settings import Installation
 
@@ -18,7 +19,11 @@ DASHBOARD_DIR = "dashboards"
 
 
 def dashboard_files(dashboards: Sequence[Dashboard], _: Installation) -> dict[str, bytes]:
-    return {f"{DASHBOARD_DIR}/{d.name}.json": canonical.dumps(d.model) for d in dashboards}
+    # Lint waivers are source annotations, not Grafana fields: they never reach the JSON.
+    return {
+        f"{DASHBOARD_DIR}/{d.name}.json": canonical.dumps(strip_waivers(d.model))
+        for d in dashboards
+    }
 
 
 def provisioning_files(_: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:

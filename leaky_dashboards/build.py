@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import artifacts, fsio
+from . import artifacts, fsio, lint
 from .changes import Change, compare
 from .errors import BuildError, DriftError
 from .render import Dashboard, compile_all
@@ -48,11 +48,14 @@ def run(
 ) -> BuildResult:
     """Build; with `update`, accept the rendering as the new golden copy.
 
-    Raises DriftError (exit 1) when the rendering differs from golden/ and `update` is false;
-    nothing is written then, so provisioning/ always holds reviewed output.
+    Raises LintError (exit 2) on any validation error, and DriftError (exit 1) when the
+    rendering differs from golden/ and `update` is false; nothing is written then, so
+    provisioning/ always holds reviewed output.
     """
     started = time.perf_counter()
     dashboards, files = render(paths, installation, engine)
+    # Validation comes before the golden diff: an error exits 2 and nothing is written.
+    lint.check(dashboards, paths, installation, engine, echo=echo)
     changes = compare(files, read_golden(paths))
     result = BuildResult(dashboards, files, changes)
     for change in changes:

@@ -78,6 +78,20 @@ def diff(
     )
 
 
+def lint(engine: str | None = None, *, paths: Paths | None = None) -> int:
+    from . import lint as lint_job
+
+    return guarded(
+        lambda: lint_job.run(paths or Paths(), Installation.from_env(), engine or default_engine())
+    )
+
+
+def fmt(paths: Paths | None = None) -> int:
+    from . import lint as lint_job
+
+    return guarded(lambda: lint_job.fmt(paths or Paths()))
+
+
 def preview(
     base: str | None = None,
     *,
@@ -98,3 +112,22 @@ def preview(
             output=Path(output) if output else None,
         )
     )
+
+
+def verify(engine: str | None = None, *, seed: int | None = None, paths: Paths | None = None) -> int:
+    """Every panel of every dashboard against a real Prometheus over synthetic series."""
+    from .verify import run as verify_job
+    from .verify.synthetic import DEFAULT_SEED
+
+    try:
+        return guarded(
+            lambda: verify_job.run(
+                paths or Paths(),
+                Installation.from_env(),
+                engine or default_engine(),
+                seed=DEFAULT_SEED if seed is None else seed,
+            )
+        )
+    except KeyboardInterrupt:  # the server was stopped on the way out
+        print("error: interrupted", file=sys.stderr)
+        return 130

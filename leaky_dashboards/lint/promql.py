@@ -1,0 +1,184 @@
+"""PromQL as Grafana writes it: replace macros and variables by placeholders, then parse.
+
+Grafana expands `$__rate_interval`, `${datasource}`, `$service` ... before Prometheus sees the
+query, so a real parser only accepts the text once each is replaced by something of the right
+kind: a duration inside `[...]` or after `offset`, a marker inside a quoted string, a number
+elsewhere. The placeholders are remembered so the rules can tell a variable window from a literal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+# `$name`, `${name}`, `${name:format}` and the deprecated `[[name]]`.
+VARIABLE = re.compile(
+    r"\$\{(?P<braced>\w+)(?::[^}]*)?\}|\$(?P<plain>\w+)|\[\[(?P<old>\w+)(?::[^\]]*)?\]\]"
+)
+# Inside a quoted label value the variable becomes this marker (valid in strings and regexes).
+MARKER = "__grafana_var__"
+# Windows are replaced by distinct, unlikely durations; 7d plus n seconds maps back to the name.
+_BASE = 7 * 24 * 3600 + 1
+
+Node = Any  # a promql_parser expression node (the package ships no type hints)
+
+
+@dataclass
+class Query:
+    """One PromQL text from a dashboard, parsed; `error` holds the parser's message instead."""
+
+    text: str
+    ast: Node | None = None
+    error: str | None = None
+    windows: dict[timedelta, str] = field(default_factory=dict)
+
+    def window(self, duration: timedelta) -> str | None:
+        """The variable a placeholder window stands for, or None for a literal window."""
+        return self.windows.get(duration)
+
+
+def substitute(text: str) -> tuple[str, dict[timedelta, str]]:
+    """Replace Grafana variables by placeholders a PromQL parser accepts."""
+    windows: dict[str, timedelta] = {}
+    out: list[str] = []
+    quote: str | None = None
+    bracket = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        match = VARIABLE.match(text, i) if ch in "$[" else None
+        if match and not (ch == "[" and match["old"] is None):
+            name = match["braced"] or match["plain"] or match["old"]
+            if quote:
+                out.append(MARKER)
+            elif bracket or re.search(r"\boffset\s*$", "".join(out[-12:])):
+                seconds = windows.setdefault(name, timedelta(seconds=_BASE + len(windows)))
+                out.append(f"{int(seconds.total_seconds())}s")
+            else:
+                out.append("1")
+            i = match.end()
+            continue
+        if quote:
+            if ch == "\\" and i + 1 < len(text):
+                out.append(text[i : i + 2])
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "\"'`":
+            quote = ch
+        elif ch == "[":
+            bracket = True
+        elif ch == "]":
+            bracket = False
+        out.append(ch)
+        i += 1
+    return "".join(out), {d: n for n, d in windows.items()}
+
+
+def parse(text: str) -> Query:
+    import promql_parser  # lazy: the parser is only needed once a query is checked
+
+    prepared, windows = substitute(text)
+    query = Query(text, windows=windows)
+    try:
+        query.ast = promql_parser.parse(prepared)
+    except ValueError as exc:
+        query.error = str(exc) or "unparseable expression"
+    return query
+
+
+# `label_values(metric{...}, label)`: Grafana's variable query; the metric part is PromQL.
+LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(?P<expr>.+?)\s*,\s*(?P<label>\w+)\s*\)\s*$", re.S)
+LABEL_VALUES_BARE = re.compile(r"^\s*label_values\(\s*(?P<label>\w+)\s*\)\s*$")
+QUERY_RESULT = re.compile(r"^\s*query_result\((?P<expr>.*)\)\s*$", re.S)
+OTHER_FUNCTIONS = re.compile(r"^\s*(label_names|metrics)\(.*\)\s*$", re.S)
+
+
+@dataclass(frozen=True)
+class VariableQuery:
+    """What a Prometheus variable query asks: PromQL to parse, and the label it lists (if any)."""
+
+    expr: str | None
+    label: str | None
+
+
+def variable_query(text: str) -> VariableQuery:
+    if m := LABEL_VALUES.match(text):
+        return VariableQuery(m["expr"], m["label"])
+    if m := LABEL_VALUES_BARE.match(text):
+        return VariableQuery(None, m["label"])
+    if m := QUERY_RESULT.match(text):
+        return VariableQuery(m["expr"], None)
+    if OTHER_FUNCTIONS.match(text):
+        return VariableQuery(None, None)
+    return VariableQuery(text, None)
+
+
+# ---- walking the AST ----
+
+
+def kind(node: Node) -> str:
+    return type(node).__name__
+
+
+def children(node: Node) -> list[Node]:
+    k = kind(node)
+    if k == "BinaryExpr":
+        return [node.lhs, node.rhs]
+    if k in ("AggregateExpr",):
+        return [node.expr] + ([node.param] if node.param is not None else [])
+    if k == "Call":
+        return list(node.args)
+    if k in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+        return [node.expr]
+    if k == "MatrixSelector":
+        return [node.vector_selector]
+    return []
+
+
+def walk(node: Node, visit: Callable[[Node, tuple[Node, ...]], None]) -> None:
+    """Depth first; `visit(node, ancestors)` gets the chain of enclosing nodes, outermost first."""
+
+    def go(n: Node, ancestors: tuple[Node, ...]) -> None:
+        visit(n, ancestors)
+        for child in children(n):
+            go(child, (*ancestors, n))
+
+    go(node, ())
+
+
+def selectors(node: Node) -> Iterator[Node]:
+    """Every vector selector below `node`."""
+    found: list[Node] = []
+    walk(node, lambda n, _: found.append(n) if kind(n) == "VectorSelector" else None)
+    yield from found
+
+
+def metric_name(selector: Node) -> str | None:
+    if selector.name:
+        return str(selector.name)
+    for matcher in selector.matchers.matchers:
+        if matcher.name == "__name__" and str(matcher.op) == "MatchOp.Equal":
+            return str(matcher.value)
+    return None
+
+
+def op_name(op: Any) -> str:
+    """`MatchOp.Equal` → `=` and so on."""
+    return {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}.get(
+        str(op).rsplit(".", 1)[-1], str(op)
+    )
+
+
+def function(node: Node) -> str | None:
+    return str(node.func.name) if kind(node) == "Call" else None
+
+
+def unwrap(node: Node) -> Node:
+    while kind(node) == "ParenExpr":
+        node = node.expr
+    return node

@@ -1,0 +1,243 @@
+"""Dashboard rules: Grafana's dashboard-linter and the spec's conventions, one function per rule.
+
+Each rule takes the dashboard (and its parsed queries) and yields (panel, refId, message); the
+runner turns them into findings named after the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..model import Json, iter_panels
+from .promql import Node, Query, children, function, kind
+
+GRID_WIDTH = 24
+UID_PREFIX = "leaky-tokens-"
+TAG = "leaky-tokens"
+REFRESH = "10s"
+TIMEZONE = "browser"
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE_REFS = ("${datasource}", "$datasource")
+THRESHOLD_TYPES = ("stat", "gauge", "bargauge")
+# Functions whose range window must cover at least two scrapes.
+WINDOWED = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv", "resets", "changes"})
+# Grafana variables a window may use: they never fall below two scrapes ($__interval can).
+SAFE_WINDOW_MACROS = frozenset({"__rate_interval", "__range"})
+
+
+@dataclass(frozen=True)
+class Context:
+    """One dashboard as the rules see it."""
+
+    name: str
+    model: Json
+    targets: list[tuple[Json, str, Query]]  # (panel, refId, parsed expr)
+    scrape_interval: timedelta
+
+    @property
+    def variables(self) -> list[Json]:
+        return list(self.model.get("templating", {}).get("list", []))
+
+    @property
+    def panels(self) -> list[Json]:
+        return [p for p in iter_panels(self.model) if p.get("type") != "row"]
+
+
+Problem = tuple[Json | None, str | None, str]  # (panel, refId, message)
+Rule = Callable[[Context], Iterator[Problem]]
+
+
+def datasource_variable(ctx: Context) -> Iterator[Problem]:
+    names = {v.get("name"): v for v in ctx.variables}
+    if names.get(DATASOURCE_VARIABLE, {}).get("type") != "datasource":
+        yield None, None, "no `datasource` variable of type datasource"
+    for variable in ctx.variables:
+        if variable.get("type") == "query" and not _uses_variable(variable.get("datasource")):
+            yield None, None, f"variable {variable.get('name')} does not query ${{datasource}}"
+    for panel in ctx.panels:
+        if not _uses_variable(panel.get("datasource")):
+            yield (
+                panel,
+                None,
+                f"panel datasource is {_show(panel.get('datasource'))}, not ${{datasource}}",
+            )
+        for target in panel.get("targets", []):
+            if "datasource" in target and not _uses_variable(target["datasource"]):
+                yield (
+                    panel,
+                    str(target.get("refId", "?")),
+                    (f"target datasource is {_show(target['datasource'])}, not ${{datasource}}"),
+                )
+
+
+def rate_window(ctx: Context) -> Iterator[Problem]:
+    minimum = 2 * ctx.scrape_interval
+    declared = {str(v.get("name")) for v in ctx.variables}
+    for panel, ref, query in ctx.targets:
+        for func, window in _windows(query.ast) if query.ast is not None else ():
+            variable = query.window(window)
+            if variable is None:
+                if window < minimum:
+                    yield (
+                        panel,
+                        ref,
+                        (
+                            f"{func}() window {_duration(window)} is below two scrape intervals "
+                            f"({_duration(minimum)}); use $__rate_interval"
+                        ),
+                    )
+            elif variable not in SAFE_WINDOW_MACROS and variable not in declared:
+                yield (
+                    panel,
+                    ref,
+                    (
+                        f"{func}() window ${variable} can fall below two scrape intervals; "
+                        "use $__rate_interval or a dashboard variable"
+                    ),
+                )
+
+
+def panel_title(ctx: Context) -> Iterator[Problem]:
+    for panel in ctx.panels:
+        if not str(panel.get("title") or "").strip():
+            yield panel, None, "panel has no title"
+
+
+def panel_description(ctx: Context) -> Iterator[Problem]:
+    for panel in ctx.panels:
+        if not str(panel.get("description") or "").strip():
+            yield panel, None, "panel has no description"
+
+
+def panel_unit(ctx: Context) -> Iterator[Problem]:
+    for panel in ctx.panels:
+        if not str(panel.get("fieldConfig", {}).get("defaults", {}).get("unit") or "").strip():
+            yield panel, None, "panel has no unit (fieldConfig.defaults.unit)"
+
+
+def thresholds(ctx: Context) -> Iterator[Problem]:
+    for panel in ctx.panels:
+        if panel.get("type") not in THRESHOLD_TYPES:
+            continue
+        config = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds") or {}
+        steps = config.get("steps") or []
+        if not steps:
+            yield panel, None, f"{panel['type']} panel has no thresholds"
+            continue
+        if steps[0].get("value") is not None:
+            yield panel, None, "the first threshold step must be the base (value null)"
+        values = [s.get("value") for s in steps[1:]]
+        if any(not isinstance(v, int | float) for v in values) or values != sorted(values):
+            yield panel, None, f"threshold values must be numbers in ascending order: {values}"
+
+
+def panel_ids(ctx: Context) -> Iterator[Problem]:
+    seen: dict[int, str] = {}
+    for panel in iter_panels(ctx.model):
+        panel_id = panel.get("id")
+        if not isinstance(panel_id, int):
+            yield panel, None, "panel has no integer id"
+        elif panel_id in seen:
+            yield panel, None, f"id {panel_id} is also used by {seen[panel_id]!r}"
+        else:
+            seen[panel_id] = str(panel.get("title"))
+
+
+def grid_layout(ctx: Context) -> Iterator[Problem]:
+    groups = [ctx.model.get("panels", [])] + [
+        p.get("panels", []) for p in ctx.model.get("panels", []) if p.get("type") == "row"
+    ]
+    for group in groups:
+        placed: list[tuple[Json, tuple[int, int, int, int]]] = []
+        for panel in group:
+            pos = panel.get("gridPos") or {}
+            x, y, w, h = (pos.get(k) for k in ("x", "y", "w", "h"))
+            if not all(isinstance(v, int) for v in (x, y, w, h)):
+                yield panel, None, f"gridPos needs integer x, y, w, h: {pos}"
+                continue
+            assert isinstance(x, int) and isinstance(y, int) and isinstance(w, int)
+            assert isinstance(h, int)
+            if x < 0 or y < 0 or w < 1 or h < 1 or x + w > GRID_WIDTH:
+                yield panel, None, f"gridPos x={x} w={w} leaves the {GRID_WIDTH}-column grid"
+            for other, (ox, oy, ow, oh) in placed:
+                if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
+                    yield panel, None, f"overlaps {other.get('title')!r} at x={x} y={y}"
+            placed.append((panel, (x, y, w, h)))
+
+
+def uid(ctx: Context) -> Iterator[Problem]:
+    value = str(ctx.model.get("uid"))
+    if not value.startswith(UID_PREFIX):
+        yield None, None, f"uid {value!r} does not start with {UID_PREFIX!r}"
+    if value != ctx.name:
+        yield None, None, f"uid {value!r} does not match the file name {ctx.name!r}"
+
+
+def tags(ctx: Context) -> Iterator[Problem]:
+    if TAG not in (ctx.model.get("tags") or []):
+        yield None, None, f"tags {ctx.model.get('tags')} do not include {TAG!r}"
+
+
+def variable_used(ctx: Context) -> Iterator[Problem]:
+    for variable in ctx.variables:
+        name = str(variable.get("name"))
+        others = [v for v in ctx.variables if v is not variable]
+        text = json.dumps([ctx.model.get("panels", []), others], ensure_ascii=False)
+        if not re.search(rf"\$\{{{name}[}}:]|\${name}\b|\[\[{name}\]\]", text):
+            yield None, None, f"variable {name!r} is not used by any panel or variable"
+
+
+def refresh(ctx: Context) -> Iterator[Problem]:
+    if ctx.model.get("refresh") != REFRESH:
+        yield None, None, f"refresh is {ctx.model.get('refresh')!r}, the spec asks {REFRESH!r}"
+
+
+def timezone(ctx: Context) -> Iterator[Problem]:
+    if ctx.model.get("timezone") != TIMEZONE:
+        yield None, None, f"timezone is {ctx.model.get('timezone')!r}, the spec asks {TIMEZONE!r}"
+
+
+RULES: dict[str, Rule] = {
+    "datasource-variable": datasource_variable,
+    "rate-window": rate_window,
+    "panel-title": panel_title,
+    "panel-description": panel_description,
+    "panel-unit": panel_unit,
+    "thresholds": thresholds,
+    "panel-id": panel_ids,
+    "grid-layout": grid_layout,
+    "uid": uid,
+    "tags": tags,
+    "variable-unused": variable_used,
+    "refresh": refresh,
+    "timezone": timezone,
+}
+
+
+def _uses_variable(ref: object) -> bool:
+    uid = ref.get("uid") if isinstance(ref, dict) else ref
+    return uid in DATASOURCE_REFS
+
+
+def _show(ref: object) -> str:
+    return json.dumps(ref) if ref is not None else "unset"
+
+
+def _windows(node: Node) -> Iterator[tuple[str, timedelta]]:
+    """(function, window) for every windowed function applied to a range or subquery."""
+    name = function(node)
+    if name in WINDOWED:
+        for arg in node.args:
+            if kind(arg) in ("MatrixSelector", "SubqueryExpr"):
+                yield name, arg.range
+    for child in children(node):
+        yield from _windows(child)
+
+
+def _duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    return f"{seconds // 60}m" if seconds % 60 == 0 and seconds >= 60 else f"{seconds}s"

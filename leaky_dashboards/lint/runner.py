@@ -1,0 +1,219 @@
+"""One lint run over compiled dashboards and their sources: every rule family, one report."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from ..errors import BuildError
+from ..model import Json, iter_panels
+from ..render import Dashboard, compile_all
+from ..settings import Installation, Paths
+from . import rules, schema, sourcefmt
+from .contract import Catalog, Checker
+from .promql import Query, parse, variable_query
+from .report import (
+    ERROR,
+    WARNING,
+    Finding,
+    LintError,
+    Report,
+    Waiver,
+    Where,
+    panel_where,
+    read_waivers,
+    strip_waivers,
+)
+
+SCHEMA_RULES = (
+    "schema-dir",
+    "schema-dashboard",
+    "schema-panel",
+    "schema-options",
+    "schema-field-config",
+    "schema-target",
+    "schema-unit",
+    "panel-type",
+)
+PROMQL_RULES = ("promql-syntax",)
+CONTRACT_RULES = (
+    "metric-unknown",
+    "label-unknown",
+    "label-value-unknown",
+    "counter-without-rate",
+    "quantile-without-le",
+)
+SOURCE_RULES = ("jsonnetfmt", "jsonnetfmt-version")
+ALL_RULES = (*SCHEMA_RULES, *PROMQL_RULES, *CONTRACT_RULES, *rules.RULES, *SOURCE_RULES, "waiver")
+
+
+def in_ci(env: dict[str, str] | None = None) -> bool:
+    value = (os.environ if env is None else env).get("CI", "")
+    return value.lower() in ("true", "1", "yes")
+
+
+def lint(
+    dashboards: Sequence[Dashboard],
+    paths: Paths,
+    installation: Installation,
+    engine: str,
+    *,
+    ci: bool | None = None,
+    check_sources: bool = True,
+) -> Report:
+    """Run every check; the report holds findings (waived ones apart), notes and timing."""
+    started = time.perf_counter()
+    ci = in_ci() if ci is None else ci
+    report = Report(dashboards=len(dashboards))
+    findings: list[Finding] = []
+    schemas = schema.load(paths.schemas)
+    if schemas is None:
+        missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
+        if ci:
+            findings.append(Finding(Where(str(paths.schemas)), "schema-dir", missing))
+        else:
+            report.notes.append(f"{missing}; schema checks skipped")
+    checker = Checker(Catalog.load(paths.libsonnet, installation.ext_vars(), engine))
+    scrape = _duration(installation.scrape_interval)
+    waivers: list[Waiver] = []
+    for dashboard in dashboards:
+        found, panel_waivers, problems = _dashboard(dashboard, schemas, checker, scrape)
+        findings += found + problems
+        waivers += panel_waivers
+    if check_sources:
+        findings += _sources(paths, ci)
+    report.apply(findings, waivers)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def check(
+    dashboards: Sequence[Dashboard],
+    paths: Paths,
+    installation: Installation,
+    engine: str,
+    *,
+    echo: Callable[[str], None] = print,
+) -> Report:
+    """Lint, print every finding and the per-rule summary; any error raises LintError (exit 2)."""
+    report = lint(dashboards, paths, installation, engine)
+    for line in report.lines():
+        echo(line)
+    if report.errors:
+        raise LintError(f"lint found {len(report.errors)} error(s); nothing was written")
+    return report
+
+
+def run(
+    paths: Paths, installation: Installation, engine: str, *, echo: Callable[[str], None] = print
+) -> Report:
+    """`invoke lint`: compile every dashboard and check it and the sources."""
+    return check(compile_all(paths, installation, engine), paths, installation, engine, echo=echo)
+
+
+def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
+    """`invoke fmt`: rewrite the Jsonnet sources with the pinned jsonnetfmt."""
+    files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    try:
+        changed = sourcefmt.rewrite(files)
+    except (OSError, RuntimeError) as exc:
+        raise BuildError(f"fmt: {exc}") from None
+    for file in changed:
+        echo(f"formatted {_rel(file, paths)}")
+    echo(f"fmt: {len(files)} files, {len(changed)} rewritten")
+    return changed
+
+
+def _dashboard(
+    dashboard: Dashboard, schemas: schema.Schemas | None, checker: Checker, scrape: timedelta
+) -> tuple[list[Finding], list[Waiver], list[Finding]]:
+    name = dashboard.name
+    waivers, problems = read_waivers(name, dashboard.model, ALL_RULES)
+    model = strip_waivers(dashboard.model)
+    found: list[Finding] = []
+
+    def where(panel: Json | None, ref: str | None) -> Where:
+        return (panel_where(name, panel) if panel is not None else Where(name)).at(
+            f"refId {ref}" if ref is not None else None
+        )
+
+    if schemas is not None:
+        for panel, ref, rule, message in schema.check(model, schemas):
+            found.append(Finding(where(panel, ref), rule, message))
+    targets = list(_targets(model))
+    for panel, ref, query in targets:
+        for rule, message in _query_problems(query, checker, series_query=True):
+            found.append(Finding(where(panel, ref), rule, message))
+    for variable in model.get("templating", {}).get("list", []):
+        found += _variable(name, variable, checker)
+    context = rules.Context(name, model, targets, scrape)
+    for rule, check in rules.RULES.items():
+        for panel, ref, message in check(context):
+            found.append(Finding(where(panel, ref), rule, message))
+    return found, waivers, problems
+
+
+def _targets(model: Json) -> Iterator[tuple[Json, str, Query]]:
+    for panel in iter_panels(model):
+        for target in panel.get("targets", []) if panel.get("type") != "row" else []:
+            yield panel, str(target.get("refId", "?")), parse(str(target.get("expr") or ""))
+
+
+def _query_problems(query: Query, checker: Checker, *, series_query: bool) -> list[tuple[str, str]]:
+    if not query.text.strip():
+        return [("promql-syntax", "empty expression")]
+    if query.error is not None:
+        return [("promql-syntax", f"{query.error} in: {query.text}")]
+    return checker.check(query, series_query=series_query)
+
+
+def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
+    if variable.get("type") != "query":
+        return []
+    raw = variable.get("query")
+    text = str(raw.get("query", "") if isinstance(raw, dict) else raw or "")
+    where = Where(name, f"variable {variable.get('name')}")
+    asked = variable_query(text)
+    if asked.expr is None:
+        return []
+    query = parse(asked.expr)
+    problems = _query_problems(query, checker, series_query=False)
+    if not problems and asked.label is not None:
+        problems = checker.check_label(query, asked.label)
+    return [Finding(where, rule, message) for rule, message in problems]
+
+
+def _sources(paths: Paths, ci: bool) -> list[Finding]:
+    result = sourcefmt.check(sourcefmt.sources(paths.dashboards, paths.libsonnet))
+    findings: list[Finding] = []
+    if result.missing:
+        severity = ERROR if ci else WARNING
+        findings.append(Finding(Where("jsonnetfmt"), "jsonnetfmt", result.missing, severity))
+    if result.version_note:
+        findings.append(
+            Finding(Where("jsonnetfmt"), "jsonnetfmt-version", result.version_note, WARNING)
+        )
+    for file in result.unformatted:
+        findings.append(
+            Finding(Where(_rel(file, paths)), "jsonnetfmt", "not formatted; run `invoke fmt`")
+        )
+    for file, message in result.failed:
+        findings.append(Finding(Where(_rel(file, paths)), "jsonnetfmt", message))
+    return findings
+
+
+def _duration(text: str) -> timedelta:
+    import promql_parser
+
+    value: timedelta = promql_parser.parse_duration(text)
+    return value
+
+
+def _rel(path: Path, paths: Paths) -> str:
+    try:
+        return path.relative_to(paths.root).as_posix()
+    except ValueError:
+        return str(path)

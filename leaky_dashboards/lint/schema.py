@@ -1,0 +1,193 @@
+"""Grafana's own JSON schemas (grafana-foundation-sdk v0.0.18, see the schema folder's SOURCE.md).
+
+The generated schemas mark every CUE default `required` and turn CUE disjunctions into `oneOf`,
+so Grafana-valid JSON fails them as published. They are loaded once per directory and adapted:
+`required` is dropped except on GridPos/Panel/RowPanel, and `oneOf` becomes `anyOf` (a CUE
+disjunction accepts a value that matches several branches, e.g. every table cell option has the
+same `type` enum). Generator defects are patched (PATCHES): CUE's top type `_` (a matcher's
+`options`, an override's `value`: the byName matcher takes a column name, a unit override a
+string) and a variable's open `{...}` query were emitted as objects of a fixed shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..model import Json
+
+SUPPORTED_TYPES = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table", "row")
+PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table")
+KEEP_REQUIRED = frozenset({"GridPos", "Panel", "RowPanel"})
+# Units Grafana builds from a prefix rather than listing them (custom units).
+CUSTOM_UNIT_PREFIXES = ("suffix:", "prefix:", "si:", "count:", "currency:", "time:")
+# (file, definition, property, replacement): generator defects, each explained above.
+ANY: dict[str, Any] = {}
+PATCHES = [
+    ("dashboard", "VariableModel", "query", {"anyOf": [{"type": "string"}, {"type": "object"}]}),
+    ("dashboard", "MatcherConfig", "options", ANY),
+    ("dashboard", "DynamicConfigValue", "value", ANY),
+]
+MAX_PER_OBJECT = 5
+
+Validator = Any  # jsonschema.protocols.Validator; imported lazily
+
+
+@dataclass(frozen=True)
+class Schemas:
+    dashboard: Validator
+    panel: Validator
+    row: Validator
+    options: dict[str, Validator]
+    custom: dict[str, Validator]
+    target: Validator
+    units: frozenset[str]
+
+
+def adapt(node: Any, *, keep_required: bool = False) -> Any:
+    """A copy without `required` (unless kept) and with `oneOf` read as `anyOf`."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "required" and isinstance(value, list) and not keep_required:
+                continue
+            out["anyOf" if key == "oneOf" else key] = adapt(value)
+        return out
+    if isinstance(node, list):
+        return [adapt(v) for v in node]
+    return node
+
+
+def _definitions(directory: Path, name: str) -> dict[str, Any]:
+    raw = json.loads((directory / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
+    definitions = {
+        key: adapt(value, keep_required=key in KEEP_REQUIRED)
+        for key, value in raw["definitions"].items()
+    }
+    for file, definition, prop, replacement in PATCHES:
+        if file == name and prop in definitions.get(definition, {}).get("properties", {}):
+            definitions[definition]["properties"][prop] = replacement
+    return definitions
+
+
+@lru_cache(maxsize=4)
+def load(directory: Path) -> Schemas | None:
+    """The compiled validators, or None when the schema directory is absent."""
+    if not (directory / "dashboard.jsonschema.json").is_file():
+        return None
+    from jsonschema.validators import Draft7Validator  # lazy: ~50 ms to import
+
+    def validator(definitions: dict[str, Any], ref: str) -> Validator:
+        return Draft7Validator({"$ref": f"#/definitions/{ref}", "definitions": definitions})
+
+    dashboard = _definitions(directory, "dashboard")
+    options: dict[str, Validator] = {}
+    custom: dict[str, Validator] = {}
+    for panel_type in PANEL_SCHEMAS:
+        definitions = _definitions(directory, panel_type)
+        options[panel_type] = validator(definitions, "Options")
+        if "FieldConfig" in definitions:
+            custom[panel_type] = validator(definitions, "FieldConfig")
+    units_raw = json.loads((directory / "units.jsonschema.json").read_text(encoding="utf-8"))
+    units = frozenset(d["const"] for d in units_raw["definitions"].values() if "const" in d)
+    return Schemas(
+        dashboard=validator(dashboard, "Dashboard"),
+        panel=validator(dashboard, "Panel"),
+        row=validator(dashboard, "RowPanel"),
+        options=options,
+        custom=custom,
+        target=validator(_definitions(directory, "prometheus"), "Dataquery"),
+        units=units,
+    )
+
+
+def errors(validator: Validator, instance: Any, prefix: str = "") -> list[str]:
+    """The specific cause of each failure, one per place in the instance.
+
+    `best_match` descends into anyOf/oneOf contexts, so the message names the bad field rather
+    than "is not valid under any of the given schemas".
+    """
+    from jsonschema.exceptions import best_match
+
+    by_path: dict[str, list[Any]] = {}
+    for error in validator.iter_errors(instance):
+        cause = best_match([error]) or error
+        path = ".".join(str(p) for p in [*([prefix] if prefix else []), *cause.absolute_path])
+        by_path.setdefault(path or "(top level)", []).append(cause)
+    messages = [
+        f"{path}: {_short((best_match(causes) or causes[0]).message)}"
+        for path, causes in sorted(by_path.items())
+    ]
+    return messages[:MAX_PER_OBJECT]
+
+
+def _short(message: str, limit: int = 160) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+# ---- what to validate in one dashboard ----
+
+Problem = tuple[Json | None, str | None, str, str]  # (panel, refId, rule, message)
+
+
+def check(model: Json, schemas: Schemas) -> Iterator[Problem]:
+    """Schema problems of a (waiver-free) dashboard model, attributed to panel and refId."""
+    shell = {k: v for k, v in model.items() if k != "panels"} | {"panels": []}
+    for message in errors(schemas.dashboard, shell):
+        yield None, None, "schema-dashboard", message
+    for panel in model.get("panels", []):
+        yield from _panel(panel, schemas)
+        for child in panel.get("panels", []) if panel.get("type") == "row" else []:
+            yield from _panel(child, schemas)
+
+
+def _panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
+    panel_type = panel.get("type")
+    if panel_type not in SUPPORTED_TYPES:
+        yield (
+            panel,
+            None,
+            "panel-type",
+            (f"type {panel_type!r} is not supported (use one of {', '.join(SUPPORTED_TYPES)})"),
+        )
+        return
+    if panel_type == "row":
+        shell = {k: v for k, v in panel.items() if k != "panels"} | {"panels": []}
+        for message in errors(schemas.row, shell):
+            yield panel, None, "schema-panel", message
+        return
+    for message in errors(schemas.panel, panel):
+        yield panel, None, "schema-panel", message
+    assert isinstance(panel_type, str)
+    for message in errors(schemas.options[panel_type], panel.get("options", {}), "options"):
+        yield panel, None, "schema-options", message
+    defaults = panel.get("fieldConfig", {}).get("defaults", {})
+    if panel_type in schemas.custom:
+        custom = defaults.get("custom", {})
+        for message in errors(schemas.custom[panel_type], custom, "fieldConfig.defaults.custom"):
+            yield panel, None, "schema-field-config", message
+    for where, unit in _units(panel):
+        if not (unit in schemas.units or unit.startswith(CUSTOM_UNIT_PREFIXES)):
+            yield panel, None, "schema-unit", f"{where}: {unit!r} is not a Grafana unit id"
+    for target in panel.get("targets", []):
+        ref = str(target.get("refId", "?"))
+        for message in errors(schemas.target, target):
+            yield panel, ref, "schema-target", message
+
+
+def _units(panel: Json) -> Iterator[tuple[str, str]]:
+    field_config = panel.get("fieldConfig", {})
+    unit = field_config.get("defaults", {}).get("unit")
+    if isinstance(unit, str) and unit:
+        yield "fieldConfig.defaults.unit", unit
+    for n, override in enumerate(field_config.get("overrides", [])):
+        for prop in override.get("properties", []):
+            if prop.get("id") == "unit" and isinstance(prop.get("value"), str):
+                yield f"fieldConfig.overrides.{n}", prop["value"]
+    axis_unit = panel.get("options", {}).get("yAxis", {}).get("unit")
+    if panel.get("type") == "heatmap" and isinstance(axis_unit, str) and axis_unit:
+        yield "options.yAxis.unit", axis_unit

@@ -1,0 +1,114 @@
+"""Every lint rule, proved on a fixture that breaks only that rule, reported at the right place.
+
+The fixtures in tests/fixtures/lint/ each override one part of base.libsonnet (which passes
+clean); the expectation here is written by hand: the rule and the dashboard › panel › refId.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leaky_dashboards.engine import evaluate_file
+from leaky_dashboards.lint import Report, lint
+from leaky_dashboards.render import Dashboard
+from leaky_dashboards.settings import Installation, Paths
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lint"
+NAME = "leaky-tokens-fixture"
+STAT = f"{NAME} › Requests per minute"
+SERIES = f"{NAME} › Tokens consumed"
+
+EXPECTED = {
+    "schema-dashboard": (NAME, "schema-dashboard", "graphTooltip"),
+    "schema-panel": (STAT, "schema-panel", "'colour' was unexpected"),
+    "schema-options": (STAT, "schema-options", "options.graphMode: 'sparkline' is not one of"),
+    "schema-field-config": (SERIES, "schema-field-config", "custom.drawStyle: 'curve'"),
+    "schema-target": (f"{STAT} › refId A", "schema-target", "format: 'csv'"),
+    "schema-unit": (STAT, "schema-unit", "'requests/min' is not a Grafana unit"),
+    "panel-type": (SERIES, "panel-type", "'graph' is not supported"),
+    "promql-syntax": (f"{STAT} › refId A", "promql-syntax", "unclosed left parenthesis"),
+    "promql-syntax-variable": (f"{NAME} › variable service", "promql-syntax", "braces"),
+    "metric-unknown": (f"{SERIES} › refId A", "metric-unknown", "token_consumed_total"),
+    "label-unknown": (f"{SERIES} › refId A", "label-unknown", "'userid'"),
+    "label-unknown-variable": (f"{NAME} › variable service", "label-unknown", "'application'"),
+    "label-value-unknown": (f"{SERIES} › refId A", "label-value-unknown", '"sucess"'),
+    "label-value-unknown-regex": (f"{SERIES} › refId A", "label-value-unknown", '"rate_limitd"'),
+    "counter-without-rate": (f"{STAT} › refId A", "counter-without-rate", "inside sum"),
+    "quantile-without-le": (f"{STAT} › refId A", "quantile-without-le", "no labels"),
+    "datasource-variable": (SERIES, "datasource-variable", '"uid": "prometheus"'),
+    "rate-window": (f"{STAT} › refId A", "rate-window", "15s is below two scrape intervals (30s)"),
+    "rate-window-interval": (f"{STAT} › refId A", "rate-window", "$__interval can fall below"),
+    "panel-title": (f"{NAME} › <untitled stat id 2>", "panel-title", "no title"),
+    "panel-description": (STAT, "panel-description", "no description"),
+    "panel-unit": (SERIES, "panel-unit", "no unit"),
+    "thresholds": (STAT, "thresholds", "no thresholds"),
+    "panel-id": (SERIES, "panel-id", "id 2 is also used by 'Requests per minute'"),
+    "grid-layout": (SERIES, "grid-layout", "overlaps 'Requests per minute'"),
+    "grid-layout-width": (SERIES, "grid-layout", "leaves the 24-column grid"),
+    "uid": (NAME, "uid", "does not match the file name"),
+    "tags": (NAME, "tags", "'leaky-tokens'"),
+    "variable-unused": (NAME, "variable-unused", "'provider'"),
+    "refresh": (NAME, "refresh", "'30s'"),
+    "timezone": (NAME, "timezone", "'utc'"),
+}
+
+
+def compile_fixture(name: str) -> Dashboard:
+    source = FIXTURES / f"{name}.jsonnet"
+    model = json.loads(evaluate_file(source, library=FIXTURES, ext_vars={}))
+    return Dashboard(name=NAME, source=source, model=model)
+
+
+def lint_fixture(name: str, paths: Paths | None = None, *, ci: bool = False) -> Report:
+    return lint(
+        [compile_fixture(name)],
+        paths or Paths(),
+        Installation(),
+        "go",
+        ci=ci,
+        check_sources=False,
+    )
+
+
+def placed(report: Report) -> list[tuple[str, str]]:
+    return sorted((str(f.where), f.rule) for f in report.findings)
+
+
+def test_base_fixture_passes_every_rule() -> None:
+    report = lint_fixture("clean")
+    assert report.findings == [] and report.notes == []
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_each_broken_rule_is_reported_at_its_panel_and_query(fixture: str) -> None:
+    where, rule, words = EXPECTED[fixture]
+    report = lint_fixture(fixture)
+    assert placed(report) == [(where, rule)]
+    (finding,) = report.findings
+    assert words in finding.message
+    assert str(finding) == f"error: {where} › {rule}: {finding.message}"
+
+
+def test_schema_failure_names_the_specific_cause_not_the_any_of_wrapper() -> None:
+    (finding,) = lint_fixture("schema-options").findings
+    assert "is not valid under any of the given schemas" not in finding.message
+
+
+def test_summary_counts_findings_per_rule() -> None:
+    report = lint(
+        [compile_fixture("rate-window"), compile_fixture("tags")],
+        Paths(),
+        Installation(),
+        "go",
+        ci=False,
+        check_sources=False,
+    )
+    lines = report.summary()
+    assert lines[0].startswith("lint: 2 dashboards; 2 error(s), 0 warning(s), 0 waived")
+    assert [line.split() for line in lines[1:]] == [
+        ["rate-window", "1", "error"],
+        ["tags", "1", "error"],
+    ]
