@@ -98,3 +98,14 @@ def preview(
 def verify(c: Context, engine: str | None = None, seed: int | None = None) -> None:
     """Evaluate every panel on a real Prometheus over synthetic Micrometer-shaped series."""
     _exit(cli.verify(engine, seed=seed))
+
+
+@task(
+    help={
+        "engine": "Jsonnet engine: go (default) or cpp",
+        "seed": "seed of the synthetic series (same seed, same data)",
+    }
+)
+def verify(c: Context, engine: str | None = None, seed: int | None = None) -> None:
+    """Evaluate every panel on a real Prometheus over synthetic Micrometer-shaped series."""
+    _exit(cli.verify(engine, seed=seed))

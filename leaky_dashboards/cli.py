@@ -131,3 +131,22 @@ def verify(engine: str | None = None, *, seed: int | None = None, paths: Paths |
     except KeyboardInterrupt:  # the server was stopped on the way out
         print("error: interrupted", file=sys.stderr)
         return 130
+
+
+def verify(engine: str | None = None, *, seed: int | None = None, paths: Paths | None = None) -> int:
+    """Every panel of every dashboard against a real Prometheus over synthetic series."""
+    from .verify import run as verify_job
+    from .verify.synthetic import DEFAULT_SEED
+
+    try:
+        return guarded(
+            lambda: verify_job.run(
+                paths or Paths(),
+                Installation.from_env(),
+                engine or default_engine(),
+                seed=DEFAULT_SEED if seed is None else seed,
+            )
+        )
+    except KeyboardInterrupt:  # the server was stopped on the way out
+        print("error: interrupted", file=sys.stderr)
+        return 130

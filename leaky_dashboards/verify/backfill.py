@@ -1,0 +1,120 @@
+"""Synthetic series → TSDB blocks via `promtool tsdb create-blocks-from openmetrics`, cached.
+
+The cache key hashes everything the blocks depend on: the evaluated metrics catalog, the source of
+the generator modules, the seed and promtool's version. A second run with the same key only copies
+the blocks (a few MB), so verify starts in seconds; a changed catalog or generator rebuilds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BuildError
+from . import openmetrics, shapes, synthetic
+from .catalog import Catalog
+
+# promtool picks the largest block length 2h·3ⁿ that fits: 54 h, so 26 h of data is one block.
+MAX_BLOCK_DURATION = "54h"
+META_FILE = "backfill.json"
+GENERATOR_MODULES = (shapes, synthetic, openmetrics)
+
+
+@dataclass(frozen=True)
+class Blocks:
+    directory: Path  # holds the TSDB block directories
+    series: int
+    samples: int
+    seconds: float  # time spent generating and backfilling (0 when cached)
+    cached: bool
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BuildError(
+            f"`{name}` not found on PATH: install Debian's prometheus package "
+            "(`apt-get install prometheus`) or run `bash .ci/install`"
+        )
+    return path
+
+
+def promtool_version() -> str:
+    out = subprocess.run(
+        [tool("promtool"), "--version"], capture_output=True, text=True, check=False
+    )
+    return (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else "unknown"
+
+
+def cache_key(catalog: Catalog, seed: int, timeline: synthetic.Timeline) -> str:
+    digest = hashlib.sha256()
+    for part in (catalog.text, str(seed), repr(timeline), promtool_version()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for module in GENERATOR_MODULES:
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def ensure_blocks(
+    catalog: Catalog,
+    cache_root: Path,
+    seed: int = synthetic.DEFAULT_SEED,
+    timeline: synthetic.Timeline | None = None,
+) -> Blocks:
+    """The blocks for this catalog and seed: from the cache, or generated and backfilled into it."""
+    timeline = timeline or synthetic.Timeline()
+    target = cache_root / cache_key(catalog, seed, timeline)
+    meta = target / META_FILE
+    if meta.is_file():
+        info = json.loads(meta.read_text())
+        return Blocks(target, info["series"], info["samples"], 0.0, cached=True)
+    cache_root.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_root) as scratch:
+        work = Path(scratch)
+        series = synthetic.generate(catalog, seed, timeline)
+        text = work / "series.om"
+        with text.open("wb") as out:
+            samples = openmetrics.write(series, timeline.times(), out)
+        blocks = work / "blocks"
+        backfill(text, blocks)
+        text.unlink()
+        (blocks / META_FILE).write_text(json.dumps({"series": len(series), "samples": samples}))
+        try:
+            os.replace(blocks, target)
+        except OSError:  # another run filled the same key meanwhile
+            if not meta.is_file():
+                raise
+    return Blocks(target, len(series), samples, time.perf_counter() - started, cached=False)
+
+
+def backfill(openmetrics_file: Path, output: Path) -> None:
+    command = [
+        tool("promtool"),
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        f"--max-block-duration={MAX_BLOCK_DURATION}",
+        str(openmetrics_file),
+        str(output),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
+        raise BuildError(f"promtool backfill failed (exit {result.returncode}): {tail}")
+
+
+def copy_blocks(blocks: Blocks, data_dir: Path) -> None:
+    """Prometheus may compact or delete blocks it owns, so it gets a copy, never the cache."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for entry in blocks.directory.iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, data_dir / entry.name)

@@ -1,0 +1,208 @@
+"""Evaluate every panel target of a dashboard, range and instant, under every variable setting.
+
+Settings: every variable at "All" (custom ones at their default), then, in turn, each variable at
+each of its concrete values with the others at "All". Identical interpolated queries run once.
+Each check fails on an API error, on an empty result (no series, or only NaN) and on a value
+outside the panel's sense: percentunit outside 0..1, percent outside 0..100, infinity, or a
+negative value from a rate/increase with no subtraction in it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..model import iter_panels
+from ..render import Dashboard
+from . import grafana
+from .grafana import ALL
+from .promapi import Answer, Client
+from .variables import Resolved, resolve
+
+Mode = Literal["range", "instant"]
+Kind = Literal["error", "empty", "sense"]
+MODES: tuple[Mode, ...] = ("range", "instant")
+PIXELS_PER_COLUMN = 80  # a 1920 px wide dashboard: Grafana's maxDataPoints is the panel's width
+EPSILON = 1e-9
+
+_RATE = re.compile(r"\b(?:i?rate|increase)\s*\(")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dashboard time range Grafana would query: `range_s` ending at `end`."""
+
+    end: int
+    range_s: int = 86400
+
+    @property
+    def start(self) -> int:
+        return self.end - self.range_s
+
+
+@dataclass(frozen=True)
+class Target:
+    dashboard: str
+    panel: str
+    ref_id: str
+    expr: str
+    unit: str
+    interval: grafana.Interval
+
+    def where(self) -> str:
+        return f"{self.dashboard} › {self.panel} › {self.ref_id} › {self.expr}"
+
+
+@dataclass(frozen=True)
+class Check:
+    target: Target
+    setting: str  # "all at All" or "service=auth-server"
+    mode: Mode
+    query: str  # the interpolated expression sent to Prometheus
+    answer: Answer
+    kind: Kind | None  # None: the check passed
+    message: str = ""
+
+
+@dataclass
+class DashboardResult:
+    dashboard: Dashboard
+    targets: list[Target] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    variable_problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def targets(
+    dashboard: Dashboard, window: Window, scrape_interval: str
+) -> Iterator[tuple[Target, dict[str, Any]]]:
+    ds_interval = grafana.parse_duration(scrape_interval)
+    for panel in iter_panels(dashboard.model):
+        if panel.get("type") == "row":
+            continue
+        unit = str(((panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "")
+        width = int((panel.get("gridPos") or {}).get("w") or 12)
+        points = int(panel.get("maxDataPoints") or width * PIXELS_PER_COLUMN)
+        panel_min = _duration(panel.get("interval")) or ds_interval
+        for target in panel.get("targets") or []:
+            if target.get("hide") or not target.get("expr"):
+                continue
+            min_step = _duration(target.get("interval"))
+            scrape = min_step or ds_interval
+            iv = grafana.interval(window.range_s, points, max(panel_min, min_step or 0), scrape)
+            yield (
+                Target(
+                    dashboard.title,
+                    str(panel.get("title") or "<untitled>"),
+                    str(target.get("refId", "?")),
+                    str(target["expr"]),
+                    unit,
+                    iv,
+                ),
+                target,
+            )
+
+
+def settings(resolved: Resolved) -> list[tuple[str, dict[str, str]]]:
+    """(label, rendered variable values): all at All, then each variable at each value."""
+
+    def render(values: dict[str, str | list[str]]) -> dict[str, str]:
+        return {v.name: v.render(values[v.name]) for v in resolved.variables}
+
+    result = [("all at All", render(resolved.defaults))]
+    for variable in resolved.variables:
+        for value in variable.values:
+            if resolved.defaults[variable.name] == value:
+                continue
+            result.append(
+                (f"{variable.name}={value}", render(resolved.defaults | {variable.name: value}))
+            )
+    return result
+
+
+def verify_dashboard(
+    client: Client, dashboard: Dashboard, window: Window, scrape_interval: str, workers: int = 2
+) -> DashboardResult:
+    result = DashboardResult(dashboard)
+    resolved = resolve(client, dashboard.model, window.start, window.end, window.range_s)
+    result.variable_problems = resolved.problems
+    planned: list[tuple[Target, str, Mode, str]] = []
+    for target, _raw in targets(dashboard, window, scrape_interval):
+        result.targets.append(target)
+        for label, values in settings(resolved):
+            query = grafana.interpolate(target.expr, values, target.interval.macros())
+            planned.extend((target, label, mode, query) for mode in MODES)
+    unique = {(query, mode, target.interval.step) for target, _, mode, query in planned}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        answers = dict(
+            zip(unique, pool.map(lambda key: _run(client, window, *key), unique), strict=True)
+        )
+    for target, label, mode, query in planned:
+        answer = answers[(query, mode, target.interval.step)]
+        kind, message = judge(target, answer)
+        result.checks.append(Check(target, label, mode, query, answer, kind, message))
+    return result
+
+
+def verify(
+    client: Client, dashboards: Sequence[Dashboard], window: Window, scrape_interval: str
+) -> list[DashboardResult]:
+    return [verify_dashboard(client, d, window, scrape_interval) for d in dashboards]
+
+
+def _run(client: Client, window: Window, query: str, mode: Mode, step: float) -> Answer:
+    if mode == "instant":
+        return client.query(query, window.end)
+    # Grafana aligns the range to the step so consecutive refreshes hit the same points.
+    start = math.floor(window.start / step) * step
+    end = math.floor(window.end / step) * step
+    return client.query_range(query, start, end, step)
+
+
+def values_of(answer: Answer) -> list[float]:
+    out: list[float] = []
+    for item in answer.result:
+        pairs = item.get("values") or ([item["value"]] if "value" in item else [])
+        out.extend(float(v) for _, v in pairs)
+    return out
+
+
+def judge(target: Target, answer: Answer) -> tuple[Kind | None, str]:
+    if answer.error:
+        return "error", answer.error
+    values = [v for v in values_of(answer) if not math.isnan(v)]
+    if not values:
+        return "empty", "no data" if not answer.result else "only NaN"
+    return sense(target.unit, target.expr, values)
+
+
+def sense(unit: str, expr: str, values: list[float]) -> tuple[Kind | None, str]:
+    if any(math.isinf(v) for v in values):
+        return "sense", "infinite value"
+    low, high = min(values), max(values)
+    bounds = {"percentunit": (0.0, 1.0), "percent": (0.0, 100.0)}.get(unit)
+    if bounds and (low < bounds[0] - EPSILON or high > bounds[1] + EPSILON):
+        return (
+            "sense",
+            f"values {low:g}..{high:g} outside {bounds[0]:g}..{bounds[1]:g} for unit {unit}",
+        )
+    bare = _STRING.sub('""', expr)
+    if _RATE.search(bare) and "-" not in re.sub(r"\d[eE]-", "", bare) and low < -EPSILON:
+        return "sense", f"negative value {low:g} from a rate"
+    return None, ""
+
+
+def _duration(value: object) -> float | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return grafana.parse_duration(value)
+    except ValueError:
+        return None
+
+
+__all__ = ["ALL", "Check", "DashboardResult", "Target", "Window", "verify", "verify_dashboard"]

@@ -1,0 +1,47 @@
+"""Verify's findings and per-dashboard summary, one line each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from .evaluate import Check, DashboardResult
+
+
+def findings(results: Sequence[DashboardResult]) -> list[str]:
+    """Failed checks grouped by target, mode and problem, each naming dashboard › panel › refId."""
+    lines: list[str] = []
+    for result in results:
+        for name, message in result.variable_problems:
+            lines.append(f"{result.dashboard.title} › variable ${name}: {message}")
+        groups: dict[tuple[str, str, str], list[Check]] = defaultdict(list)
+        for check in result.checks:
+            if check.kind:
+                groups[(check.target.where(), check.mode, check.kind)].append(check)
+        for (where, mode, kind), checks in groups.items():
+            first = checks[0]
+            when = ", ".join(dict.fromkeys(c.setting for c in checks))
+            detail = f" (sent: {first.query})" if first.query != first.target.expr else ""
+            lines.append(f"{where}: {kind} on {mode} query with {when}: {first.message}{detail}")
+    return lines
+
+
+def summary(result: DashboardResult) -> str:
+    checks = result.checks
+    count = {kind: sum(1 for c in checks if c.kind == kind) for kind in ("error", "empty", "sense")}
+    ok = sum(1 for c in checks if c.kind is None)
+    # Query time over the 24 h range: each distinct range query once.
+    timed = {(c.query, c.target.interval.step): c for c in checks if c.mode == "range"}
+    seconds = [c.answer.seconds for c in timed.values()]
+    slowest = max(timed.values(), key=lambda c: c.answer.seconds, default=None)
+    slow = f" ({slowest.target.panel} › {slowest.target.ref_id})" if slowest else ""
+    return (
+        f"{result.dashboard.title}: {len(result.targets)} targets, {len(checks)} checks: "
+        f"{ok} with data, {count['empty']} empty, {count['error']} errors, "
+        f"{count['sense']} out of range; 24h range queries: {len(seconds)}, "
+        f"time sum {sum(seconds):.2f} s, max {max(seconds, default=0):.3f} s{slow}"
+    )
+
+
+def failed(results: Sequence[DashboardResult]) -> bool:
+    return any(r.variable_problems or any(c.kind for c in r.checks) for r in results)

@@ -1,0 +1,176 @@
+"""Which label sets each series has, as Micrometer on the Leaky Tokens services exports them.
+
+Labels the catalog lists with values are enumerated; free-form ones (routes, pools, user ids) take
+the values below. Labels that belong together (an HTTP route's method, uri, status, outcome and
+exception; a memory pool's id and area; a GC's action, cause and collector) come as whole tuples,
+and a failure `reason` only ever appears on `outcome="failure"`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from .catalog import Metric
+
+# Set per instance by the generator, never enumerated here.
+SCRAPE_LABELS = ("job", "instance", "application")
+
+# A compact Micrometer-style bucket ladder (seconds); +Inf is added by the generator.
+BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+USERS = tuple(f"user-{i:03d}" for i in range(1, 6))
+
+# Free-form labels that are not part of a tuple below.
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "userId": USERS,
+    "name": ("dataSource",),
+    "pool": ("HikariPool-1",),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP series of a service: its labels, share of the service's traffic, median latency."""
+
+    method: str
+    uri: str
+    status: str
+    outcome: str
+    share: float
+    median: float
+    exception: str = "None"
+
+    def labels(self) -> dict[str, str]:
+        return {
+            "method": self.method,
+            "uri": self.uri,
+            "status": self.status,
+            "outcome": self.outcome,
+            "exception": self.exception,
+        }
+
+
+def _service_routes(
+    uri: str, method: str = "POST", median: float = 0.08, client_errors: bool = True
+) -> tuple[Route, ...]:
+    """A service's main route with its rare server errors (and client errors if it has users)."""
+    return (
+        Route(method, uri, "200", "SUCCESS", 0.95, median),
+        Route(method, uri, "500", "SERVER_ERROR", 0.01, median * 3, "IllegalStateException"),
+    ) + ((Route(method, uri, "400", "CLIENT_ERROR", 0.04, median / 2),) if client_errors else ())
+
+
+ROUTES: dict[str, tuple[Route, ...]] = {
+    "api-gateway": (
+        Route("POST", "/api/v1/tokens/consume", "200", "SUCCESS", 0.62, 0.12),
+        Route("POST", "/api/v1/tokens/consume", "429", "CLIENT_ERROR", 0.05, 0.01),
+        Route("GET", "/api/v1/tokens/quota", "200", "SUCCESS", 0.20, 0.03),
+        Route(
+            "POST",
+            "/api/v1/tokens/consume",
+            "502",
+            "SERVER_ERROR",
+            0.01,
+            0.9,
+            "ResponseStatusException",
+        ),
+        Route("PUT", "/api/v1/keys/{id}", "200", "SUCCESS", 0.02, 0.05),
+        Route("DELETE", "/api/v1/keys/{id}", "204", "SUCCESS", 0.01, 0.04),
+        Route("PATCH", "/api/v1/keys/{id}", "200", "SUCCESS", 0.01, 0.05),
+        Route("GET", "/", "302", "REDIRECTION", 0.01, 0.002),
+        Route("GET", "/ws", "101", "INFORMATIONAL", 0.005, 0.002),
+        Route("GET", "/api/v1/stream", "0", "UNKNOWN", 0.005, 2.0),
+    ),
+    "token-service": _service_routes("/api/v1/tokens/consume", median=0.1),
+    "auth-server": _service_routes("/api/v1/auth/login", median=0.06),
+    "analytics-service": _service_routes("/api/v1/analytics/usage", "GET", median=0.2),
+}
+# Services with only the platform's plumbing (config, discovery, provider stubs).
+DEFAULT_ROUTES = _service_routes("/actuator/health", "GET", median=0.01, client_errors=False)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A JVM memory pool: `max_bytes` is -1 where the pool has no limit, as Micrometer reports."""
+
+    id: str
+    area: str
+    max_bytes: int
+    committed_bytes: int
+
+
+MIB = 1 << 20
+POOLS = (
+    Pool("G1 Eden Space", "heap", -1, 128 * MIB),
+    Pool("G1 Survivor Space", "heap", -1, 16 * MIB),
+    Pool("G1 Old Gen", "heap", 512 * MIB, 384 * MIB),
+    Pool("Metaspace", "nonheap", -1, 96 * MIB),
+    Pool("CodeCache", "nonheap", 240 * MIB, 40 * MIB),
+)
+
+# (action, cause, gc, pauses per second, median pause in seconds)
+GC_PAUSES = (
+    ("end of minor GC", "G1 Evacuation Pause", "G1 Young Generation", 0.1, 0.008),
+    ("end of major GC", "G1 Humongous Allocation", "G1 Old Generation", 0.001, 0.15),
+)
+
+
+def routes(service: str) -> tuple[Route, ...]:
+    return ROUTES.get(service, DEFAULT_ROUTES)
+
+
+def is_http(metric: Metric) -> bool:
+    return {"method", "uri", "status"} <= metric.labels.keys()
+
+
+def is_pool(metric: Metric) -> bool:
+    return {"id", "area"} <= metric.labels.keys()
+
+
+def is_gc(metric: Metric) -> bool:
+    return {"action", "cause", "gc"} <= metric.labels.keys()
+
+
+def own_labels(metric: Metric) -> list[str]:
+    return [label for label in metric.labels if label not in SCRAPE_LABELS and label != "le"]
+
+
+def label_sets(metric: Metric, service: str) -> list[dict[str, str]]:
+    """The non-scrape label sets one instance of `service` exports for `metric`."""
+    if is_http(metric):
+        return [_only(r.labels(), metric) for r in routes(service)]
+    if is_pool(metric):
+        return [_only({"id": p.id, "area": p.area}, metric) for p in POOLS]
+    if is_gc(metric):
+        return [_only({"action": a, "cause": c, "gc": g}, metric) for a, c, g, _, _ in GC_PAUSES]
+    return _enumerate(metric)
+
+
+def _only(labels: dict[str, str], metric: Metric) -> dict[str, str]:
+    return {k: v for k, v in labels.items() if k in metric.labels}
+
+
+def _values(metric: Metric, label: str) -> tuple[str, ...]:
+    return metric.labels[label] or VOCABULARY.get(label, (f"{label}-1",))
+
+
+def _enumerate(metric: Metric) -> list[dict[str, str]]:
+    labels = [label for label in own_labels(metric) if label != "reason"]
+    sets: list[dict[str, str]] = []
+    for combo in itertools.product(*(_values(metric, label) for label in labels)):
+        labelset = dict(zip(labels, combo, strict=True))
+        if not _plausible(labelset):
+            continue
+        if "reason" in metric.labels and labelset.get("outcome") == "failure":
+            sets.extend(labelset | {"reason": r} for r in _values(metric, "reason"))
+        else:
+            sets.append(labelset)
+    return sets
+
+
+def _plausible(labels: dict[str, str]) -> bool:
+    """`provider="unknown"` comes only from invalid quota look-ups, and only it is invalid."""
+    if "provider" in labels and labels.get("outcome") in {"found", "not_found", "invalid"}:
+        return (labels["provider"] == "unknown") == (labels["outcome"] == "invalid")
+    return True
