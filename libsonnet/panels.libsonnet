@@ -298,14 +298,6 @@ local steps(list) = { mode: 'absolute', steps: list };
       footer: { show: false, reducer: ['sum'], countRows: false },
       sortBy: [{ displayName: sortBy, desc: sortDesc }],
     },
-  } + (if columnProperties == {} then {} else {
-         // Read by `invoke lint`, removed before output.
-         lintWaivers: {
-           'schema-panel': "the published schema types a matcher's options and an override's value "
-                           + "as objects (CUE's `_` emitted as {}); Grafana's byName matcher takes "
-                           + 'the column name and a unit override a string',
-         },
-       }) + {
     transformations:
       (if std.length(targets) > 1 then [{ id: 'merge', options: {} }] else [])
       + [{

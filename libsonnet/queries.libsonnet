@@ -39,7 +39,7 @@ local by(labels) = if std.length(labels) == 0 then '' else ' by (%s)' % std.join
 
   // Quantile over a Micrometer histogram: always aggregate the buckets by `le`.
   quantile(q, metric, matchers=[], labels=[])::
-    'histogram_quantile(%s, %s)' % [q, self.sumRate(metric + '_bucket', matchers, ['le'] + labels)],
+    'histogram_quantile(%g, %s)' % [q, self.sumRate(metric + '_bucket', matchers, ['le'] + labels)],
 
   topk(k, expr):: 'topk(%d, %s)' % [k, expr],
 

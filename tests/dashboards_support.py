@@ -1,0 +1,112 @@
+"""Shared views for the dashboard tests: compiled dashboards, their panels, parsed queries."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import promql_parser
+
+from leaky_dashboards.engine import evaluate_file
+from leaky_dashboards.model import Json, iter_panels
+from leaky_dashboards.render import compile_all
+from leaky_dashboards.settings import Installation, Paths
+
+NAMES = ("overview", "business", "gateway", "system")
+
+# Grafana fills these windows in; each gets a distinct stand-in duration so a parsed range tells
+# which window the source used.
+WINDOW_STANDINS = {
+    "$__rate_interval": timedelta(seconds=1111),
+    "$__range": timedelta(seconds=2222),
+    "$time_range": timedelta(seconds=3333),
+}
+
+
+@cache
+def dashboards() -> dict[str, Json]:
+    """Every dashboard of the tree by short name (`overview`, ...)."""
+    compiled = compile_all(Paths(), Installation(), "go")
+    return {d.name.removeprefix("leaky-tokens-"): d.model for d in compiled}
+
+
+@cache
+def config() -> Json:
+    paths = Paths()
+    text = evaluate_file(
+        paths.libsonnet / "config.libsonnet",
+        library=paths.libsonnet,
+        ext_vars=Installation().ext_vars(),
+    )
+    result: Json = json.loads(text)
+    return result
+
+
+def panels(dashboard: Json) -> list[Json]:
+    """The panels a viewer sees (rows left out)."""
+    return [p for p in iter_panels(dashboard) if p.get("type") != "row"]
+
+
+def targets(dashboard: Json) -> Iterator[tuple[Json, Json]]:
+    for panel in panels(dashboard):
+        for target in panel.get("targets", []):
+            yield panel, target
+
+
+def parse(expr: str) -> Any:
+    """The expression's syntax tree, with Grafana's window variables replaced by stand-ins."""
+    for variable, standin in WINDOW_STANDINS.items():
+        expr = expr.replace(f"[{variable}]", f"[{int(standin.total_seconds())}s]")
+    return promql_parser.parse(expr)
+
+
+def children(node: Any) -> list[Any]:
+    """The direct sub-expressions of a parsed PromQL node."""
+    kind = type(node).__name__
+    if kind == "BinaryExpr":
+        return [node.lhs, node.rhs]
+    if kind in ("ParenExpr", "AggregateExpr", "UnaryExpr", "SubqueryExpr"):
+        return [node.expr]
+    if kind == "Call":
+        return list(node.args)
+    if kind == "MatrixSelector":
+        return [node.vector_selector]
+    return []
+
+
+def walk(node: Any, parents: tuple[Any, ...] = ()) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """Every node with the chain of its ancestors, outermost first."""
+    yield node, parents
+    for child in children(node):
+        yield from walk(child, (*parents, node))
+
+
+@dataclass(frozen=True)
+class Selector:
+    metric: str
+    matchers: dict[str, tuple[str, str]]  # label → (operator, value)
+    window: timedelta | None  # the range when the selector is inside a range vector
+
+
+def selectors(expr: str) -> list[Selector]:
+    found = []
+    for node, parents in walk(parse(expr)):
+        if type(node).__name__ != "VectorSelector":
+            continue
+        matchers = {
+            m.name: (str(m.op).removeprefix("MatchOp."), m.value) for m in node.matchers.matchers
+        }
+        window = None
+        if parents and type(parents[-1]).__name__ == "MatrixSelector":
+            window = parents[-1].range
+        found.append(Selector(node.name, matchers, window))
+    return found
+
+
+def variables_used(text: str) -> set[str]:
+    return set(re.findall(r"\$\{?(\w+)", text))

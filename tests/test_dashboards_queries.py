@@ -1,0 +1,219 @@
+"""The queries are right for what the services export (../shared/spec/metrics-contract.md) and
+cheap to run: the contract's traps, per-minute numbers, legends, windows and threshold levels."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from leaky_dashboards.model import Json
+
+from .dashboards_support import (
+    NAMES,
+    WINDOW_STANDINS,
+    config,
+    dashboards,
+    panels,
+    parse,
+    selectors,
+    targets,
+    walk,
+)
+
+PER_MINUTE_UNITS = {"reqpm", "opm", "rpm", "wpm"}
+DURATION_UNITS = {"s", "ms"}
+RATE_INTERVAL = WINDOW_STANDINS["$__rate_interval"]
+LONG_WINDOWS = {WINDOW_STANDINS["$__range"], WINDOW_STANDINS["$time_range"]}
+
+
+def all_targets() -> list[tuple[str, Json, Json]]:
+    return [(name, p, t) for name in NAMES for p, t in targets(dashboards()[name])]
+
+
+def where(name: str, panel: Json, target: Json) -> str:
+    return f"{name} › {panel['title']} › {target['refId']}: {target['expr']}"
+
+
+def test_every_expression_parses_as_promql_with_numbers_as_written() -> None:
+    for name, panel, target in all_targets():
+        parse(target["expr"])  # raises with the parser's message
+        # 0.95, not the float noise 0.94999999999999996
+        assert not re.search(r"\d\.\d{7,}", target["expr"]), where(name, panel, target)
+
+
+def test_token_consumption_never_adds_attempts_to_decisions() -> None:
+    """`attempt` is counted before the decision: every selector names one outcome or drops it."""
+    seen = 0
+    for name, panel, target in all_targets():
+        for s in selectors(target["expr"]):
+            if s.metric != "token_consume_total":
+                continue
+            seen += 1
+            op, value = s.matchers.get("outcome", ("", ""))
+            assert (op == "Equal") or (op == "NotEqual" and value == "attempt"), where(
+                name, panel, target
+            )
+    assert seen > 10
+
+
+def test_success_rates_divide_allowed_by_attempt() -> None:
+    for _name, _panel, target in all_targets():
+        tree = parse(target["expr"])
+        if type(tree).__name__ != "BinaryExpr" or str(tree.op) != "/":
+            continue
+        numerator, denominator = selectors(tree.lhs.prettify()), selectors(tree.rhs.prettify())
+        if {s.metric for s in numerator} == {"token_consume_total"}:
+            assert {s.matchers["outcome"] for s in numerator} == {("Equal", "allowed")}
+            assert {s.matchers["outcome"] for s in denominator} == {("Equal", "attempt")}
+
+
+def test_up_is_filtered_by_job_never_by_application() -> None:
+    for name, panel, target in all_targets():
+        for s in selectors(target["expr"]):
+            if s.metric == "up":
+                assert "application" not in s.matchers, where(name, panel, target)
+
+
+def test_heap_limits_leave_out_pools_without_a_limit() -> None:
+    """Every jvm_memory_max_bytes selector sits under a `> 0` comparison."""
+    for name, panel, target in all_targets():
+        for node, parents in walk(parse(target["expr"])):
+            if type(node).__name__ == "VectorSelector" and node.name == "jvm_memory_max_bytes":
+                comparison = parents[-1]
+                assert type(comparison).__name__ == "BinaryExpr", where(name, panel, target)
+                assert str(comparison.op) == ">" and comparison.rhs.val == 0
+
+
+def test_only_the_one_minute_load_average_is_used() -> None:
+    for _name, _panel, target in all_targets():
+        for s in selectors(target["expr"]):
+            if s.metric.startswith("system_load_average"):
+                assert s.metric == "system_load_average_1m"
+
+
+def test_active_users_count_only_users_with_allowed_consumption() -> None:
+    [(_panel, target)] = [
+        (p, t) for p, t in targets(dashboards()["overview"]) if "Active users" in p["title"]
+    ]
+    [s] = selectors(target["expr"])
+    assert s.metric == "token_consume_total"
+    assert s.matchers["outcome"] == ("Equal", "allowed")
+    assert s.window == WINDOW_STANDINS["$time_range"]
+    assert target["expr"].startswith("count(") and "> 0" in target["expr"]
+
+
+def _times_sixty(node: object) -> bool:
+    """The expression is `x * 60`, possibly as the left side of an `or vector(0)` fallback."""
+    kind = type(node).__name__
+    if kind == "ParenExpr":
+        return _times_sixty(node.expr)  # type: ignore[attr-defined]
+    if kind != "BinaryExpr":
+        return False
+    op = str(node.op)  # type: ignore[attr-defined]
+    if op == "or":
+        return _times_sixty(node.lhs)  # type: ignore[attr-defined]
+    rhs = node.rhs  # type: ignore[attr-defined]
+    return op == "*" and type(rhs).__name__ == "NumberLiteral" and rhs.val == 60
+
+
+def test_per_minute_panels_show_rate_times_sixty_with_a_per_minute_unit() -> None:
+    checked = 0
+    for name in NAMES:
+        for panel in panels(dashboards()[name]):
+            if "per minute" not in panel["title"].lower():
+                continue
+            checked += 1
+            unit = panel["fieldConfig"]["defaults"]["unit"]
+            # A count per minute has a per-minute unit; a duration per minute (GC time) its own.
+            assert unit in PER_MINUTE_UNITS | DURATION_UNITS, panel["title"]
+            for target in panel["targets"]:
+                assert _times_sixty(parse(target["expr"])), where(name, panel, target)
+    assert checked >= 6
+
+
+def test_per_minute_units_only_on_per_minute_values() -> None:
+    for name, panel, target in all_targets():
+        if panel["fieldConfig"]["defaults"]["unit"] in PER_MINUTE_UNITS:
+            assert _times_sixty(parse(target["expr"])), where(name, panel, target)
+
+
+def _grouping(tree: object) -> list[str]:
+    """Labels of the outermost aggregation's `by`, which name the series a query returns
+    (histogram_quantile consumes `le`)."""
+    for node, parents in walk(tree):
+        if type(node).__name__ == "AggregateExpr":
+            labels = list(node.modifier.labels) if node.modifier is not None else []
+            quantile = any(
+                type(p).__name__ == "Call" and p.func.name == "histogram_quantile" for p in parents
+            )
+            return [label for label in labels if not (quantile and label == "le")]
+    return []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_legends_name_every_series_uniquely(name: str) -> None:
+    for panel in panels(dashboards()[name]):
+        if panel["type"] == "table":
+            continue  # tables show labels as columns
+        legends = [t["legendFormat"] for t in panel["targets"]]
+        assert len(set(legends)) == len(legends), panel["title"]
+        for target in panel["targets"]:
+            assert target["legendFormat"] != "__auto", panel["title"]
+            for label in _grouping(parse(target["expr"])):
+                assert f"{{{{{label}}}}}" in target["legendFormat"], where(name, panel, target)
+
+
+def test_long_windows_are_only_evaluated_once() -> None:
+    """A range query evaluates its window at every step: there only short windows, or a window no
+    longer than the panel's minimum interval (one evaluation per bar)."""
+    for name, panel, target in all_targets():
+        for s in selectors(target["expr"]):
+            if s.window is None:
+                continue
+            assert s.window >= timedelta(minutes=1), where(name, panel, target)
+            if target["instant"] or s.window == RATE_INTERVAL:
+                continue
+            assert s.window not in LONG_WINDOWS, where(name, panel, target)
+            interval = panel.get("interval", "0m")
+            step = timedelta(hours=int(interval[:-1])) if interval.endswith("h") else timedelta()
+            assert s.window <= max(step, timedelta(minutes=5)), where(name, panel, target)
+
+
+def _levels() -> list[set[float]]:
+    rows = config()["thresholds"].values()
+    higher_worse = [{row["warning"], row["critical"]} for row in rows]
+    higher_better = [{round(1 - row["warning"], 9), round(1 - row["critical"], 9)} for row in rows]
+    return higher_worse + higher_better
+
+
+def test_every_colour_level_comes_from_the_alert_thresholds_table() -> None:
+    coloured = 0
+    for name in NAMES:
+        for panel in panels(dashboards()[name]):
+            steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+            values = {round(s["value"], 9) for s in steps if s["value"] is not None}
+            if values:
+                coloured += 1
+                assert values in _levels(), f"{name} › {panel['title']}: {values}"
+    assert coloured >= 8
+
+
+@pytest.mark.parametrize(
+    ("dashboard", "title", "row"),
+    [
+        ("overview", "❌ Error rate", "errorRate"),
+        ("overview", "⏱️ Latency p95", "latencyP95"),
+        ("system", "💾 Heap memory usage (worst service)", "heapUsage"),
+        ("gateway", "🚦 Rate limit blocks per minute", "rateLimitBlocks"),
+        ("gateway", "Auth failures by reason (per minute)", "authFailures"),
+        ("business", "❌ Provider failures (last 5m)", "providerFailures"),
+    ],
+)
+def test_alert_table_levels_colour_their_panels(dashboard: str, title: str, row: str) -> None:
+    [panel] = [p for p in panels(dashboards()[dashboard]) if p["title"] == title]
+    steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    level = config()["thresholds"][row]
+    assert [s["color"] for s in steps] == ["green", "yellow", "red"]
+    assert [s["value"] for s in steps[1:]] == [level["warning"], level["critical"]]

@@ -1,0 +1,141 @@
+"""What the spec and issue 3 ask of every dashboard: identity, links, datasource, variables, layout,
+units and descriptions, and the query shape of one-value panels."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from leaky_dashboards.model import Json
+
+from .dashboards_support import NAMES, dashboards, panels, targets, variables_used
+
+# The spec's "Dashboard Variables"; each must be offered somewhere, and only where used.
+SPEC_VARIABLES = {"service", "provider", "time_range", "auth_outcome"}
+GRID = 24
+ONE_VALUE_KINDS = ("gauge", "bargauge", "piechart", "table")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_identity_refresh_timezone_and_crosshair_follow_the_spec(name: str) -> None:
+    d = dashboards()[name]
+    assert d["uid"] == f"leaky-tokens-{name}"
+    assert "leaky-tokens" in d["tags"] and len(d["tags"]) > 1
+    assert d["refresh"] == "10s"
+    assert d["timezone"] == "browser"
+    assert d["graphTooltip"] == 1
+    assert d["schemaVersion"] >= 39
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_links_go_to_the_other_three_dashboards(name: str) -> None:
+    d = dashboards()[name]
+    others = {f"/d/leaky-tokens-{other}" for other in NAMES if other != name}
+    assert {link["url"] for link in d["links"]} == others
+    titles = {dashboards()[other]["title"] for other in NAMES if other != name}
+    assert {link["title"] for link in d["links"]} == titles
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_panel_and_target_uses_the_datasource_variable(name: str) -> None:
+    d = dashboards()[name]
+    [datasource] = [v for v in d["templating"]["list"] if v["name"] == "datasource"]
+    assert datasource["type"] == "datasource" and datasource["query"] == "prometheus"
+    for panel in panels(d):
+        assert panel["datasource"]["uid"] == "${datasource}", panel["title"]
+        assert panel["targets"], panel["title"]
+    for panel, target in targets(d):
+        assert target["expr"].strip(), f"{panel['title']} › {target['refId']}"
+        assert target["datasource"]["uid"] == "${datasource}", panel["title"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_offered_variable_narrows_some_query_and_every_used_one_is_offered(
+    name: str,
+) -> None:
+    d = dashboards()[name]
+    offered = {v["name"] for v in d["templating"]["list"]} - {"datasource"}
+    used = set().union(*(variables_used(t["expr"]) for _, t in targets(d)))
+    used -= {"__rate_interval", "__range", "__interval"}
+    assert offered == used
+
+
+def test_each_spec_variable_is_offered_by_some_dashboard() -> None:
+    offered = {v["name"] for d in dashboards().values() for v in d["templating"]["list"]} - {
+        "datasource"
+    }
+    assert offered == SPEC_VARIABLES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_layout_stays_inside_24_columns_without_overlap(name: str) -> None:
+    placed = [p["gridPos"] for p in dashboards()[name]["panels"]]
+    for pos in placed:
+        assert pos["x"] >= 0 and pos["w"] > 0 and pos["h"] > 0
+        assert pos["x"] + pos["w"] <= GRID
+    for a, b in itertools.combinations(placed, 2):
+        apart = (
+            a["x"] + a["w"] <= b["x"]
+            or b["x"] + b["w"] <= a["x"]
+            or a["y"] + a["h"] <= b["y"]
+            or b["y"] + b["h"] <= a["y"]
+        )
+        assert apart, f"{a} overlaps {b}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_panel_ids_are_unique(name: str) -> None:
+    ids = [p["id"] for p in dashboards()[name]["panels"]]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_panel_has_a_description_a_unit_and_decimals(name: str) -> None:
+    for panel in panels(dashboards()[name]):
+        defaults = panel["fieldConfig"]["defaults"]
+        assert len(panel.get("description", "")) > 20, panel["title"]
+        assert defaults.get("unit"), panel["title"]
+        if panel["type"] not in ("heatmap", "table"):
+            assert "decimals" in defaults or defaults["unit"] == "bytes", panel["title"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_value_panels_use_instant_queries(name: str) -> None:
+    for panel, target in targets(dashboards()[name]):
+        if panel["type"] in ONE_VALUE_KINDS:
+            assert target["instant"] is True and target["range"] is False, panel["title"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tables_read_as_tables_with_readable_column_names(name: str) -> None:
+    for panel in panels(dashboards()[name]):
+        if panel["type"] != "table":
+            continue
+        assert all(t["format"] == "table" for t in panel["targets"])
+        [organize] = [t for t in panel["transformations"] if t["id"] == "organize"]
+        renamed = organize["options"]["renameByName"]
+        values = (
+            {"Value"}
+            if len(panel["targets"]) == 1
+            else {f"Value #{t['refId']}" for t in panel["targets"]}
+        )
+        assert values <= set(renamed), panel["title"]
+        assert all(name[:1].isupper() for name in renamed.values()), renamed
+        assert panel["options"]["sortBy"][0]["displayName"] in renamed.values()
+
+
+def _stat_sparklines(d: Json) -> dict[str, str]:
+    return {p["title"]: p["options"]["graphMode"] for p in panels(d) if p["type"] == "stat"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stats_over_the_window_are_instant_and_others_draw_a_sparkline(name: str) -> None:
+    for panel, target in targets(dashboards()[name]):
+        if panel["type"] != "stat":
+            continue
+        over_window = "$time_range" in target["expr"]
+        assert target["instant"] is over_window, panel["title"]
+        assert _stat_sparklines(dashboards()[name])[panel["title"]] == (
+            "none" if over_window else "area"
+        )
