@@ -94,3 +94,10 @@ def test_regex_with_wildcards_is_not_value_checked_but_literal_alternation_is(
     assert rules(checker, 'rate(gateway_rate_limit_total{outcome=~"block.*"}[5m])') == []
     expr = 'rate(gateway_rate_limit_total{outcome=~"allowed|blockd"}[5m])'
     assert rules(checker, expr) == ["label-value-unknown"]
+
+
+def test_functions_with_number_parameters_keep_their_vector_labels(checker: Checker) -> None:
+    rate = "rate(http_server_requests_seconds_count[5m])"
+    assert rules(checker, f"sum by (application) (clamp_min({rate}, 0))") == []
+    assert rules(checker, f"sum by (application) (round({rate}, 0.1))") == []
+    assert rules(checker, f"sum by (nope) (clamp_min({rate}, 0))") == ["label-unknown"]

@@ -205,7 +205,8 @@ class Checker:
         name = function(node)
         args = list(node.args)
         labels = [self.labels(a) for a in args]
-        vectors = [lab for lab, a in zip(labels, args, strict=True) if kind(a) != "StringLiteral"]
+        # Functions keep the labels of their vector argument; numbers and strings are parameters.
+        vectors = [lab for lab in labels if not lab.scalar]
         if name == "histogram_quantile" and len(args) == 2:
             if labels[1].names is not None and "le" not in labels[1].names:
                 self.problems.append(
@@ -230,7 +231,7 @@ class Checker:
             return SCALAR if name != "vector" else Labels(frozenset())
         if name in ("absent", "absent_over_time"):
             return UNKNOWN
-        return vectors[-1] if vectors else SCALAR
+        return vectors[0] if vectors else SCALAR
 
     def _need(self, have: Labels, wanted: list[str], context: str) -> None:
         if have.names is None:
