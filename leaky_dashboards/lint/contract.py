@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine import evaluate_file
-from .promql import MARKER, Node, Query, children, function, kind, metric_name, op_name, unwrap
+from .promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
 
 # Functions whose input is meant to be a counter: everywhere else a raw counter is a mistake.
 COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase", "resets", "absent", "absent_over_time"})
@@ -294,15 +293,3 @@ def _modifier_word(modifier: Node) -> str:
 
 def _known(series: Series) -> str:
     return f" (labels: {', '.join(sorted(series.labels))})"
-
-
-def metrics_used(query: Query) -> Iterator[str]:
-    """Metric names a query reads (for reports)."""
-    if query.ast is None:
-        return
-    from .promql import selectors
-
-    for selector in selectors(unwrap(query.ast)):
-        name = metric_name(selector)
-        if name:
-            yield name

@@ -176,9 +176,3 @@ def op_name(op: Any) -> str:
 
 def function(node: Node) -> str | None:
     return str(node.func.name) if kind(node) == "Call" else None
-
-
-def unwrap(node: Node) -> Node:
-    while kind(node) == "ParenExpr":
-        node = node.expr
-    return node
