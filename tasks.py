@@ -102,10 +102,10 @@ def verify(c: Context, engine: str | None = None, seed: int | None = None) -> No
 
 @task(
     help={
+        "output": "where to write the Markdown (default build/docs/dashboards.md)",
         "engine": "Jsonnet engine: go (default) or cpp",
-        "seed": "seed of the synthetic series (same seed, same data)",
     }
 )
-def verify(c: Context, engine: str | None = None, seed: int | None = None) -> None:
-    """Evaluate every panel on a real Prometheus over synthetic Micrometer-shaped series."""
-    _exit(cli.verify(engine, seed=seed))
+def docs(c: Context, output: str | None = None, engine: str | None = None) -> None:
+    """Generate the dashboards' documentation; the reviewed copy is golden/docs/dashboards.md."""
+    _exit(cli.docs(output, engine=engine))

@@ -133,20 +133,18 @@ def verify(engine: str | None = None, *, seed: int | None = None, paths: Paths |
         return 130
 
 
-def verify(engine: str | None = None, *, seed: int | None = None, paths: Paths | None = None) -> int:
-    """Every panel of every dashboard against a real Prometheus over synthetic series."""
-    from .verify import run as verify_job
-    from .verify.synthetic import DEFAULT_SEED
+def docs(
+    output: str | None = None, *, engine: str | None = None, paths: Paths | None = None
+) -> int:
+    from pathlib import Path
 
-    try:
-        return guarded(
-            lambda: verify_job.run(
-                paths or Paths(),
-                Installation.from_env(),
-                engine or default_engine(),
-                seed=DEFAULT_SEED if seed is None else seed,
-            )
+    from .review import jobs as review
+
+    return guarded(
+        lambda: review.docs(
+            paths or Paths(),
+            Installation.from_env(),
+            engine or default_engine(),
+            output=Path(output) if output else None,
         )
-    except KeyboardInterrupt:  # the server was stopped on the way out
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import fsio
 from ..errors import BuildError
+from ..render import compile_all
 from ..settings import Installation, Paths
 from . import chromium, report, sources
 from . import preview as previews
@@ -87,3 +88,30 @@ def preview(
     fsio.replace_tree(output, files)
     echo(f"wrote {output}/: {len(pages)} pages" + (" with PNGs" if screenshots else ""))
     return files
+
+
+def docs(
+    paths: Paths,
+    installation: Installation,
+    engine: str,
+    *,
+    output: Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> bytes:
+    """Write the generated documentation (default build/docs/dashboards.md) and say whether
+    the reviewed copy in golden/ still matches it."""
+    from . import docs as documentation
+
+    dashboards = compile_all(paths, installation, engine)
+    library = documentation.load_library(paths.libsonnet, installation, engine)
+    content = documentation.render(dashboards, library).encode("utf-8")
+    output = output or paths.root / "build" / documentation.DOCS_FILE
+    fsio.write_atomic(output, content)
+    golden = paths.golden / documentation.DOCS_FILE
+    state = (
+        "matches golden"
+        if golden.is_file() and golden.read_bytes() == content
+        else "differs from golden: run `invoke golden-update` to accept it"
+    )
+    echo(f"wrote {output} ({len(content.splitlines())} lines); {state}")
+    return content

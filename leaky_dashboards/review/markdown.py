@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-# ASCII punctuation that can start or end Markdown syntax; GFM lets any of it be escaped.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!~&])")
+# Characters that can start or end Markdown or HTML syntax wherever they stand, then those that
+# only can in some places: `_` at a word's edge, `&` starting an entity, `#` starting a word,
+# `>` starting the text.
+# Escaping only these keeps the raw text readable (GFM allows escaping any punctuation).
+_SPECIAL = re.compile(
+    r"[\\`*\[\]<~]|^>|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)|(?:(?<=\s)|^)#"
+)
 _BACKTICKS = re.compile(r"`+")
 
 
 def text(value: str) -> str:
     """Plain text on one line: Markdown and HTML characters escaped, newlines as spaces."""
-    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    return _SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(value.split()))
 
 
 def code(value: str) -> str:

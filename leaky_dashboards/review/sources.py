@@ -12,8 +12,9 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from .. import artifacts
 from ..artifacts import DASHBOARD_DIR
 from ..errors import BuildError
 from ..model import Json
@@ -32,8 +33,7 @@ class Side:
 
 
 def working_tree(paths: Paths, installation: Installation, engine: str) -> Side:
-    dashboards = compile_all(paths, installation, engine)
-    return Side("working tree", {d.name: d.model for d in dashboards})
+    return Side("working tree", _rendered(paths, installation, engine))
 
 
 def golden(paths: Paths) -> Side:
@@ -59,14 +59,22 @@ def git_ref(paths: Paths, ref: str, installation: Installation, engine: str) -> 
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(root, filter="data")
         try:
-            dashboards = compile_all(Paths.under(root), installation, engine)
+            dashboards = _rendered(Paths.under(root), installation, engine)
         except BuildError as exc:
             raise BuildError(f"at {ref}: {exc}") from None
-    return Side(ref, {d.name: d.model for d in dashboards})
+    return Side(ref, dashboards)
 
 
 def base(paths: Paths, ref: str | None, installation: Installation, engine: str) -> Side:
     return golden(paths) if ref is None else git_ref(paths, ref, installation, engine)
+
+
+def _rendered(paths: Paths, installation: Installation, engine: str) -> dict[str, Json]:
+    """Dashboards exactly as the build writes them (the golden files' content), by name."""
+    files = artifacts.dashboard_files(compile_all(paths, installation, engine), installation)
+    return {
+        PurePosixPath(path).stem: json.loads(content) for path, content in sorted(files.items())
+    }
 
 
 def _git(root: Path, *args: str) -> str:
