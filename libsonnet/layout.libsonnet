@@ -2,7 +2,14 @@
 // wrap when a line is full, so positions never overlap and no gridPos is written by hand.
 local gridWidth = 24;
 
-local place(state, panel) =
+// `where` names the row, so a mistake in a dashboard's list is reported where it was made.
+local place(where, item, state, panel) =
+  assert std.isObject(panel) && std.objectHas(panel, 'gridPos') :
+         'layout: row %s: item %d is a %s, not a panel (a platform function used without its arguments?)'
+         % [where, item, std.type(panel)];
+  assert panel.gridPos.w <= gridWidth :
+         'layout: row %s: panel %s is %d columns wide; the grid has %d'
+         % [where, std.toString(panel.title), panel.gridPos.w, gridWidth];
   local w = panel.gridPos.w, h = panel.gridPos.h;
   local wrap = state.x + w > gridWidth;
   local x = if wrap then 0 else state.x;
@@ -41,7 +48,11 @@ local startRow(state, title) =
   grid(rows)::
     local start = { x: 0, y: 0, lineHeight: 0, nextId: 1, panels: [] };
     std.foldl(
-      function(state, row) std.foldl(place, row.panels, startRow(state, row.title)),
+      function(state, row) std.foldl(
+        function(inner, i) place(std.escapeStringJson(row.title), i + 1, inner, row.panels[i]),
+        std.range(0, std.length(row.panels) - 1),
+        startRow(state, row.title),
+      ),
       rows,
       start,
     ).panels,
