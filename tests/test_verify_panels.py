@@ -1,0 +1,153 @@
+"""Every panel of every dashboard on a real Prometheus, and how verify reports a broken one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leaky_dashboards.errors import BuildError
+from leaky_dashboards.render import Dashboard, compile_all
+from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.verify import backfill, catalog, evaluate, report, run, server, synthetic
+from leaky_dashboards.verify.promapi import Client
+
+WINDOW = evaluate.Window(end=synthetic.END)
+RATE = 'sum(rate(http_server_requests_seconds_count{application=~"$service"}[$__rate_interval]))'
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    paths = Paths()
+    blocks = backfill.ensure_blocks(catalog.load(paths, Installation()), run.cache_root(paths))
+    with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
+        yield Client(prom.url)
+
+
+def panel(title: str, unit: str, *exprs: str) -> dict[str, Any]:
+    return {
+        "type": "timeseries",
+        "title": title,
+        "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+        "fieldConfig": {"defaults": {"unit": unit}},
+        "targets": [{"refId": "ABCDEF"[i], "expr": e} for i, e in enumerate(exprs)],
+    }
+
+
+def fixture_dashboard(
+    *panels: dict[str, Any], variables: list[dict[str, Any]] | None = None
+) -> Dashboard:
+    service = {
+        "type": "query",
+        "name": "service",
+        "query": {"query": "label_values(process_uptime_seconds, application)"},
+        "multi": True,
+        "includeAll": True,
+        "allValue": ".*",
+    }
+    model = {
+        "uid": "fixture",
+        "title": "Fixture",
+        "templating": {"list": [service, *(variables or [])]},
+        "panels": list(panels),
+    }
+    return Dashboard("fixture", Path("fixture.jsonnet"), model)
+
+
+def test_every_panel_of_every_dashboard_shows_sensible_data(client: Client) -> None:
+    dashboards = compile_all(Paths(), Installation(), "go")
+    assert dashboards
+    results = evaluate.verify(client, dashboards, WINDOW, "15s")
+    assert report.findings(results) == []
+    for result in results:
+        assert result.targets, f"{result.dashboard.title} has no targets"
+        assert all(c.kind is None and c.answer.result for c in result.checks)
+
+
+def test_a_typo_in_a_metric_name_is_reported_empty_with_dashboard_panel_and_ref_id(
+    client: Client,
+) -> None:
+    typo = RATE.replace("requests_seconds_count", "requests_seconds_cuont")
+    result = evaluate.verify_dashboard(
+        client, fixture_dashboard(panel("Requests", "reqps", RATE, typo)), WINDOW, "15s"
+    )
+    lines = report.findings([result])
+    assert {line.split(": ")[0] for line in lines} == {f"Fixture › Requests › B › {typo}"}
+    assert all("empty on" in line for line in lines)
+    assert any("range query with all at All" in line for line in lines)
+    assert any("instant query with all at All" in line for line in lines)
+    assert not [c for c in result.checks if c.target.ref_id == "A" and c.kind]
+
+
+def test_each_variable_value_is_checked_in_turn_with_its_value_in_the_query(client: Client) -> None:
+    result = evaluate.verify_dashboard(
+        client, fixture_dashboard(panel("Requests", "reqps", RATE)), WINDOW, "15s"
+    )
+    services = synthetic.PORTS.keys()
+    settings = {c.setting for c in result.checks}
+    assert settings == {"all at All"} | {f"service={s}" for s in services}
+    sent = {c.setting: c.query for c in result.checks if c.mode == "range"}
+    assert 'application=~".*"' in sent["all at All"]
+    assert 'application=~"auth-server"' in sent["service=auth-server"]
+    # 24 h over a 12-column (960 px) panel: 90 s rounds to a 2 m step, plus one scrape.
+    assert "[135s]" in sent["all at All"]
+
+
+def test_a_query_error_is_reported_with_prometheus_message(client: Client) -> None:
+    broken = "sum(rate(up[5m])"
+    result = evaluate.verify_dashboard(
+        client, fixture_dashboard(panel("Broken", "short", broken)), WINDOW, "15s"
+    )
+    lines = report.findings([result])
+    assert lines and all(
+        line.startswith(f"Fixture › Broken › A › {broken}: error on") for line in lines
+    )
+    assert "parse error" in lines[0]
+
+
+def test_a_ratio_above_one_is_outside_a_percentunit_panels_sense(client: Client) -> None:
+    result = evaluate.verify_dashboard(
+        client, fixture_dashboard(panel("Ratio", "percentunit", "sum(up)")), WINDOW, "15s"
+    )
+    lines = report.findings([result])
+    assert lines and all("sense on" in line and "outside 0..1" in line for line in lines)
+
+
+def test_a_negative_rate_is_outside_its_sense(client: Client) -> None:
+    # The trap of the contract: a pool without a limit reports max = -1.
+    eden = 'scalar(max(jvm_memory_max_bytes{id="G1 Eden Space"}))'
+    expr = f"sum(rate(http_server_requests_seconds_count[$__rate_interval])) * {eden}"
+    result = evaluate.verify_dashboard(
+        client, fixture_dashboard(panel("Negative", "reqps", expr)), WINDOW, "15s"
+    )
+    lines = report.findings([result])
+    assert lines and all("negative value" in line for line in lines)
+
+
+def test_a_variable_without_values_is_reported(client: Client) -> None:
+    ghost = {"type": "query", "name": "ghost", "query": "label_values(no_such_metric, application)"}
+    result = evaluate.verify_dashboard(
+        client,
+        fixture_dashboard(panel("Requests", "reqps", RATE), variables=[ghost]),
+        WINDOW,
+        "15s",
+    )
+    assert report.findings([result]) == [
+        "Fixture › variable $ghost: label_values(no_such_metric, application) returned no values"
+    ]
+
+
+def test_verify_run_fails_with_exit_1_on_a_broken_panel(tmp_path: Path) -> None:
+    dashboard = fixture_dashboard(panel("Requests", "reqps", "sum(no_such_metric)"))
+    lines: list[str] = []
+    with pytest.raises(BuildError) as caught:
+        run.run(Paths(), Installation(), "go", dashboards=[dashboard], echo=lines.append)
+    assert caught.value.exit_code == 1
+    assert any(
+        line.startswith("Fixture › Requests › A › sum(no_such_metric): empty") for line in lines
+    )
+    assert any(
+        line.startswith("Fixture: 1 targets, 20 checks: 0 with data, 20 empty") for line in lines
+    )

@@ -1,0 +1,232 @@
+"""The synthetic series: every catalog series and label value, Micrometer's shapes, determinism."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.verify import catalog, openmetrics, synthetic
+from leaky_dashboards.verify.synthetic import Series
+
+SHORT = synthetic.Timeline(hours=2)
+
+
+@pytest.fixture(scope="module")
+def metrics() -> catalog.Catalog:
+    return catalog.load(Paths(), Installation())
+
+
+@pytest.fixture(scope="module")
+def series(metrics: catalog.Catalog) -> list[Series]:
+    return synthetic.generate(metrics)
+
+
+def by_name(series: list[Series], name: str) -> list[Series]:
+    return [s for s in series if s.name == name]
+
+
+def text(series: list[Series], timeline: synthetic.Timeline) -> bytes:
+    out = io.BytesIO()
+    openmetrics.write(series, timeline.times(), out)
+    return out.getvalue()
+
+
+def test_every_catalog_series_exists_for_every_owning_service_with_every_listed_value(
+    metrics: catalog.Catalog, series: list[Series]
+) -> None:
+    for name, metric in metrics.metrics.items():
+        mine = by_name(series, name)
+        assert {s.labels["job"] for s in mine} == set(metric.services), name
+        for label, values in metric.labels.items():
+            seen = {s.labels.get(label) for s in mine}
+            assert None not in seen or label == "reason", f"{name}: some series lack {label}"
+            if values is None:
+                continue
+            if label in ("job", "application"):  # one per owning service
+                assert seen <= set(values), name
+            else:
+                assert set(values) <= seen, f"{name}: {label} never takes {set(values) - seen}"
+
+
+def test_up_and_scrape_series_carry_only_job_and_instance(series: list[Series]) -> None:
+    for name in ("up", "scrape_duration_seconds", "scrape_samples_scraped"):
+        assert by_name(series, name)
+        for s in by_name(series, name):
+            assert set(s.labels) == {"job", "instance"}
+
+
+def test_micrometer_series_carry_application_equal_to_job(series: list[Series]) -> None:
+    for s in series:
+        if "application" in s.labels:
+            assert s.labels["application"] == s.labels["job"]
+
+
+def test_a_failure_reason_appears_only_on_failures(series: list[Series]) -> None:
+    reasons = [s for s in series if "reason" in s.labels]
+    assert reasons
+    assert all(s.labels["outcome"] == "failure" for s in reasons)
+
+
+def test_counters_only_grow_except_when_their_instance_restarts(
+    metrics: catalog.Catalog, series: list[Series]
+) -> None:
+    restarted = set()
+    for s in series:
+        if metrics.metrics[s.name].type != "counter":
+            continue
+        kept = s.values[s.present]
+        drops = np.flatnonzero(np.diff(kept) < 0)
+        if drops.size:
+            restarted.add(s.labels["instance"])
+            assert drops.size == 1, f"{s.name} {s.labels}: more than one reset"
+    # Exactly the instance the generator restarts shows resets, and its counters all reset.
+    assert restarted == {"token-service-2:8082"}
+
+
+def test_a_restarting_instance_is_down_for_two_scrapes_with_up_zero_and_no_other_samples(
+    series: list[Series],
+) -> None:
+    up = next(s for s in by_name(series, "up") if s.labels["instance"] == "token-service-2:8082")
+    assert int((up.values == 0).sum()) == synthetic.RESTART_GAP
+    down = up.values == 0
+    for s in series:
+        micrometer = s.name != "up" and "scrape" not in s.name
+        if s.labels["instance"] == "token-service-2:8082" and micrometer:
+            assert not s.present[down].any()
+    uptime = next(
+        s
+        for s in by_name(series, "process_uptime_seconds")
+        if s.labels["instance"] == "token-service-2:8082"
+    )
+    assert uptime.values[uptime.present].min() < 60  # it started again
+
+
+def test_histogram_buckets_are_cumulative_and_inf_equals_count(series: list[Series]) -> None:
+    buckets: dict[tuple[tuple[str, str], ...], dict[str, np.ndarray]] = defaultdict(dict)
+    for s in by_name(series, "http_server_requests_seconds_bucket"):
+        rest = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
+        buckets[rest][s.labels["le"]] = s.values
+    counts = {
+        tuple(sorted(s.labels.items())): s.values
+        for s in by_name(series, "http_server_requests_seconds_count")
+    }
+    assert buckets
+    for rest, ladder in buckets.items():
+        order = sorted(ladder, key=lambda le: float(le))
+        assert order[-1] == "+Inf"
+        stacked = np.vstack([ladder[le] for le in order])
+        assert (np.diff(stacked, axis=0) >= 0).all(), f"not cumulative: {rest}"
+        assert np.array_equal(ladder["+Inf"], counts[rest])
+
+
+def test_attempts_are_at_least_every_decided_outcome_together(series: list[Series]) -> None:
+    totals: dict[tuple[str, ...], dict[str, np.ndarray]] = defaultdict(dict)
+    for s in by_name(series, "token_consume_total"):
+        key = (s.labels["instance"], s.labels["provider"], s.labels["userId"])
+        totals[key][s.labels["outcome"]] = s.values
+    for key, outcomes in totals.items():
+        decided = sum(v for o, v in outcomes.items() if o != "attempt")
+        assert (outcomes["attempt"] >= decided).all(), key
+        assert outcomes["attempt"][-1] > 0
+
+
+def test_heap_pools_without_a_limit_report_max_minus_one_and_old_gen_has_a_limit(
+    series: list[Series],
+) -> None:
+    maxima = {
+        (s.labels["instance"], s.labels["id"]): s.values
+        for s in by_name(series, "jvm_memory_max_bytes")
+    }
+    used = {
+        (s.labels["instance"], s.labels["id"]): s.values
+        for s in by_name(series, "jvm_memory_used_bytes")
+    }
+    for (instance, pool), values in maxima.items():
+        if pool in ("G1 Eden Space", "G1 Survivor Space", "Metaspace"):
+            assert (values == -1).all()
+        if pool == "G1 Old Gen":
+            assert (values > 0).all()
+            assert (used[(instance, pool)] <= values).all()
+
+
+def test_gauges_move(series: list[Series]) -> None:
+    for name in ("system_cpu_usage", "jvm_threads_live_threads", "jvm_memory_used_bytes"):
+        for s in by_name(series, name):
+            assert np.ptp(s.values[s.present]) > 0, f"{name} {s.labels} is flat"
+
+
+def test_cpu_usage_stays_a_fraction(series: list[Series]) -> None:
+    for s in by_name(series, "system_cpu_usage") + by_name(series, "process_cpu_usage"):
+        assert ((s.values >= 0) & (s.values <= 1)).all()
+
+
+def test_traffic_follows_the_day_busier_afternoon_than_night(series: list[Series]) -> None:
+    times = synthetic.Timeline().times()
+    hour = (times % 86400) // 3600
+    count = next(
+        s
+        for s in by_name(series, "http_server_requests_seconds_count")
+        if s.labels["job"] == "api-gateway" and s.labels["status"] == "200"
+    )
+    per_scrape = np.diff(count.values)
+    afternoon = per_scrape[(hour[1:] >= 13) & (hour[1:] < 17)].mean()
+    night = per_scrape[(hour[1:] >= 1) & (hour[1:] < 5)].mean()
+    assert afternoon > 3 * night
+
+
+def test_a_few_users_consume_most_tokens(series: list[Series]) -> None:
+    per_user: dict[str, float] = defaultdict(float)
+    for s in by_name(series, "token_consume_total"):
+        if s.labels["outcome"] == "allowed":
+            kept = s.values[s.present]
+            per_user[s.labels["userId"]] += float(kept[-1] - kept[0])
+    ranked = sorted(per_user.values(), reverse=True)
+    assert len(ranked) >= 3
+    assert ranked[0] > 2 * ranked[-1]
+    assert ranked[0] > sum(ranked) / len(ranked) * 1.5
+
+
+def test_data_covers_25_hours_at_the_scrape_interval_ending_at_the_fixed_anchor() -> None:
+    times = synthetic.Timeline().times()
+    assert times[-1] == synthetic.END
+    assert times[-1] - times[0] >= 25 * 3600
+    assert set(np.diff(times).tolist()) == {15}
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(metrics: catalog.Catalog) -> None:
+    first = text(synthetic.generate(metrics, 7, SHORT), SHORT)
+    again = text(synthetic.generate(metrics, 7, SHORT), SHORT)
+    other = text(synthetic.generate(metrics, 8, SHORT), SHORT)
+    assert first == again
+    assert first != other
+
+
+def test_openmetrics_text_is_grouped_time_sorted_in_seconds_and_ends_with_eof(
+    metrics: catalog.Catalog,
+) -> None:
+    lines = text(synthetic.generate(metrics, 1, SHORT), SHORT).decode().splitlines()
+    assert lines[-1] == "# EOF"
+    last_time: dict[str, int] = {}
+    finished: set[str] = set()
+    current = None
+    for line in lines[:-1]:
+        name_labels, _value, stamp = line.rsplit(" ", 2)
+        family = name_labels.split("{", 1)[0]
+        if family != current:
+            assert family not in finished, f"{family} is not contiguous"
+            if current:
+                finished.add(current)
+            current = family
+        t = int(stamp)
+        assert SHORT.start <= t <= SHORT.end
+        assert t > last_time.get(name_labels, 0)
+        last_time[name_labels] = t
+
+
+def test_label_values_are_escaped_in_openmetrics() -> None:
+    s = Series("m", {"a": 'x"y\\z'}, np.array([1.0]), np.array([True]))
+    assert openmetrics.series_name(s) == 'm{a="x\\"y\\\\z"}'
