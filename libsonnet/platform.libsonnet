@@ -65,19 +65,11 @@ local outcomesPerMinute(title, description, metric, matchers=[], stack=true) = p
   decimals=1,
 );
 
-// A gauge series summed per service (pools, data sources and instances added up).
-local perService(metric, matchers=[], legendSuffix='') =
-  target(q.sum(q.selector(metric, [sel.service] + matchers), ['application']),
+// A gauge series summed per service (pools, data sources and instances added up); `filtered`
+// applies the service variable, for metrics every service exports.
+local perService(metric, matchers=[], legendSuffix='', filtered=true) =
+  target(q.sum(q.selector(metric, (if filtered then [sel.service] else []) + matchers), ['application']),
          '{{application}}' + legendSuffix);
-
-// A ratio of two outcomes' rates: the share of `denominator` events that were `numerator`.
-// Ungrouped, no `numerator` events is a share of 0 rather than no data.
-local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=config.windows.rate) =
-  local top = q.sum(q.rate(metric, matchers + [numerator], window), labels);
-  q.ratio(
-    if labels == [] then q.orZero(top) else top,
-    q.sum(q.rate(metric, matchers + [denominator], window), labels),
-  );
 
 {
   // ---- HTTP traffic (every service) ----
@@ -187,7 +179,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     + 'providers over the selected window ($time_range). The rest were denied for quota, rate '
     + 'limited or failed at the provider.',
     'percentunit',
-    [target(shareOf(consume, allowed, outcome('attempt'), [sel.provider], window=config.windows.period),
+    [target(q.share(consume, allowed, outcome('attempt'), [sel.provider], window=config.windows.period),
             'allowed share')],
     decimals=1,
     instant=true,
@@ -304,7 +296,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     'Per provider, the share of consumption attempts that were allowed (allowed ÷ attempt). '
     + 'A provider falling behind the others is refusing or failing more calls.',
     'percentunit',
-    [target(shareOf(consume, allowed, outcome('attempt'), [sel.provider], ['provider']), '{{provider}}')],
+    [target(q.share(consume, allowed, outcome('attempt'), [sel.provider], ['provider']), '{{provider}}')],
     decimals=1,
     max=1,
     width=8,
@@ -350,7 +342,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     + 'Red below %g%%, yellow below %g%% (the error-rate levels seen from the other side).'
       % [(1 - th.errorRate.critical) * 100, (1 - th.errorRate.warning) * 100],
     'percentunit',
-    [target(shareOf('gateway_api_key_validation_total', outcome('success'), q.re('outcome', 'success|failure')),
+    [target(q.share('gateway_api_key_validation_total', outcome('success'), q.re('outcome', 'success|failure')),
             'success rate')],
     panels.thresholds.success(th.errorRate),
     decimals=2,
@@ -361,7 +353,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     'Share of API key look-ups the gateway answered from its cache (hit ÷ hit + miss). Lower '
     + 'means more validations reach the auth server.',
     'percentunit',
-    [target(shareOf('gateway_api_key_cache_total', outcome('hit'), q.re('outcome', 'hit|miss')), 'hit rate')],
+    [target(q.share('gateway_api_key_cache_total', outcome('hit'), q.re('outcome', 'hit|miss')), 'hit rate')],
     decimals=1,
   ),
 
@@ -520,10 +512,7 @@ local shareOf(metric, numerator, denominator, matchers=[], labels=[], window=con
     + 'unused (idle) and the pool limit (max). Active close to max means requests wait for a '
     + 'connection.',
     'short',
-    [
-      target(q.sum(q.selector('jdbc_connections_' + state), ['application']), '{{application}} ' + state)
-      for state in ['active', 'idle', 'max']
-    ],
+    [perService('jdbc_connections_' + state, legendSuffix=' ' + state, filtered=false) for state in ['active', 'idle', 'max']],
     decimals=0,
   ),
 

@@ -37,6 +37,15 @@ local by(labels) = if std.length(labels) == 0 then '' else ' by (%s)' % std.join
   // A ratio whose numerator and denominator each name the outcomes they count.
   ratio(numerator, denominator):: '%s\n/\n%s' % [numerator, denominator],
 
+  // The share of `denominator` events (a matcher naming outcomes) that were `numerator` events,
+  // from the rates of one counter. Ungrouped, no `numerator` events is a share of 0, not no data.
+  share(metric, numerator, denominator, matchers=[], labels=[], window=config.windows.rate)::
+    local top = self.sum(self.rate(metric, matchers + [numerator], window), labels);
+    self.ratio(
+      if labels == [] then self.orZero(top) else top,
+      self.sum(self.rate(metric, matchers + [denominator], window), labels),
+    ),
+
   // Quantile over a Micrometer histogram: always aggregate the buckets by `le`.
   quantile(q, metric, matchers=[], labels=[])::
     'histogram_quantile(%g, %s)' % [q, self.sumRate(metric + '_bucket', matchers, ['le'] + labels)],
