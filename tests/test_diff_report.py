@@ -131,8 +131,15 @@ def test_unchanged_dashboards_take_one_line_and_new_or_removed_ones_are_named() 
     assert "- **🚀 Executive Overview** (`fresh`): new dashboard, 13 panels" in lines
     assert "- **🚀 Executive Overview** (`gone`): removed (13 panels)" in lines
     assert '| `refresh` | `"10s"` | `"30s"` |' in lines
-    # only the changed dashboard gets a section
-    assert sum(line.startswith("### ") for line in lines) == 1
+    # the changed dashboard gets its changes, the new one its panel list, the others nothing
+    assert [line for line in lines if line.startswith("### ")] == [
+        "### 🚀 Executive Overview",
+        "### 🚀 Executive Overview (new)",
+    ]
+    new_section = text.split("(new)\n", 1)[1]
+    for panel in model["panels"]:
+        listed = f"| {panel['title']} | " in new_section
+        assert listed == (panel["type"] != "row"), panel["title"]
 
 
 @pytest.mark.parametrize(

@@ -270,3 +270,19 @@ def test_preview_job_writes_pages_and_pngs_that_are_real_pictures(
         assert max(colours)[0] < 0.9 * image.width * image.height
         html = (out / f"{name}.html").read_text(encoding="utf-8")
         assert not re.search(r"(src|href)=\"(https?:)?//", html), "the page must load nothing"
+
+
+def test_a_new_dashboard_beside_its_absent_base_marks_every_panel_added(
+    tree: Paths, installation: Installation, browser: Browser, tmp_path: Path
+) -> None:
+    from leaky_dashboards.review import sources
+
+    model = next(iter(sources.working_tree(tree, installation, "go").dashboards.values()))
+    [diff] = compare_all({}, {"d": model})
+    page = previews.compare_page(None, model, diff, "main")
+    browser.open(_write(tmp_path, "new", page), page.width, page.height)
+    assert browser.problems() == []
+    [after] = browser.evaluate(BOXES)
+    _assert_placed(after, model)
+    assert all("added" in p["status"].split() for p in after["panels"])
+    assert browser.evaluate("document.querySelector('.absent').textContent") == "(not in main)"

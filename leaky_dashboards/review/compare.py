@@ -113,8 +113,11 @@ def compare_all(old: Mapping[str, Json], new: Mapping[str, Json]) -> list[Dashbo
     for name in sorted(set(old) | set(new)):
         if name not in old:
             model = new[name]
+            panels = panels_of(model)
             diffs.append(
-                DashboardDiff(name, _title(model, name), "new", panel_count=len(panels_of(model)))
+                DashboardDiff(
+                    name, _title(model, name), "new", added=panels, panel_count=len(panels)
+                )
             )
         elif name not in new:
             model = old[name]

@@ -19,6 +19,8 @@ def render(diffs: Sequence[DashboardDiff], base: str, head: str) -> str:
     for diff in diffs:
         if diff.status == "changed":
             lines.extend(["", *details(diff)])
+        elif diff.status == "new":
+            lines.extend(["", f"### {md.text(diff.title)} (new)", "", *_panel_table(diff.added)])
     return "\n".join(lines) + "\n"
 
 
