@@ -36,15 +36,20 @@ def dashboards() -> dict[str, Json]:
 
 
 @cache
-def config() -> Json:
+def library(name: str) -> Json:
+    """A libsonnet file of the library evaluated to JSON (`config`, `metrics`)."""
     paths = Paths()
     text = evaluate_file(
-        paths.libsonnet / "config.libsonnet",
+        paths.libsonnet / f"{name}.libsonnet",
         library=paths.libsonnet,
         ext_vars=Installation().ext_vars(),
     )
     result: Json = json.loads(text)
     return result
+
+
+def config() -> Json:
+    return library("config")
 
 
 def panels(dashboard: Json) -> list[Json]:

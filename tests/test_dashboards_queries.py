@@ -15,6 +15,7 @@ from .dashboards_support import (
     WINDOW_STANDINS,
     config,
     dashboards,
+    library,
     panels,
     parse,
     selectors,
@@ -217,3 +218,43 @@ def test_alert_table_levels_colour_their_panels(dashboard: str, title: str, row:
     level = config()["thresholds"][row]
     assert [s["color"] for s in steps] == ["green", "yellow", "red"]
     assert [s["value"] for s in steps[1:]] == [level["warning"], level["critical"]]
+
+
+# variable → the labels it may match (`up` carries the service name as `job` only)
+VARIABLE_LABELS = {
+    "$service": {"application", "job"},
+    "$provider": {"provider"},
+    "$auth_outcome": {"outcome"},
+}
+
+
+def test_a_variable_filters_only_metrics_that_have_every_one_of_its_values() -> None:
+    """So any single value still shows data: `service` only on metrics every service exports
+    (HTTP, JVM, process), `provider` only where every provider appears, and so on."""
+    catalog = library("metrics")
+    choices = {
+        "$service": set(catalog["services"]),
+        "$provider": set(catalog["providers"]),
+        "$auth_outcome": {"success", "failure"},
+    }
+    filtered = 0
+    for name, panel, target in all_targets():
+        for s in selectors(target["expr"]):
+            for label, (_op, value) in s.matchers.items():
+                if value not in VARIABLE_LABELS:
+                    continue
+                filtered += 1
+                assert label in VARIABLE_LABELS[value], where(name, panel, target)
+                metric = catalog["series"][s.metric]
+                # A service label takes the names of the services that export the metric.
+                service_label = label in ("application", "job")
+                values = set(metric["services"] if service_label else metric["labels"][label])
+                assert choices[value] <= values, f"{where(name, panel, target)}: {s.metric}"
+    assert filtered > 20
+
+
+def test_service_filters_up_by_job() -> None:
+    for name, panel, target in all_targets():
+        for s in selectors(target["expr"]):
+            if s.metric == "up":
+                assert s.matchers.get("job") == ("Re", "$service"), where(name, panel, target)
