@@ -50,7 +50,7 @@ def test_base_ref_renders_its_own_library_so_a_library_change_shows(
     assert "warning: 0.5, critical: 1," in text
     config.write_text(text.replace("warning: 0.5, critical: 1,", "warning: 0.4, critical: 1,"))
     report = jobs.diff(repo, installation, "go", base="HEAD", fail=False, echo=lambda _: None)
-    assert "against HEAD" in report
+    assert "working tree against `HEAD`" in report
     assert "`green, yellow ≥ 0.5, red ≥ 1` | `green, yellow ≥ 0.4, red ≥ 1`" in report
     assert list(private_tmp.iterdir()) == []  # the temporary checkout is gone
 
@@ -93,7 +93,7 @@ def test_default_base_is_the_golden_copy(repo: Paths, installation: Installation
     source = repo.root / SOURCE
     source.write_text(source.read_text().replace("'Consumption outcomes'", "'Outcomes'"))
     report = jobs.diff(repo, installation, "go", fail=False, echo=lambda _: None)
-    assert "working tree against golden" in report
+    assert "working tree against `golden`" in report
     assert '`"Consumption outcomes"` | `"Outcomes"`' in report
 
 

@@ -26,6 +26,7 @@ HEADER_PX = 150
 LEGEND_PX = 34
 SIDE_HEADING_PX = 30
 PAGE_PAD_PX = 16
+ABOUT_LINE_PX = 16  # line height of a panel's description, so it is cut between lines
 
 # Grafana's named colours as its dark theme draws them; other CSS colours pass if plainly safe.
 _GRAFANA_COLORS = {
@@ -161,8 +162,8 @@ def _box(panel: Panel, status: str) -> dict[str, Any]:
         "queries": queries,
         "description": str(model.get("description", "")),
         # what is left of the box under title, type and thresholds, less room for the mark
-        "about_px": max(0, h * ROW_PX - 96),
-        "hover": "\n\n".join([str(model.get("description", "")), *queries]).strip(),
+        "about_px": max(0, (h * ROW_PX - 96) // ABOUT_LINE_PX * ABOUT_LINE_PX),
+        "hover": "\n\n".join([panel.title, str(model.get("description", "")), *queries]).strip(),
         "x": x,
         "y": y,
         "w": w,

@@ -14,7 +14,7 @@ from .compare import DashboardDiff, Panel, PanelChange, place_text
 def render(diffs: Sequence[DashboardDiff], base: str, head: str) -> str:
     if all(d.status == "unchanged" for d in diffs):
         return ""
-    lines = [f"## Dashboard changes: {md.text(head)} against {md.text(base)}", ""]
+    lines = [f"## Dashboard changes: {md.text(head)} against {md.code(base)}", ""]
     lines.extend(f"- {summary(d)}" for d in diffs)
     for diff in diffs:
         if diff.status == "changed":
