@@ -220,12 +220,13 @@ local steps(list) = { mode: 'absolute', steps: list };
       },
     },
 
-  // Distribution over time from Prometheus histogram buckets (one series per `le`).
-  heatmap(title, description, bucketsExpr, yUnit):: self.base(
+  // Distribution over time from Prometheus histogram buckets (one series per `le`); `yUnit` is
+  // the buckets' unit, `unit` the cells'.
+  heatmap(title, description, bucketsExpr, yUnit, unit='short'):: self.base(
     'heatmap',
     title,
     description,
-    'short',
+    unit,
     [self.target(bucketsExpr, '{{le}}', 'heatmap')],
     [12, 8],
   ) {

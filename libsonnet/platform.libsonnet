@@ -129,10 +129,11 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   latencyHeatmap(title, matchers):: panels.heatmap(
     title,
-    'How many requests fell in each response-time bucket per interval; darker cells hold more '
+    'Requests per second in each response-time bucket over time; darker cells hold more '
     + 'requests. A band creeping upwards means the service is slowing down.',
-    q.sum(q.increase(http + '_bucket', matchers, config.windows.rate), ['le']),
+    q.sumRate(http + '_bucket', matchers, ['le']),
     's',
+    'reqps',
   ),
 
   topEndpoints:: panels.table(
