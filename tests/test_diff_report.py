@@ -157,3 +157,30 @@ def test_queries_holding_backticks_pipes_or_html_stay_whole_inside_their_fence(e
     assert body == expr
     assert closing == fence.removesuffix("promql")
     assert fence.removesuffix("promql") not in expr
+
+
+def test_renamed_and_moved_panel_keeps_its_identity_through_its_id() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    panel = _panel(new, 0)
+    title = panel["title"]
+    panel["title"] = "Requests / min"
+    panel["gridPos"]["w"] = 6  # resized too, so only the id still says it is the same panel
+    text = _report(old, new)
+    assert "panels 0 added, 0 removed, 1 moved, 1 changed" in text
+    section = text.split("#### Requests / min (stat)", 1)[1]
+    assert (
+        f'| `title` | `{json.dumps(title, ensure_ascii=False)}` | `"Requests / min"` |' in section
+    )
+    assert "x 0, y 1, 4×5` | `row “Key metrics”, x 0, y 1, 6×5` |" in section
+
+
+def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
+    from leaky_dashboards.review import markdown as md
+
+    assert md.text("<script>*x*</script> [a](b) C# #1 a_b _c_") == (
+        "\\<script>\\*x\\*\\</script> \\[a\\](b) C# \\#1 a_b \\_c\\_"
+    )
+    assert md.code("a ` b") == "``a ` b``"
+    assert md.code("`x`") == "`` `x` ``"
+    assert md.table(["h"], [[md.code("a|b")]]) == ["| h |", "|---|", "| `a\\|b` |"]
