@@ -32,20 +32,20 @@ class Browser:
     """A minimal DevTools client: one page, its console and exceptions recorded."""
 
     def __init__(self, binary: str, profile: str) -> None:
-        self.process = subprocess.Popen(
-            [binary, *chromium.QUIET_FLAGS, f"--user-data-dir={profile}",
-             "--remote-debugging-port=0", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.process.stderr is not None
+        # Chromium's log goes to a file, not a pipe nobody drains (a full pipe would stall it).
+        self.log = Path(profile) / "stderr.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [binary, *chromium.QUIET_FLAGS, f"--user-data-dir={profile}",
+                 "--remote-debugging-port=0", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
         deadline, url = time.monotonic() + 60, None
-        while url is None and time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line and self.process.poll() is not None:
-                break
-            found = DEVTOOLS.search(line)
+        while url is None and time.monotonic() < deadline and self.process.poll() is None:
+            found = DEVTOOLS.search(self.log.read_text(errors="replace"))
             url = found.group(1) if found else None
-        assert url, "chromium did not open its DevTools endpoint"
+            time.sleep(0.05)
+        assert url, f"chromium did not open its DevTools endpoint: {self.log.read_text()[-500:]}"
         self.socket = websocket.create_connection(url, timeout=60, suppress_origin=True)
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
