@@ -184,3 +184,23 @@ def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
     assert md.code("a ` b") == "``a ` b``"
     assert md.code("`x`") == "`` `x` ``"
     assert md.table(["h"], [[md.code("a|b")]]) == ["| h |", "|---|", "| `a\\|b` |"]
+
+
+def test_a_report_too_long_for_a_pr_comment_keeps_every_summary_and_drops_details() -> None:
+    model = _golden()
+    changed = copy.deepcopy(model)
+    for panel in changed["panels"]:
+        for target in panel.get("targets", []):
+            target["expr"] = "sum(rate(x[5m]))" + " + vector(1)" * 200  # ~2.4 kB per query
+    names = [f"d{i}" for i in range(12)]
+    old = dict.fromkeys(names, model)
+    new = dict.fromkeys(names, changed)
+    full = report.render(compare_all(old, new), "golden", "working tree", limit=10**9)
+    assert len(full) > report.COMMENT_LIMIT
+    text = report.render(compare_all(old, new), "golden", "working tree")
+    assert len(text) <= report.COMMENT_LIMIT
+    for name in names:
+        assert f"(`{name}`): panels 0 added, 0 removed, 0 moved, 13 changed" in text
+    assert "are left out to keep this comment under 65536 characters" in text
+    kept = text.count("\n### ")
+    assert 0 < kept < len(names)

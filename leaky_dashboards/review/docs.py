@@ -219,9 +219,12 @@ def thresholds_section(dashboards: Sequence[Dashboard], library: Library) -> lis
         "## Recommended alerting thresholds",
         "",
         "From `thresholds` in `libsonnet/config.libsonnet`, the single source of every panel's "
-        "yellow (warning) and red (critical) level.",
+        "yellow (warning) and red (critical) level. The last column lists the panels whose "
+        "threshold steps are these levels (or, for a success rate, one minus them).",
         "",
-        *md.table(["metric", "warning", "critical", "config key", "colours the panels"], rows),
+        *md.table(
+            ["metric", "warning", "critical", "config key", "panels coloured at these levels"], rows
+        ),
     ]
 
 

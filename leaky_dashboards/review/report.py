@@ -10,17 +10,39 @@ from collections.abc import Sequence
 from . import markdown as md
 from .compare import DashboardDiff, Panel, PanelChange, place_text
 
+# GitHub refuses a comment over 65,536 characters; keep room for the note on what was left out.
+COMMENT_LIMIT = 65_536
+_NOTE_ROOM = 1_000
 
-def render(diffs: Sequence[DashboardDiff], base: str, head: str) -> str:
+
+def render(diffs: Sequence[DashboardDiff], base: str, head: str, limit: int = COMMENT_LIMIT) -> str:
+    """The report; dashboards whose details would push it over `limit` keep only their summary."""
     if all(d.status == "unchanged" for d in diffs):
         return ""
     lines = [f"## Dashboard changes: {md.text(head)} against {md.code(base)}", ""]
     lines.extend(f"- {summary(d)}" for d in diffs)
+    size = len("\n".join(lines))
+    omitted: list[str] = []
     for diff in diffs:
+        section: list[str] = []
         if diff.status == "changed":
-            lines.extend(["", *details(diff)])
+            section = ["", *details(diff)]
         elif diff.status == "new":
-            lines.extend(["", f"### {md.text(diff.title)} (new)", "", *_panel_table(diff.added)])
+            section = ["", f"### {md.text(diff.title)} (new)", "", *_panel_table(diff.added)]
+        grown = size + len("\n".join(section)) + 1
+        if section and grown > limit - _NOTE_ROOM:
+            omitted.append(md.code(diff.name))
+            continue
+        lines.extend(section)
+        size = grown if section else size
+    if omitted:
+        lines.extend(
+            [
+                "",
+                f"Details of {', '.join(omitted)} are left out to keep this comment under "
+                f"{limit} characters: run `invoke diff` to read them.",
+            ]
+        )
     return "\n".join(lines) + "\n"
 
 
