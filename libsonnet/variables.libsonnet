@@ -6,7 +6,7 @@ local all = { text: 'All', value: '$__all' };
 
 // A multi-value variable filled from the values of `labelName` on `metric`; "All" matches all.
 local labelValues(name, label, metric, labelName, help) = {
-  local definition = 'label_values(%s, %s)' % [metric, labelName],
+  local definition = 'label_values(' + metric + ', ' + labelName + ')',
   type: 'query',
   name: name,
   label: label,
