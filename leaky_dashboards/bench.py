@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import build
-from .engine import ENGINES, evaluate_file
+from .engine import ENGINES, evaluate_file, evaluate_files
 from .render import source_files
 from .settings import Installation, Paths
 
@@ -33,8 +33,10 @@ def _timed(job: Callable[[], object], repeat: int) -> list[float]:
 
 
 def _line(label: str, times: list[float]) -> str:
-    return (f"{label:<48} min {min(times) * 1000:8.1f} ms   "
-            f"median {statistics.median(times) * 1000:8.1f} ms   (n={len(times)})")
+    return (
+        f"{label:<48} min {min(times) * 1000:8.1f} ms   "
+        f"median {statistics.median(times) * 1000:8.1f} ms   (n={len(times)})"
+    )
 
 
 def _copy_tree(root: Path) -> Paths:
@@ -63,19 +65,56 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
     quiet: Callable[[str], None] = lambda _: None  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp:
         real = _copy_tree(Path(tmp) / "real")
-        echo(_line("build, real tree (go)", _timed(
-            lambda: build.run(real, installation, "go", update=True, echo=quiet), repeat)))
+        echo(
+            _line(
+                "build, real tree (go)",
+                _timed(
+                    lambda: build.run(real, installation, "go", update=True, echo=quiet), repeat
+                ),
+            )
+        )
         for source in source_files(real.dashboards):
             for engine in ENGINES:
-                times = _timed(lambda s=source, e=engine: evaluate_file(  # type: ignore[misc]
-                    s, library=real.libsonnet, ext_vars=installation.ext_vars(), engine=e), repeat)
+                times = _timed(
+                    lambda s=source, e=engine: evaluate_file(  # type: ignore[misc]
+                        s, library=real.libsonnet, ext_vars=installation.ext_vars(), engine=e
+                    ),
+                    repeat,
+                )
                 echo(_line(f"evaluate {source.stem} ({engine})", times))
+        sources = source_files(real.dashboards)
+        for engine in ENGINES:
+            times = _timed(
+                lambda e=engine: evaluate_files(  # type: ignore[misc]
+                    sources, library=real.libsonnet, ext_vars=installation.ext_vars(), engine=e
+                ),
+                repeat,
+            )
+            per_dashboard = [t / len(sources) for t in times]
+            echo(
+                _line(
+                    f"evaluate all {len(sources)} in one VM ({engine}), per dashboard",
+                    per_dashboard,
+                )
+            )
         generated = _copy_tree(Path(tmp) / "generated")
         _generate(generated, GENERATED)
-        echo(_line(f"build, {GENERATED} generated dashboards (go)", _timed(
-            lambda: build.run(generated, installation, "go", update=True, echo=quiet),
-            max(1, repeat // 2))))
+        echo(
+            _line(
+                f"build, {GENERATED} generated dashboards (go)",
+                _timed(
+                    lambda: build.run(generated, installation, "go", update=True, echo=quiet),
+                    max(1, repeat // 2),
+                ),
+            )
+        )
     command = ["invoke", "build"]
-    echo(_line("`invoke build` wall time, real tree", _timed(
-        lambda: subprocess.run(command, cwd=Paths().root, capture_output=True, check=False),
-        repeat)))
+    echo(
+        _line(
+            "`invoke build` wall time, real tree",
+            _timed(
+                lambda: subprocess.run(command, cwd=Paths().root, capture_output=True, check=False),
+                repeat,
+            ),
+        )
+    )

@@ -17,9 +17,16 @@ class JsonnetError(BuildError):
     ) -> None:
         self.file, self.line, self.column = file, line, column
         self.message, self.field, self.detail = message, field, detail
-        where = f"{file}:{line}:{column}"
-        in_field = f" (in field {field})" if field else ""
-        super().__init__(f"{where}: {message}{in_field}")
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        in_field = f" (in field {self.field})" if self.field else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.message}{in_field}"
+
+    def relocate(self, file: str) -> None:
+        """Name the file as the user knows it (relative to the project root)."""
+        self.file = file
+        self.args = (self._text(),)
 
 
 class DriftError(BuildError):

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import evaluate_file
-from .errors import BuildError
+from .engine import evaluate_files
+from .errors import BuildError, JsonnetError
 from .model import Json, count_panels
 from .settings import Installation, Paths
 
@@ -38,13 +38,8 @@ def source_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.jsonnet"))
 
 
-def compile_dashboard(
-    source: Path, paths: Paths, installation: Installation, engine: str
-) -> Dashboard:
-    text = evaluate_file(
-        source, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
-    )
-    model = json.loads(text)
+def _check(source: Path, model: object, paths: Paths) -> Dashboard:
+    """`model` must be one dashboard object with a string uid and title."""
     where = _display(source, paths)
     if not isinstance(model, dict):
         raise BuildError(f"{where}: evaluates to a {type(model).__name__}, not a dashboard object")
@@ -55,11 +50,19 @@ def compile_dashboard(
 
 
 def compile_all(paths: Paths, installation: Installation, engine: str) -> list[Dashboard]:
-    """Compile every source; two dashboards may not share a uid."""
+    """Compile every source in one evaluation; two dashboards may not share a uid."""
+    sources = source_files(paths.dashboards)
+    try:
+        models = evaluate_files(
+            sources, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
+        )
+    except JsonnetError as exc:
+        exc.relocate(_display(Path(exc.file), paths))
+        raise
     dashboards: list[Dashboard] = []
     owners: dict[str, Path] = {}
-    for source in source_files(paths.dashboards):
-        dashboard = compile_dashboard(source, paths, installation, engine)
+    for source, model in zip(sources, models, strict=True):
+        dashboard = _check(source, model, paths)
         if dashboard.uid in owners:
             raise BuildError(
                 f"{_display(source, paths)}: duplicate uid {dashboard.uid!r}, "
