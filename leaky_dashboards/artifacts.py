@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from . import canonical, provisioning
+from . import alerts, canonical, provisioning
 from .lint.report import strip_waivers
 from .render import Dashboard
 from .review.docs import files as docs_files
@@ -31,7 +31,7 @@ def provisioning_files(_: Sequence[Dashboard], installation: Installation) -> di
     return provisioning.render(installation)
 
 
-PRODUCERS: list[Producer] = [dashboard_files, provisioning_files, docs_files]
+PRODUCERS: list[Producer] = [dashboard_files, provisioning_files, docs_files, alerts.files]
 
 
 def render_all(dashboards: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:

@@ -1,0 +1,130 @@
+"""Prometheus alerting rules from `libsonnet/alerts.libsonnet`, written by `invoke build`.
+
+The rules come from the thresholds table that colours the panels. Each alert links to the panel
+showing its measure (`/d/<uid>?viewPanel=<id>`): the library names the panel by dashboard and
+title, and the id is looked up here in the compiled dashboards, so it cannot drift; a missing
+panel is a build error. The rules are linted (mixin conventions) before they are written.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .alerts_lint import lint
+from .engine import evaluate_file
+from .errors import BuildError
+from .model import iter_panels
+from .render import Dashboard
+from .review.docs import library_of
+from .settings import Installation, default_engine
+
+ALERTS_LIBRARY = "alerts.libsonnet"
+RULES_FILE = "provisioning/prometheus/leaky-tokens-alerts.yaml"
+LINKS_VAR = "alertPanelLinks"
+# Evaluated beside the library: hands the panel links to the hidden rules function.
+_ENTRY = f"(import '{ALERTS_LIBRARY}').prometheusAlerts(std.parseJson(std.extVar('{LINKS_VAR}')))\n"
+
+
+def panel_links(
+    panels: dict[str, dict[str, str]], dashboards: Sequence[Dashboard]
+) -> dict[str, str]:
+    """Threshold key → '/d/<uid>?viewPanel=<id>' of the panel the library names for it."""
+    by_uid = {d.uid: d for d in dashboards}
+    links: dict[str, str] = {}
+    for key, spec in sorted(panels.items()):
+        dashboard = by_uid.get(spec["uid"])
+        if dashboard is None:
+            raise BuildError(
+                f"libsonnet/{ALERTS_LIBRARY}: alert {key} links to dashboard {spec['uid']}, "
+                "which was not compiled"
+            )
+        ids = [p.get("id") for p in iter_panels(dashboard.model) if p.get("title") == spec["title"]]
+        if len(ids) != 1 or not isinstance(ids[0], int):
+            found = "no panel" if not ids else f"{len(ids)} panels"
+            raise BuildError(
+                f"libsonnet/{ALERTS_LIBRARY}: alert {key} links to panel {spec['title']!r} of "
+                f"{dashboard.title}, which has {found} with that title and an id"
+            )
+        links[key] = f"/d/{dashboard.uid}?viewPanel={ids[0]}"
+    return links
+
+
+def rules(
+    dashboards: Sequence[Dashboard], installation: Installation, engine: str | None = None
+) -> dict[str, Any]:
+    """The rules document (`groups: [...]`) as Prometheus loads it."""
+    library = library_of(dashboards)
+    engine = engine or default_engine()
+    ext_vars = installation.ext_vars()
+    spec = json.loads(
+        evaluate_file(library / ALERTS_LIBRARY, library=library, ext_vars=ext_vars, engine=engine)
+    )
+    links = panel_links(spec["panels"], dashboards)
+    with tempfile.TemporaryDirectory(prefix="leaky-alerts-") as scratch:
+        entry = Path(scratch) / "alerts.jsonnet"
+        entry.write_text(_ENTRY)
+        text = evaluate_file(
+            entry,
+            library=library,
+            ext_vars=ext_vars | {LINKS_VAR: json.dumps(links)},
+            engine=engine,
+        )
+    document: dict[str, Any] = json.loads(text)
+    problems = lint(document)
+    if problems:
+        raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))
+    return document
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (PromQL) as literal blocks, so the rules file reads like PromQL."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+# Prometheus' own order of a rule's fields (Jsonnet sorts them alphabetically).
+RULE_ORDER = ("alert", "record", "expr", "for", "labels", "annotations")
+
+
+ANNOTATION_ORDER = ("summary", "description")
+
+
+def _sorted(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    rank = {key: i for i, key in enumerate(order)}
+    return dict(sorted(mapping.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
+def _ordered(rule: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(rule.get("annotations"), dict):
+        rule = rule | {"annotations": _sorted(rule["annotations"], ANNOTATION_ORDER)}
+    return _sorted(rule, RULE_ORDER)
+
+
+def dump(document: dict[str, Any]) -> bytes:
+    groups = [
+        group | {"rules": [_ordered(rule) for rule in group.get("rules") or []]}
+        for group in document.get("groups") or []
+    ]
+    text = yaml.dump(
+        {"groups": groups}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16
+    )
+    return text.encode("utf-8")
+
+
+def files(dashboards: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:
+    """The artifacts producer: the rules file by its golden-relative path."""
+    if not dashboards:
+        return {}
+    return {RULES_FILE: dump(rules(dashboards, installation))}

@@ -1,0 +1,124 @@
+"""Generated alert rules: promtool accepts them, its unit tests pass, levels and links hold."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from leaky_dashboards import alerts
+from leaky_dashboards.engine import evaluate_file
+from leaky_dashboards.errors import BuildError
+from leaky_dashboards.model import iter_panels
+from leaky_dashboards.render import Dashboard, compile_all
+from leaky_dashboards.settings import ROOT, Installation, Paths
+
+GOLDEN_RULES = ROOT / "golden" / alerts.RULES_FILE
+PROMTOOL_TESTS = sorted((ROOT / "tests" / "promtool").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def dashboards() -> list[Dashboard]:
+    return compile_all(Paths(), Installation(), "go")
+
+
+@pytest.fixture(scope="module")
+def rules(dashboards: list[Dashboard]) -> list[dict[str, Any]]:
+    document = alerts.rules(dashboards, Installation())
+    return [rule for group in document["groups"] for rule in group["rules"]]
+
+
+@pytest.fixture(scope="module")
+def thresholds() -> dict[str, Any]:
+    paths = Paths()
+    text = evaluate_file(
+        paths.libsonnet / "config.libsonnet",
+        library=paths.libsonnet,
+        ext_vars=Installation().ext_vars(),
+    )
+    result: dict[str, Any] = json.loads(text)["thresholds"]
+    return result
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["promtool", *args], capture_output=True, text=True, check=False)
+
+
+def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) -> None:
+    assert alerts.files(dashboards, Installation()) == {
+        alerts.RULES_FILE: GOLDEN_RULES.read_bytes()
+    }
+
+
+def test_promtool_check_rules_accepts_the_rules() -> None:
+    result = promtool("check", "rules", str(GOLDEN_RULES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 12 rules found" in result.stdout
+
+
+@pytest.mark.parametrize("case_file", PROMTOOL_TESTS, ids=lambda p: p.stem)
+def test_promtool_unit_tests_pass(case_file: Path) -> None:
+    result = promtool("test", "rules", str(case_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_has_a_promtool_case_where_it_fires_and_one_where_it_stays_silent(
+    rules: list[dict[str, Any]],
+) -> None:
+    fires: set[tuple[str, str]] = set()
+    silent: set[str] = set()
+    for case_file in PROMTOOL_TESTS:
+        for test in yaml.safe_load(case_file.read_text())["tests"]:
+            for check in test["alert_rule_test"]:
+                expected = check.get("exp_alerts") or []
+                if not expected:
+                    silent.add(check["alertname"])
+                fires |= {(check["alertname"], a["exp_labels"]["severity"]) for a in expected}
+    assert {(r["alert"], r["labels"]["severity"]) for r in rules} <= fires
+    assert {r["alert"] for r in rules} <= silent
+
+
+def test_each_threshold_row_has_a_warning_and_a_critical_alert_at_its_levels(
+    rules: list[dict[str, Any]], thresholds: dict[str, Any]
+) -> None:
+    by_level = {(r["alert"], r["labels"]["severity"]): r for r in rules}
+    assert len(rules) == 2 * len(thresholds)
+    for key, row in thresholds.items():
+        name = "LeakyTokens" + key[0].upper() + key[1:] + "High"
+        for severity in ("warning", "critical"):
+            expr = by_level[(name, severity)]["expr"]
+            level = float(expr.rsplit(">", 1)[1])
+            assert level == row[severity], f"{name} {severity}: {level} != {row[severity]}"
+
+
+def test_every_alert_links_to_a_panel_coloured_at_the_same_levels(
+    rules: list[dict[str, Any]], dashboards: list[Dashboard], thresholds: dict[str, Any]
+) -> None:
+    by_uid = {d.uid: d for d in dashboards}
+    for rule in rules:
+        match = re.fullmatch(r"/d/([\w-]+)\?viewPanel=(\d+)", rule["annotations"]["dashboard_url"])
+        assert match, rule["annotations"]["dashboard_url"]
+        panel = next(p for p in iter_panels(by_uid[match[1]].model) if p.get("id") == int(match[2]))
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        levels = {s["value"] for s in steps} - {None}
+        key = rule["alert"].removeprefix("LeakyTokens").removesuffix("High")
+        row = thresholds[key[0].lower() + key[1:]]
+        assert {row["warning"], row["critical"]} <= levels, f"{rule['alert']} → {panel['title']}"
+
+
+def test_a_renamed_panel_fails_the_build_naming_the_alert_and_the_title(
+    dashboards: list[Dashboard],
+) -> None:
+    spec = {"errorRate": {"uid": "leaky-tokens-overview", "title": "No such panel"}}
+    with pytest.raises(BuildError, match=r"alert errorRate links to panel 'No such panel'"):
+        alerts.panel_links(spec, dashboards)
+
+
+def test_multi_line_queries_are_written_as_literal_blocks() -> None:
+    text = alerts.dump({"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "a\n/\nb"}]}]})
+    assert "expr: |-\n      a\n      /\n      b\n" in text.decode()
