@@ -11,7 +11,16 @@ import pytest
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import Installation, Paths
-from leaky_dashboards.verify import backfill, catalog, evaluate, report, run, server, synthetic
+from leaky_dashboards.verify import (
+    backfill,
+    catalog,
+    evaluate,
+    report,
+    rules,
+    run,
+    server,
+    synthetic,
+)
 from leaky_dashboards.verify.promapi import Client
 
 WINDOW = evaluate.Window(end=synthetic.END)
@@ -56,14 +65,20 @@ def fixture_dashboard(
     return Dashboard("fixture", Path("fixture.jsonnet"), model)
 
 
-def test_every_panel_of_every_dashboard_shows_sensible_data(client: Client) -> None:
-    dashboards = compile_all(Paths(), Installation(), "go")
-    assert dashboards
-    results = evaluate.verify(client, dashboards, WINDOW, "15s")
-    assert report.findings(results) == []
-    for result in results:
+def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() -> None:
+    lines: list[str] = []
+    outcome = run.run(Paths(), Installation(), "go", echo=lines.append)
+    assert outcome.findings == []
+    titles = {r.dashboard.title for r in outcome.results}
+    assert {d.title for d in compile_all(Paths(), Installation(), "go")} | {rules.TITLE} == titles
+    for result in outcome.results:
         assert result.targets, f"{result.dashboard.title} has no targets"
         assert all(c.kind is None and c.answer.result for c in result.checks)
+    # One summary line per dashboard, with the counts and the range-query times.
+    summaries = [line for line in lines if " targets, " in line]
+    assert len(summaries) == len(titles)
+    assert all("0 empty, 0 errors, 0 out of range" in line for line in summaries)
+    assert all(" time sum " in line for line in summaries)
 
 
 def test_a_typo_in_a_metric_name_is_reported_empty_with_dashboard_panel_and_ref_id(
@@ -151,3 +166,23 @@ def test_verify_run_fails_with_exit_1_on_a_broken_panel(tmp_path: Path) -> None:
     assert any(
         line.startswith("Fixture: 1 targets, 20 checks: 0 with data, 20 empty") for line in lines
     )
+
+
+def test_an_alert_comparison_becomes_bool_so_a_quiet_alert_still_shows_its_data() -> None:
+    assert rules.measured("(sum(rate(x[5m]))\n/\nsum(rate(y[5m]))) > 0.01") == (
+        "(sum(rate(x[5m]))\n/\nsum(rate(y[5m]))) > bool 0.01"
+    )
+    assert rules.measured("up") == "up"
+
+
+def test_alert_rules_are_checked_and_a_typo_names_the_alert_and_severity(client: Client) -> None:
+    good = {"alert": "Good", "expr": "(sum(up)) > 1000", "labels": {"severity": "warning"}}
+    typo = {"alert": "Typo", "expr": "(sum(upp)) > 1", "labels": {"severity": "critical"}}
+    pseudo = rules.as_dashboard({"groups": [{"name": "g", "rules": [good, typo]}]})
+    result = evaluate.verify_dashboard(client, pseudo, WINDOW, "15s")
+    lines = report.findings([result])
+    assert {line.split(": ")[0] for line in lines} == {
+        "Alert rules › Typo (critical) › expr › (sum(upp)) > bool 1"
+    }
+    quiet = [c for c in result.checks if c.target.panel == "Good (warning)"]
+    assert quiet and all(c.kind is None for c in quiet)  # below its level, yet data

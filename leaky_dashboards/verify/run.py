@@ -7,10 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import alerts
 from ..errors import BuildError
 from ..render import Dashboard, compile_all
 from ..settings import Installation, Paths
-from . import backfill, catalog, evaluate, report, server, synthetic
+from . import backfill, catalog, evaluate, report, rules, server, synthetic
 from .promapi import Client
 
 
@@ -40,14 +41,19 @@ def run(
     dashboards: Sequence[Dashboard] | None = None,
     echo: Callable[[str], None] = print,
 ) -> Outcome:
-    """Verify `dashboards` (default: every compiled dashboard); raise VerifyError on any finding."""
+    """Verify `dashboards` (default: every compiled dashboard and the alert rules' measures).
+
+    Raises VerifyError on any finding, after printing them and the per-dashboard summary.
+    """
     blocks = backfill.ensure_blocks(
         catalog.load(paths, installation, engine), cache_root(paths), seed
     )
     how = "cached" if blocks.cached else f"generated and backfilled in {blocks.seconds:.1f} s"
     echo(f"synthetic data: {blocks.series} series, {blocks.samples} samples ({how})")
     if dashboards is None:
-        dashboards = compile_all(paths, installation, engine)
+        compiled = compile_all(paths, installation, engine)
+        rule_document = alerts.rules(compiled, installation, engine)
+        dashboards = [*compiled, rules.as_dashboard(rule_document)]
     window = evaluate.Window(end=synthetic.END)
     started = time.perf_counter()
     with server.running(
