@@ -114,7 +114,9 @@ def preview(
     )
 
 
-def verify(engine: str | None = None, *, seed: int | None = None, paths: Paths | None = None) -> int:
+def verify(
+    engine: str | None = None, *, seed: int | None = None, paths: Paths | None = None
+) -> int:
     """Every panel of every dashboard against a real Prometheus over synthetic series."""
     from .verify import run as verify_job
     from .verify.synthetic import DEFAULT_SEED
