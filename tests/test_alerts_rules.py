@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from leaky_dashboards import alerts
+from leaky_dashboards import alerts, build
 from leaky_dashboards.engine import evaluate_file
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.model import iter_panels
@@ -122,3 +122,15 @@ def test_a_renamed_panel_fails_the_build_naming_the_alert_and_the_title(
 def test_multi_line_queries_are_written_as_literal_blocks() -> None:
     text = alerts.dump({"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "a\n/\nb"}]}]})
     assert "expr: |-\n      a\n      /\n      b\n" in text.decode()
+
+
+def test_the_build_refuses_rules_that_break_the_mixin_conventions(tree: Paths) -> None:
+    library = tree.libsonnet / "alerts.libsonnet"
+    source = library.read_text()
+    assert "'LeakyTokens%s%sHigh'" in source
+    library.write_text(source.replace("'LeakyTokens%s%sHigh'", "'leaky_tokens_%s%s_high'"))
+    with pytest.raises(
+        BuildError, match=r"leaky_tokens_ErrorRate_high \(warning\): alert name is not CamelCase"
+    ):
+        build.run(tree, Installation(), "go", echo=lambda _: None)
+    assert not (tree.provisioning / "prometheus").exists()
