@@ -14,12 +14,11 @@ import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from ..model import iter_panels
 from ..render import Dashboard
 from . import grafana
-from .grafana import ALL
 from .promapi import Answer, Client
 from .variables import Resolved, resolve
 
@@ -77,9 +76,8 @@ class DashboardResult:
     variable_problems: list[tuple[str, str]] = field(default_factory=list)
 
 
-def targets(
-    dashboard: Dashboard, window: Window, scrape_interval: str
-) -> Iterator[tuple[Target, dict[str, Any]]]:
+def targets(dashboard: Dashboard, window: Window, scrape_interval: str) -> Iterator[Target]:
+    """Every visible Prometheus target, with the interval Grafana would give its query."""
     ds_interval = grafana.parse_duration(scrape_interval)
     for panel in iter_panels(dashboard.model):
         if panel.get("type") == "row":
@@ -94,16 +92,13 @@ def targets(
             min_step = _duration(target.get("interval"))
             scrape = min_step or ds_interval
             iv = grafana.interval(window.range_s, points, max(panel_min, min_step or 0), scrape)
-            yield (
-                Target(
-                    dashboard.title,
-                    str(panel.get("title") or "<untitled>"),
-                    str(target.get("refId", "?")),
-                    str(target["expr"]),
-                    unit,
-                    iv,
-                ),
-                target,
+            yield Target(
+                dashboard.title,
+                str(panel.get("title") or "<untitled>"),
+                str(target.get("refId", "?")),
+                str(target["expr"]),
+                unit,
+                iv,
             )
 
 
@@ -131,7 +126,7 @@ def verify_dashboard(
     resolved = resolve(client, dashboard.model, window.start, window.end, window.range_s)
     result.variable_problems = resolved.problems
     planned: list[tuple[Target, str, Mode, str]] = []
-    for target, _raw in targets(dashboard, window, scrape_interval):
+    for target in targets(dashboard, window, scrape_interval):
         result.targets.append(target)
         for label, values in settings(resolved):
             query = grafana.interpolate(target.expr, values, target.interval.macros())
@@ -203,6 +198,3 @@ def _duration(value: object) -> float | None:
         return grafana.parse_duration(value)
     except ValueError:
         return None
-
-
-__all__ = ["ALL", "Check", "DashboardResult", "Target", "Window", "verify", "verify_dashboard"]
