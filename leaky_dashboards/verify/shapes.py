@@ -39,7 +39,7 @@ class Route:
     outcome: str
     share: float
     median: float
-    exception: str = "None"
+    exception: str = "none"  # Spring's value when nothing was thrown
 
     def labels(self) -> dict[str, str]:
         return {
