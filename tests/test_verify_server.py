@@ -85,19 +85,20 @@ def test_the_server_is_stopped_when_the_run_fails(
     assert process.poll() is not None
 
 
-def test_sigterm_stops_the_server_and_ends_the_run_with_an_error(
-    small_catalog: catalog.Catalog, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_stop_signal_stops_the_server_and_ends_the_run_with_an_error(
+    small_catalog: catalog.Catalog, tmp_path: Path, signum: signal.Signals
 ) -> None:
     blocks = backfill.ensure_blocks(small_catalog, tmp_path, 1, SHORT)
-    before = signal.getsignal(signal.SIGTERM)
+    before = signal.getsignal(signum)
     with (
         pytest.raises(server.Interrupted),
         server.running(lambda d: backfill.copy_blocks(blocks, d)) as prom,
     ):
         process = prom.process
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
     assert process.poll() is not None
-    assert signal.getsignal(signal.SIGTERM) == before  # our handler is gone again
+    assert signal.getsignal(signum) == before  # our handler is gone again
 
 
 def test_ctrl_c_stops_the_server(small_catalog: catalog.Catalog, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """A real `prometheus` process on a free loopback port, in a temporary directory, always stopped.
 
 Used as a context manager: the server is stopped on normal exit, on any exception and on Ctrl-C;
-SIGTERM to this process is turned into an exception so the same clean-up runs.
+SIGTERM and SIGHUP are turned into an exception so the same clean-up runs.
 """
 
 from __future__ import annotations
@@ -47,24 +47,30 @@ def minimal_config(scrape_interval: str) -> bytes:
     return yaml.safe_dump(document, sort_keys=False).encode()
 
 
+# Signals that end a run (Ctrl-C's SIGINT already raises KeyboardInterrupt).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+Handler = Callable[[int, FrameType | None], object] | int | None
+
+
 @contextlib.contextmanager
-def terminate_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into an exception while the server runs, so `finally` blocks stop it."""
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception while the server runs, so `finally` stops it."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         raise Interrupted(f"stopped by signal {signal.Signals(signum).name}")
 
+    previous: dict[signal.Signals, Handler] = {}
     try:
-        previous: Callable[[int, FrameType | None], object] | int | None = signal.signal(
-            signal.SIGTERM, handler
-        )
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, handler)
+    except ValueError:  # not the main thread: signals stay as they are
+        pass
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 class Prometheus:
@@ -113,7 +119,7 @@ def running(
 ) -> Iterator[Prometheus]:
     """Start prometheus over a data directory filled by `prepare_data`; stop it whatever happens."""
     binary = tool("prometheus")
-    with tempfile.TemporaryDirectory(prefix="leaky-verify-") as scratch, terminate_on_sigterm():
+    with tempfile.TemporaryDirectory(prefix="leaky-verify-") as scratch, stop_on_signals():
         work = Path(scratch)
         data = work / "data"
         prepare_data(data)
