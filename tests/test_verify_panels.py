@@ -100,12 +100,14 @@ def test_each_variable_value_is_checked_in_turn_with_its_value_in_the_query(clie
     result = evaluate.verify_dashboard(
         client, fixture_dashboard(panel("Requests", "reqps", RATE)), WINDOW, "15s"
     )
-    services = synthetic.PORTS.keys()
+    services = sorted(synthetic.PORTS)
+    every = "service=" + "+".join(services)
     settings = {c.setting for c in result.checks}
-    assert settings == {"all at All"} | {f"service={s}" for s in services}
+    assert settings == {"all at All", every} | {f"service={s}" for s in services}
     sent = {c.setting: c.query for c in result.checks if c.mode == "range"}
     assert 'application=~".*"' in sent["all at All"]
     assert 'application=~"auth-server"' in sent["service=auth-server"]
+    assert 'application=~"(' + "|".join(services) + ')"' in sent[every]
     # 24 h over a 12-column (960 px) panel: 90 s rounds to a 2 m step, plus one scrape.
     assert "[135s]" in sent["all at All"]
 
@@ -164,7 +166,7 @@ def test_verify_run_fails_with_exit_1_on_a_broken_panel(tmp_path: Path) -> None:
         line.startswith("Fixture › Requests › A › sum(no_such_metric): empty") for line in lines
     )
     assert any(
-        line.startswith("Fixture: 1 targets, 20 checks: 0 with data, 20 empty") for line in lines
+        line.startswith("Fixture: 1 targets, 22 checks: 0 with data, 22 empty") for line in lines
     )
 
 

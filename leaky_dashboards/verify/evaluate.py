@@ -103,7 +103,11 @@ def targets(dashboard: Dashboard, window: Window, scrape_interval: str) -> Itera
 
 
 def settings(resolved: Resolved) -> list[tuple[str, dict[str, str]]]:
-    """(label, rendered variable values): all at All, then each variable at each value."""
+    """(label, rendered variable values): all at All, then each variable at each value.
+
+    A multi-value variable is also set to every value at once, as a viewer ticking them all
+    would, so the escaped (a|b|…) alternation Grafana sends is exercised too.
+    """
 
     def render(values: dict[str, str | list[str]]) -> dict[str, str]:
         return {v.name: v.render(values[v.name]) for v in resolved.variables}
@@ -115,6 +119,14 @@ def settings(resolved: Resolved) -> list[tuple[str, dict[str, str]]]:
                 continue
             result.append(
                 (f"{variable.name}={value}", render(resolved.defaults | {variable.name: value}))
+            )
+        if variable.multi and len(variable.values) > 1:
+            every = list(variable.values)
+            result.append(
+                (
+                    f"{variable.name}={'+'.join(every)}",
+                    render(resolved.defaults | {variable.name: every}),
+                )
             )
     return result
 
