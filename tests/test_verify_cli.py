@@ -1,0 +1,36 @@
+"""`invoke verify` exit codes: 0 when every panel has data, 1 on a finding, 130 on Ctrl-C."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from leaky_dashboards import cli
+from leaky_dashboards.verify import run
+
+
+def test_verify_exits_0_on_the_real_dashboards(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.verify() == 0
+    out = capsys.readouterr().out
+    assert "synthetic data: " in out
+    assert "Alert rules: 12 targets" in out
+
+
+def test_a_finding_exits_1_with_the_reason_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(*_: Any, **__: Any) -> None:
+        raise run.VerifyError("1 panel problem(s) found on the synthetic data")
+
+    monkeypatch.setattr(run, "run", failing)
+    assert cli.verify() == 1
+    assert "error: 1 panel problem(s)" in capsys.readouterr().err
+
+
+def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_: Any, **__: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "run", interrupted)
+    assert cli.verify() == 130
