@@ -17,12 +17,10 @@ from typing import Any
 import yaml
 
 from .alerts_lint import lint
-from .engine import evaluate_file
 from .errors import BuildError
+from .library import Library
 from .model import iter_panels
 from .render import Dashboard
-from .review.docs import library_of
-from .settings import Installation, default_engine
 
 ALERTS_LIBRARY = "alerts.libsonnet"
 RULES_FILE = "provisioning/prometheus/leaky-tokens-alerts.yaml"
@@ -55,27 +53,13 @@ def panel_links(
     return links
 
 
-def rules(
-    dashboards: Sequence[Dashboard], installation: Installation, engine: str | None = None
-) -> dict[str, Any]:
+def rules(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
     """The rules document (`groups: [...]`) as Prometheus loads it."""
-    library = library_of(dashboards)
-    engine = engine or default_engine()
-    ext_vars = installation.ext_vars()
-    spec = json.loads(
-        evaluate_file(library / ALERTS_LIBRARY, library=library, ext_vars=ext_vars, engine=engine)
-    )
-    links = panel_links(spec["panels"], dashboards)
+    links = panel_links(library.value(ALERTS_LIBRARY)["panels"], dashboards)
     with tempfile.TemporaryDirectory(prefix="leaky-alerts-") as scratch:
         entry = Path(scratch) / "alerts.jsonnet"
         entry.write_text(_ENTRY)
-        text = evaluate_file(
-            entry,
-            library=library,
-            ext_vars=ext_vars | {LINKS_VAR: json.dumps(links)},
-            engine=engine,
-        )
-    document: dict[str, Any] = json.loads(text)
+        document: dict[str, Any] = library.evaluate(entry, {LINKS_VAR: json.dumps(links)})
     problems = lint(document)
     if problems:
         raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))
@@ -123,8 +107,8 @@ def dump(document: dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def files(dashboards: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:
+def files(dashboards: Sequence[Dashboard], library: Library) -> dict[str, bytes]:
     """The artifacts producer: the rules file by its golden-relative path."""
     if not dashboards:
         return {}
-    return {RULES_FILE: dump(rules(dashboards, installation))}
+    return {RULES_FILE: dump(rules(dashboards, library))}

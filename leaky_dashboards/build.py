@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from . import artifacts, fsio, lint
 from .changes import Change, compare
 from .errors import BuildError, DriftError
+from .library import Library
 from .render import Dashboard, compile_all
 from .settings import Installation, Paths
 
@@ -25,10 +26,11 @@ class BuildResult:
 
 
 def render(
-    paths: Paths, installation: Installation, engine: str
+    paths: Paths, installation: Installation, engine: str, library: Library | None = None
 ) -> tuple[list[Dashboard], dict[str, bytes]]:
     dashboards = compile_all(paths, installation, engine)
-    return dashboards, artifacts.render_all(dashboards, installation)
+    library = library or Library.of(paths, installation, engine)
+    return dashboards, artifacts.render_all(dashboards, library)
 
 
 def read_golden(paths: Paths) -> dict[str, bytes]:
@@ -53,9 +55,10 @@ def run(
     provisioning/ always holds reviewed output.
     """
     started = time.perf_counter()
-    dashboards, files = render(paths, installation, engine)
+    library = Library.of(paths, installation, engine)
+    dashboards, files = render(paths, installation, engine, library)
     # Validation comes before the golden diff: an error exits 2 and nothing is written.
-    lint.check(dashboards, paths, installation, engine, echo=echo)
+    lint.check(dashboards, paths, installation, engine, echo=echo, library=library)
     changes = compare(files, read_golden(paths))
     result = BuildResult(dashboards, files, changes)
     for change in changes:

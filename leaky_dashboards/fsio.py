@@ -9,6 +9,22 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp/mkdtemp create private (0600/0700) entries; outputs are read by Grafana and Prometheus
+# (other users in their containers), so they get the usual permissions instead.
+def _file_mode() -> int:
+    return 0o666 & ~_umask()
+
+
+def _dir_mode() -> int:
+    return 0o777 & ~_umask()
+
+
 def write_atomic(path: Path, content: bytes) -> None:
     """Write `content` to a temporary sibling, then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -16,6 +32,7 @@ def write_atomic(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -30,6 +47,7 @@ def replace_tree(directory: Path, files: Mapping[str, bytes], keep: tuple[str, .
     """
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.new.", dir=directory.parent))
+    os.chmod(staging, _dir_mode())
     retired = staging.with_name(staging.name.replace(".new.", ".old."))
     try:
         for relpath, content in files.items():

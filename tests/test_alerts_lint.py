@@ -8,6 +8,7 @@ import pytest
 
 from leaky_dashboards.alerts import rules
 from leaky_dashboards.alerts_lint import lint
+from leaky_dashboards.library import Library
 from leaky_dashboards.render import compile_all
 from leaky_dashboards.settings import Installation, Paths
 
@@ -32,7 +33,8 @@ def test_a_rule_following_the_conventions_passes() -> None:
 
 
 def test_the_generated_rules_pass() -> None:
-    assert lint(rules(compile_all(Paths(), Installation(), "go"), Installation())) == []
+    library = Library.of(Paths(), Installation(), "go")
+    assert lint(rules(compile_all(Paths(), Installation(), "go"), library)) == []
 
 
 @pytest.mark.parametrize(

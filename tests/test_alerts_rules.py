@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -12,8 +11,8 @@ import pytest
 import yaml
 
 from leaky_dashboards import alerts, build
-from leaky_dashboards.engine import evaluate_file
 from leaky_dashboards.errors import BuildError
+from leaky_dashboards.library import Library
 from leaky_dashboards.model import iter_panels
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import ROOT, Installation, Paths
@@ -29,20 +28,13 @@ def dashboards() -> list[Dashboard]:
 
 @pytest.fixture(scope="module")
 def rules(dashboards: list[Dashboard]) -> list[dict[str, Any]]:
-    document = alerts.rules(dashboards, Installation())
+    document = alerts.rules(dashboards, Library.of(Paths(), Installation(), "go"))
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
 @pytest.fixture(scope="module")
 def thresholds() -> dict[str, Any]:
-    paths = Paths()
-    text = evaluate_file(
-        paths.libsonnet / "config.libsonnet",
-        library=paths.libsonnet,
-        ext_vars=Installation().ext_vars(),
-    )
-    result: dict[str, Any] = json.loads(text)["thresholds"]
-    return result
+    return Library.of(Paths(), Installation(), "go").thresholds()
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,7 +42,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) -> None:
-    assert alerts.files(dashboards, Installation()) == {
+    assert alerts.files(dashboards, Library.of(Paths(), Installation(), "go")) == {
         alerts.RULES_FILE: GOLDEN_RULES.read_bytes()
     }
 

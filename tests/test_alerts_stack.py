@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from leaky_dashboards import alerts
+from leaky_dashboards.library import Library
 from leaky_dashboards.settings import ROOT, Installation, Paths
-from leaky_dashboards.verify import catalog, synthetic
+from leaky_dashboards.verify import synthetic
 
 COMPOSE = ROOT / "docker-compose.observability.yml"
 PROMETHEUS = ROOT / "prometheus" / "prometheus.yml"
@@ -127,7 +128,9 @@ def test_the_committed_prometheus_config_passes_promtool() -> None:
 def test_every_service_is_scraped_as_the_contract_says() -> None:
     config = yaml.safe_load(PROMETHEUS.read_text())
     services = {
-        s for m in catalog.load(Paths(), Installation()).metrics.values() for s in m.services
+        s
+        for m in Library.of(Paths(), Installation(), "go").catalog().metrics.values()
+        for s in m.services
     }
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == services

@@ -136,3 +136,13 @@ def test_no_committed_file_carries_a_password_or_token() -> None:
         if path.is_file():
             text = path.read_text(errors="replace")
             assert not any(word in text for word in suspicious), path
+
+
+def test_outputs_are_readable_by_other_users_such_as_grafana(
+    tree: Paths, installation: Installation
+) -> None:
+    build.run(tree, installation, "go", update=True, echo=lambda _: None)
+    for directory in (tree.golden, tree.provisioning):
+        assert directory.stat().st_mode & 0o005 == 0o005, directory
+        for path in directory.rglob("*"):
+            assert path.stat().st_mode & 0o004, path

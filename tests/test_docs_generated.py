@@ -10,6 +10,7 @@ import pytest
 from leaky_dashboards import build
 from leaky_dashboards.engine import evaluate_file
 from leaky_dashboards.errors import BuildError, DriftError
+from leaky_dashboards.library import Library
 from leaky_dashboards.model import iter_panels
 from leaky_dashboards.render import compile_all
 from leaky_dashboards.review import docs, jobs
@@ -103,7 +104,8 @@ def test_metrics_each_dashboard_uses_are_parsed_from_its_queries_and_variables(
 
 def test_docs_are_byte_identical_across_runs(tree: Paths, installation: Installation) -> None:
     first = jobs.docs(tree, installation, "go", echo=lambda _: None)
-    second = docs.files(compile_all(tree, installation, "go"), installation)[DOCS]
+    library = Library.of(tree, installation, "go")
+    second = docs.files(compile_all(tree, installation, "go"), library)[DOCS]
     assert first == second
 
 
@@ -128,7 +130,7 @@ def test_a_query_that_does_not_parse_is_an_error_naming_dashboard_panel_and_refi
     dashboard = dashboards[0]
     panel = next(p for p in iter_panels(dashboard.model) if p.get("targets"))
     panel["targets"][0]["expr"] = "sum(rate(x[5m]"
-    library = docs.load_library(tree.libsonnet, installation)
+    library = Library.of(tree, installation, "go")
     with pytest.raises(BuildError) as raised:
         docs.render(dashboards, library)
     ref = panel["targets"][0]["refId"]

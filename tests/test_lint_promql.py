@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from leaky_dashboards.lint.contract import Catalog, Checker
+from leaky_dashboards.library import Library
+from leaky_dashboards.lint.contract import Checker
 from leaky_dashboards.lint.promql import MARKER, parse, substitute, variable_query
-from leaky_dashboards.settings import ROOT, Installation
+from leaky_dashboards.settings import Installation, Paths
 
 
 @pytest.fixture(scope="module")
 def checker() -> Checker:
-    return Checker(Catalog.load(ROOT / "libsonnet", Installation().ext_vars(), "go"))
+    return Checker(Library.of(Paths(), Installation(), "go").catalog())
 
 
 def rules(checker: Checker, expr: str) -> list[str]:

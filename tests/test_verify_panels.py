@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from leaky_dashboards.errors import BuildError
+from leaky_dashboards.library import Library
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import Installation, Paths
 from leaky_dashboards.verify import (
     backfill,
-    catalog,
     evaluate,
     report,
     rules,
@@ -30,7 +30,9 @@ RATE = 'sum(rate(http_server_requests_seconds_count{application=~"$service"}[$__
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     paths = Paths()
-    blocks = backfill.ensure_blocks(catalog.load(paths, Installation()), run.cache_root(paths))
+    blocks = backfill.ensure_blocks(
+        Library.of(paths, Installation(), "go").catalog(), run.cache_root(paths)
+    )
     with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
         yield Client(prom.url)
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from leaky_dashboards import catalog
+from leaky_dashboards.library import Library
 from leaky_dashboards.settings import Installation, Paths
-from leaky_dashboards.verify import backfill, catalog, server, synthetic
+from leaky_dashboards.verify import backfill, server, synthetic
 from leaky_dashboards.verify.promapi import Client
 
 SHORT = synthetic.Timeline(hours=1)
@@ -21,7 +23,7 @@ SHORT = synthetic.Timeline(hours=1)
 @pytest.fixture(scope="module")
 def small_catalog() -> catalog.Catalog:
     """Three series names of the real catalog: enough to backfill and query in a second."""
-    full = catalog.load(Paths(), Installation())
+    full = Library.of(Paths(), Installation(), "go").catalog()
     keep = ("up", "gateway_rate_limit_total", "jvm_memory_max_bytes")
     metrics = {name: full.metrics[name] for name in keep}
     return catalog.Catalog(metrics, text=repr(sorted(metrics)))

@@ -8,8 +8,10 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
+from leaky_dashboards import catalog
+from leaky_dashboards.library import Library
 from leaky_dashboards.settings import Installation, Paths
-from leaky_dashboards.verify import catalog, openmetrics, synthetic
+from leaky_dashboards.verify import openmetrics, synthetic
 from leaky_dashboards.verify.synthetic import Series
 
 SHORT = synthetic.Timeline(hours=2)
@@ -17,7 +19,7 @@ SHORT = synthetic.Timeline(hours=2)
 
 @pytest.fixture(scope="module")
 def metrics() -> catalog.Catalog:
-    return catalog.load(Paths(), Installation())
+    return Library.of(Paths(), Installation(), "go").catalog()
 
 
 @pytest.fixture(scope="module")

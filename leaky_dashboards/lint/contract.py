@@ -8,12 +8,10 @@ a `by (...)` or `on (...)` label is checked against the metrics it groups, and a
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ..engine import evaluate_file
+from ..catalog import Catalog, Metric
 from .promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
 
 # Functions whose input is meant to be a counter: everywhere else a raw counter is a mistake.
@@ -23,30 +21,6 @@ LITERAL_ALTERNATION = re.compile(r"^[\w\-./: ]+(\|[\w\-./: ]+)*$")
 KEEP_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 
 Problem = tuple[str, str]  # (rule, message)
-
-
-@dataclass(frozen=True)
-class Series:
-    type: str
-    labels: dict[str, list[str] | None]
-
-
-@dataclass(frozen=True)
-class Catalog:
-    series: dict[str, Series]
-
-    @classmethod
-    def load(cls, libsonnet: Path, ext_vars: dict[str, str], engine: str) -> Catalog:
-        text = evaluate_file(
-            libsonnet / "metrics.libsonnet", library=libsonnet, ext_vars=ext_vars, engine=engine
-        )
-        return cls.from_json(json.loads(text))
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> Catalog:
-        raw = data["series"]
-        assert isinstance(raw, dict)
-        return cls({name: Series(s["type"], dict(s["labels"])) for name, s in raw.items()})
 
 
 @dataclass(frozen=True)
@@ -108,7 +82,7 @@ class Checker:
 
     def _selector(self, node: Node) -> Labels:
         name = metric_name(node)
-        series = self.catalog.series.get(name) if name else None
+        series = self.catalog.metrics.get(name) if name else None
         if name is None:
             return UNKNOWN
         if series is None:
@@ -118,7 +92,7 @@ class Checker:
             self._matcher(name, series, matcher)
         return Labels(frozenset(series.labels), (name,))
 
-    def _matcher(self, metric: str, series: Series, matcher: Node) -> None:
+    def _matcher(self, metric: str, series: Metric, matcher: Node) -> None:
         label, op, value = str(matcher.name), op_name(matcher.op), str(matcher.value)
         if label == "__name__":
             return
@@ -250,7 +224,7 @@ class Checker:
     def _counters(self, node: Node, ancestors: tuple[Node, ...]) -> None:
         if kind(node) == "VectorSelector":
             name = metric_name(node)
-            series = self.catalog.series.get(name) if name else None
+            series = self.catalog.metrics.get(name) if name else None
             if series is not None and series.type == "counter":
                 enclosing = _enclosing_call(ancestors)
                 if enclosing not in COUNTER_FUNCTIONS:
@@ -291,5 +265,5 @@ def _modifier_word(modifier: Node) -> str:
     return "without" if str(modifier.type).endswith("Without") else "by"
 
 
-def _known(series: Series) -> str:
+def _known(series: Metric) -> str:
     return f" (labels: {', '.join(sorted(series.labels))})"

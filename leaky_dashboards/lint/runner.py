@@ -9,11 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import BuildError
+from ..library import Library
 from ..model import Json, iter_panels
 from ..render import Dashboard, compile_all
 from ..settings import Installation, Paths
 from . import rules, schema, sourcefmt
-from .contract import Catalog, Checker
+from .contract import Checker
 from .promql import Query, parse, variable_query
 from .report import (
     ERROR,
@@ -63,6 +64,7 @@ def lint(
     *,
     ci: bool | None = None,
     check_sources: bool = True,
+    library: Library | None = None,
 ) -> Report:
     """Run every check; the report holds findings (waived ones apart), notes and timing."""
     started = time.perf_counter()
@@ -76,7 +78,8 @@ def lint(
             findings.append(Finding(Where(str(paths.schemas)), "schema-dir", missing))
         else:
             report.notes.append(f"{missing}; schema checks skipped")
-    checker = Checker(Catalog.load(paths.libsonnet, installation.ext_vars(), engine))
+    library = library or Library.of(paths, installation, engine)
+    checker = Checker(library.catalog())
     scrape = _duration(installation.scrape_interval)
     waivers: list[Waiver] = []
     for dashboard in dashboards:
@@ -97,9 +100,10 @@ def check(
     engine: str,
     *,
     echo: Callable[[str], None] = print,
+    library: Library | None = None,
 ) -> Report:
     """Lint, print every finding and the per-rule summary; any error raises LintError (exit 2)."""
-    report = lint(dashboards, paths, installation, engine)
+    report = lint(dashboards, paths, installation, engine, library=library)
     for line in report.lines():
         echo(line)
     if report.errors:

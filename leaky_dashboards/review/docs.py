@@ -8,20 +8,16 @@ hand, so it cannot drift from the code; `invoke build` golden-checks it like the
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..engine import evaluate_file
 from ..errors import BuildError
+from ..library import Library
 from ..lint import promql
 from ..model import Json
 from ..render import Dashboard
-from ..settings import Installation, default_engine
 from . import markdown as md
 from .compare import describe_thresholds, panels_of
 
@@ -29,40 +25,10 @@ DOCS_FILE = "docs/dashboards.md"
 KEY_PANEL_TYPE = "stat"
 
 
-@dataclass(frozen=True)
-class Library:
-    """What the docs read from libsonnet/: the thresholds table and the metrics catalog."""
-
-    thresholds: dict[str, Json]
-    series: dict[str, Json]
-
-
-def load_library(library: Path, installation: Installation, engine: str | None = None) -> Library:
-    def value(name: str) -> Any:
-        text = evaluate_file(
-            library / name,
-            library=library,
-            ext_vars=installation.ext_vars(),
-            engine=engine or default_engine(),
-        )
-        return json.loads(text)
-
-    return Library(value("config.libsonnet")["thresholds"], value("metrics.libsonnet")["series"])
-
-
-def library_of(dashboards: Sequence[Dashboard]) -> Path:
-    """libsonnet/ beside the dashboards' directory: the layout `Paths` describes."""
-    roots = {d.source.resolve().parent.parent for d in dashboards}
-    if len(roots) != 1:
-        raise BuildError("docs: the dashboards do not come from one project tree")
-    return roots.pop() / "libsonnet"
-
-
-def files(dashboards: Sequence[Dashboard], installation: Installation) -> dict[str, bytes]:
+def files(dashboards: Sequence[Dashboard], library: Library) -> dict[str, bytes]:
     """The artifacts producer: golden-relative path → Markdown bytes."""
     if not dashboards:
         return {}
-    library = load_library(library_of(dashboards), installation)
     return {DOCS_FILE: render(dashboards, library).encode("utf-8")}
 
 
@@ -169,16 +135,19 @@ def metrics_table(dashboard: Dashboard, library: Library) -> list[str]:
             where = f"{dashboard.title} › variable ${variable.get('name')}"
             for name in metric_names(expr, where) if expr else []:
                 _add(readers, name, md.code(f"${variable.get('name')}"))
-    rows = [
-        (
-            md.code(name),
-            md.text(str(library.series.get(name, {}).get("type", "not in the catalog"))),
-            ", ".join(md.text(s) for s in library.series.get(name, {}).get("services", [])[:3])
-            + (" …" if len(library.series.get(name, {}).get("services", [])) > 3 else ""),
-            ", ".join(users),
+    catalog = library.catalog().metrics
+    rows = []
+    for name, users in sorted(readers.items()):
+        metric = catalog.get(name)
+        services = metric.services if metric else ()
+        rows.append(
+            (
+                md.code(name),
+                md.text(metric.type if metric else "not in the catalog"),
+                ", ".join(md.text(s) for s in services[:3]) + (" …" if len(services) > 3 else ""),
+                ", ".join(users),
+            )
         )
-        for name, users in sorted(readers.items())
-    ]
     return md.table(["metric", "type", "exported by", "read by"], rows)
 
 
@@ -198,7 +167,7 @@ def metric_names(expr: str, where: str) -> list[str]:
 def thresholds_section(dashboards: Sequence[Dashboard], library: Library) -> list[str]:
     """The alert levels from config.libsonnet, and the panels each colours."""
     rows = []
-    for key, level in library.thresholds.items():
+    for key, level in library.thresholds().items():
         unit = str(level.get("unit", ""))
         users = [
             f"{md.text(d.title)} › {md.text(p.title)}"

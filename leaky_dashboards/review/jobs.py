@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import fsio
 from ..errors import BuildError
+from ..library import Library
 from ..render import compile_all
 from ..settings import Installation, Paths
 from . import chromium, report, sources
@@ -103,7 +104,7 @@ def docs(
     from . import docs as documentation
 
     dashboards = compile_all(paths, installation, engine)
-    library = documentation.load_library(paths.libsonnet, installation, engine)
+    library = Library.of(paths, installation, engine)
     content = documentation.render(dashboards, library).encode("utf-8")
     output = output or paths.root / "build" / documentation.DOCS_FILE
     fsio.write_atomic(output, content)

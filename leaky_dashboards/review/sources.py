@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from .. import artifacts
 from ..artifacts import DASHBOARD_DIR
 from ..errors import BuildError
+from ..library import Library
 from ..model import Json
 from ..render import compile_all
 from ..settings import Installation, Paths
@@ -71,7 +72,8 @@ def base(paths: Paths, ref: str | None, installation: Installation, engine: str)
 
 def _rendered(paths: Paths, installation: Installation, engine: str) -> dict[str, Json]:
     """Dashboards exactly as the build writes them (the golden files' content), by name."""
-    files = artifacts.dashboard_files(compile_all(paths, installation, engine), installation)
+    dashboards = compile_all(paths, installation, engine)
+    files = artifacts.dashboard_files(dashboards, Library.of(paths, installation, engine))
     return {
         PurePosixPath(path).stem: json.loads(content) for path, content in sorted(files.items())
     }

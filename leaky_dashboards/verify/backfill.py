@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalog import Catalog
 from ..errors import BuildError
 from . import openmetrics, shapes, synthetic
-from .catalog import Catalog
 
 # promtool picks the largest block length 2h·3ⁿ that fits: 54 h, so 26 h of data is one block.
 MAX_BLOCK_DURATION = "54h"

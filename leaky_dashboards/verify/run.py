@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .. import alerts
 from ..errors import BuildError
+from ..library import Library
 from ..render import Dashboard, compile_all
 from ..settings import Installation, Paths
-from . import backfill, catalog, evaluate, report, rules, server, synthetic
+from . import backfill, evaluate, report, rules, server, synthetic
 from .promapi import Client
 
 
@@ -45,14 +46,13 @@ def run(
 
     Raises VerifyError on any finding, after printing them and the per-dashboard summary.
     """
-    blocks = backfill.ensure_blocks(
-        catalog.load(paths, installation, engine), cache_root(paths), seed
-    )
+    library = Library.of(paths, installation, engine)
+    blocks = backfill.ensure_blocks(library.catalog(), cache_root(paths), seed)
     how = "cached" if blocks.cached else f"generated and backfilled in {blocks.seconds:.1f} s"
     echo(f"synthetic data: {blocks.series} series, {blocks.samples} samples ({how})")
     if dashboards is None:
         compiled = compile_all(paths, installation, engine)
-        rule_document = alerts.rules(compiled, installation, engine)
+        rule_document = alerts.rules(compiled, library)
         dashboards = [*compiled, rules.as_dashboard(rule_document)]
     window = evaluate.Window(end=synthetic.END)
     started = time.perf_counter()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from .catalog import Metric
+from ..catalog import Metric
 
 # Set per instance by the generator, never enumerated here.
 SCRAPE_LABELS = ("job", "instance", "application")

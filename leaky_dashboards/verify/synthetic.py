@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..catalog import Catalog, Metric
 from . import shapes
-from .catalog import Catalog, Metric
 
 Array = np.ndarray
 

@@ -1,15 +1,16 @@
-"""The library's metrics catalog (`libsonnet/metrics.libsonnet` → `series`), via the engine."""
+"""The metrics catalog (`libsonnet/metrics.libsonnet` → `series`) as typed Python data.
+
+Read through `library.Library.catalog()`; the lint checks queries against it and verify
+generates synthetic series from it.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
-from ..engine import evaluate_file
-from ..errors import BuildError
-from ..settings import Installation, Paths
-
-CATALOG_FILE = "metrics.libsonnet"
+from .errors import BuildError
 
 
 @dataclass(frozen=True)
@@ -29,21 +30,14 @@ class Catalog:
     # The catalog as evaluated, canonical JSON: part of the backfill cache key.
     text: str
 
-
-def load(paths: Paths, installation: Installation, engine: str = "go") -> Catalog:
-    source = paths.libsonnet / CATALOG_FILE
-    raw = json.loads(
-        evaluate_file(
-            source, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
+    @classmethod
+    def from_series(cls, series: object, source: Path) -> Catalog:
+        if not isinstance(series, dict) or not series:
+            raise BuildError(f"{source}: no `series` object in the metrics catalog")
+        return cls(
+            metrics={name: _metric(name, spec) for name, spec in sorted(series.items())},
+            text=json.dumps(series, sort_keys=True, separators=(",", ":")),
         )
-    )
-    series = raw.get("series")
-    if not isinstance(series, dict) or not series:
-        raise BuildError(f"{source}: no `series` object in the metrics catalog")
-    return Catalog(
-        metrics={name: _metric(name, spec) for name, spec in sorted(series.items())},
-        text=json.dumps(series, sort_keys=True, separators=(",", ":")),
-    )
 
 
 def _metric(name: str, spec: dict[str, object]) -> Metric:

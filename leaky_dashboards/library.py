@@ -1,0 +1,52 @@
+"""The Jsonnet library's own data as Python reads it: config, metrics catalog, alert inputs.
+
+One `Library` per build knows where libsonnet/ is, the installation values and the engine, and
+evaluates each library file at most once; the producers, lint, docs and verify all read through it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog
+from .engine import evaluate_file
+from .settings import Installation, Paths
+
+CONFIG_FILE = "config.libsonnet"
+CATALOG_FILE = "metrics.libsonnet"
+
+
+@dataclass
+class Library:
+    root: Path
+    installation: Installation
+    engine: str
+    _values: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, paths: Paths, installation: Installation, engine: str) -> Library:
+        return cls(paths.libsonnet, installation, engine)
+
+    def value(self, name: str) -> Any:
+        """The evaluated value of libsonnet/`name`, cached."""
+        if name not in self._values:
+            self._values[name] = self.evaluate(self.root / name)
+        return self._values[name]
+
+    def evaluate(self, path: Path, extra_ext_vars: dict[str, str] | None = None) -> Any:
+        """Evaluate any file against this library (not cached: extra variables vary)."""
+        ext_vars = self.installation.ext_vars() | (extra_ext_vars or {})
+        return json.loads(
+            evaluate_file(path, library=self.root, ext_vars=ext_vars, engine=self.engine)
+        )
+
+    def thresholds(self) -> dict[str, Any]:
+        """The spec's alerting thresholds table (config.libsonnet `thresholds`)."""
+        table: dict[str, Any] = self.value(CONFIG_FILE)["thresholds"]
+        return table
+
+    def catalog(self) -> Catalog:
+        return Catalog.from_series(self.value(CATALOG_FILE).get("series"), self.root / CATALOG_FILE)
