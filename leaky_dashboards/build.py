@@ -66,7 +66,7 @@ def run(
             echo(line)
     if update:
         fsio.replace_tree(paths.golden, files)
-        result.written.append(f"{_rel(paths.golden, paths)}/ ({len(files)} files)")
+        result.written.append(f"{paths.show(paths.golden)}/ ({len(files)} files)")
     elif changes:
         raise DriftError(
             f"golden drift in {len(changes)} file(s); "
@@ -78,7 +78,7 @@ def run(
         if k.startswith(PROVISIONING_PREFIX)
     }
     fsio.replace_tree(paths.provisioning, deploy, keep=("README.md",))
-    result.written.append(f"{_rel(paths.provisioning, paths)}/ ({len(deploy)} files)")
+    result.written.append(f"{paths.show(paths.provisioning)}/ ({len(deploy)} files)")
     result.seconds = time.perf_counter() - started
     echo(summary(result))
     return result
@@ -91,13 +91,3 @@ def summary(result: BuildResult) -> str:
         f"{len(result.dashboards)} dashboards, {panels} panels; {drift}; "
         f"wrote {', '.join(result.written) or 'nothing'}; {result.seconds:.2f} s"
     )
-
-
-def _rel(path: object, paths: Paths) -> str:
-    from pathlib import Path
-
-    assert isinstance(path, Path)
-    try:
-        return path.relative_to(paths.root).as_posix()
-    except ValueError:
-        return str(path)

@@ -39,7 +39,7 @@ def source_files(directory: Path) -> list[Path]:
 
 def _check(source: Path, model: object, paths: Paths) -> Dashboard:
     """`model` must be one dashboard object with a string uid and title."""
-    where = _display(source, paths)
+    where = paths.show(source)
     if not isinstance(model, dict):
         raise BuildError(f"{where}: evaluates to a {type(model).__name__}, not a dashboard object")
     for key in ("uid", "title"):
@@ -56,7 +56,7 @@ def compile_all(paths: Paths, installation: Installation, engine: str) -> list[D
             sources, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
         )
     except JsonnetError as exc:
-        exc.relocate(_display(Path(exc.file), paths))
+        exc.relocate(paths.show(Path(exc.file)))
         raise
     dashboards: list[Dashboard] = []
     owners: dict[str, Path] = {}
@@ -64,16 +64,9 @@ def compile_all(paths: Paths, installation: Installation, engine: str) -> list[D
         dashboard = _check(source, model, paths)
         if dashboard.uid in owners:
             raise BuildError(
-                f"{_display(source, paths)}: duplicate uid {dashboard.uid!r}, "
-                f"already used by {_display(owners[dashboard.uid], paths)}"
+                f"{paths.show(source)}: duplicate uid {dashboard.uid!r}, "
+                f"already used by {paths.show(owners[dashboard.uid])}"
             )
         owners[dashboard.uid] = source
         dashboards.append(dashboard)
     return dashboards
-
-
-def _display(path: Path, paths: Paths) -> str:
-    try:
-        return path.relative_to(paths.root).as_posix()
-    except ValueError:
-        return str(path)

@@ -60,6 +60,13 @@ class Paths:
     provisioning: Path = field(default=ROOT / "provisioning")
     schemas: Path = field(default_factory=lambda: schema_dir())
 
+    def show(self, path: Path) -> str:
+        """`path` as a user names it: relative to the project root where it lies inside."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
     @classmethod
     def under(cls, root: Path) -> Paths:
         """The standard layout below `root` (schemas stay where the environment keeps them)."""

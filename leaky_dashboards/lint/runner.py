@@ -126,7 +126,7 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
     except (OSError, RuntimeError) as exc:
         raise BuildError(f"fmt: {exc}") from None
     for file in changed:
-        echo(f"formatted {_rel(file, paths)}")
+        echo(f"formatted {paths.show(file)}")
     echo(f"fmt: {len(files)} files, {len(changed)} rewritten")
     return changed
 
@@ -202,10 +202,10 @@ def _sources(paths: Paths, ci: bool) -> list[Finding]:
         )
     for file in result.unformatted:
         findings.append(
-            Finding(Where(_rel(file, paths)), "jsonnetfmt", "not formatted; run `invoke fmt`")
+            Finding(Where(paths.show(file)), "jsonnetfmt", "not formatted; run `invoke fmt`")
         )
     for file, message in result.failed:
-        findings.append(Finding(Where(_rel(file, paths)), "jsonnetfmt", message))
+        findings.append(Finding(Where(paths.show(file)), "jsonnetfmt", message))
     return findings
 
 
@@ -214,10 +214,3 @@ def _duration(text: str) -> timedelta:
 
     value: timedelta = promql_parser.parse_duration(text)
     return value
-
-
-def _rel(path: Path, paths: Paths) -> str:
-    try:
-        return path.relative_to(paths.root).as_posix()
-    except ValueError:
-        return str(path)
