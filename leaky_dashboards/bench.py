@@ -46,16 +46,13 @@ def _copy_tree(root: Path) -> Paths:
 
 
 def _generate(paths: Paths, count: int) -> None:
-    """Replace the sources with `count` dashboards derived from the real ones (own uid each)."""
-    templates = paths.dashboards / "templates"
-    templates.mkdir()
+    """Grow the sources to `count` dashboards: the real ones (the alert rules link to them) and
+    variants of them, each with its own uid."""
     real = source_files(paths.dashboards)
-    for source in real:
-        source.rename(templates / source.name)
-    for i in range(count):
+    for i in range(count - len(real)):
         base = real[i % len(real)].name
         (paths.dashboards / f"leaky-tokens-gen-{i:03d}.jsonnet").write_text(
-            f"(import 'templates/{base}') + {{ uid: 'leaky-tokens-gen-{i:03d}', "
+            f"(import '{base}') + {{ uid: 'leaky-tokens-gen-{i:03d}', "
             f"title: super.title + ' {i:03d}' }}\n"
         )
 
