@@ -81,6 +81,10 @@ def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() ->
     assert len(summaries) == len(titles)
     assert all("0 empty, 0 errors, 0 out of range" in line for line in summaries)
     assert all(" time sum " in line for line in summaries)
+    # The load cost counts each target once, as the dashboard opens (not every variable value).
+    for result in outcome.results:
+        line = next(s for s in summaries if s.startswith(result.dashboard.title + ":"))
+        assert f"one 24h load: {len(result.targets)} queries" in line, line
 
 
 def test_a_typo_in_a_metric_name_is_reported_empty_with_dashboard_panel_and_ref_id(

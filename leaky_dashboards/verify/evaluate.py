@@ -27,6 +27,7 @@ Kind = Literal["error", "empty", "sense"]
 MODES: tuple[Mode, ...] = ("range", "instant")
 PIXELS_PER_COLUMN = 80  # a 1920 px wide dashboard: Grafana's maxDataPoints is the panel's width
 EPSILON = 1e-9
+DEFAULT_SETTING = "all at All"  # the dashboard as it opens: what one load costs
 
 _RATE = re.compile(r"\b(?:i?rate|increase)\s*\(")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
@@ -52,6 +53,8 @@ class Target:
     expr: str
     unit: str
     interval: grafana.Interval
+    # How Grafana sends it: one-value panels (stat over a window, pie, table...) ask instantly.
+    grafana_mode: Mode = "range"
 
     def where(self) -> str:
         return f"{self.dashboard} › {self.panel} › {self.ref_id} › {self.expr}"
@@ -99,6 +102,7 @@ def targets(dashboard: Dashboard, window: Window, scrape_interval: str) -> Itera
                 str(target["expr"]),
                 unit,
                 iv,
+                "instant" if target.get("instant") and not target.get("range") else "range",
             )
 
 
@@ -112,7 +116,7 @@ def settings(resolved: Resolved) -> list[tuple[str, dict[str, str]]]:
     def render(values: dict[str, str | list[str]]) -> dict[str, str]:
         return {v.name: v.render(values[v.name]) for v in resolved.variables}
 
-    result = [("all at All", render(resolved.defaults))]
+    result = [(DEFAULT_SETTING, render(resolved.defaults))]
     for variable in resolved.variables:
         for value in variable.values:
             if resolved.defaults[variable.name] == value:
