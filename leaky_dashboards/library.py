@@ -44,9 +44,16 @@ class Library:
         )
 
     def thresholds(self) -> dict[str, Any]:
-        """The spec's alerting thresholds table (config.libsonnet `thresholds`)."""
+        """The spec's alerting thresholds table (config.libsonnet `thresholds`), in its order."""
         table: dict[str, Any] = self.value(CONFIG_FILE)["thresholds"]
-        return table
+        return dict(sorted(table.items(), key=lambda item: (item[1].get("order", 0), item[0])))
+
+    def dashboard_rank(self, uid: str) -> tuple[int, str]:
+        """Where a dashboard stands in the spec's order (config `dashboards[].order`)."""
+        config = self.value(CONFIG_FILE)
+        key = uid.removeprefix(config["dashboard"]["uidPrefix"])
+        entry = config["dashboards"].get(key, {})
+        return (int(entry.get("order", len(config["dashboards"]) + 1)), uid)
 
     def catalog(self) -> Catalog:
         return Catalog.from_series(self.value(CATALOG_FILE).get("series"), self.root / CATALOG_FILE)

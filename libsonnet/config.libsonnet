@@ -16,12 +16,13 @@
     time: { from: 'now-6h', to: 'now' },
   },
 
-  // Every dashboard by short name; links and uids are derived from this list.
+  // Every dashboard by short name; links and uids are derived from this list. Jsonnet sorts
+  // object fields, so `order` keeps the spec's order (links, docs).
   dashboards: {
-    overview: { title: '🚀 Executive Overview', tags: ['overview', 'executive'] },
-    business: { title: '💼 Business Metrics', tags: ['business', 'tokens'] },
-    gateway: { title: '🛡️ Gateway & Security', tags: ['gateway', 'security'] },
-    system: { title: '⚙️ System Health', tags: ['system', 'jvm'] },
+    overview: { order: 1, title: '🚀 Executive Overview', tags: ['overview', 'executive'] },
+    business: { order: 2, title: '💼 Business Metrics', tags: ['business', 'tokens'] },
+    gateway: { order: 3, title: '🛡️ Gateway & Security', tags: ['gateway', 'security'] },
+    system: { order: 4, title: '⚙️ System Health', tags: ['system', 'jvm'] },
   },
 
   // Label matchers shared by queries; `$service` etc. are the template variables.
@@ -46,11 +47,11 @@
   // The spec's "Recommended Alerting Thresholds", in the units the panels and rules use.
   // This table is the single source of panel colours and of the generated alert rules.
   thresholds: {
-    errorRate: { name: 'Error Rate', warning: 0.01, critical: 0.05, unit: 'percentunit' },
-    latencyP95: { name: 'P95 Latency', warning: 0.5, critical: 1, unit: 's' },
-    heapUsage: { name: 'Heap Usage', warning: 0.70, critical: 0.85, unit: 'percentunit' },
-    authFailures: { name: 'Auth Failures', warning: 10, critical: 50, unit: 'per minute' },
-    rateLimitBlocks: { name: 'Rate Limit Blocks', warning: 20, critical: 100, unit: 'per minute' },
-    providerFailures: { name: 'Provider Failures', warning: 5, critical: 20, unit: 'per 5 minutes', window: '5m' },
+    errorRate: { order: 1, name: 'Error Rate', warning: 0.01, critical: 0.05, unit: 'percentunit' },
+    latencyP95: { order: 2, name: 'P95 Latency', warning: 0.5, critical: 1, unit: 's' },
+    heapUsage: { order: 3, name: 'Heap Usage', warning: 0.70, critical: 0.85, unit: 'percentunit' },
+    authFailures: { order: 4, name: 'Auth Failures', warning: 10, critical: 50, unit: 'per minute' },
+    rateLimitBlocks: { order: 5, name: 'Rate Limit Blocks', warning: 20, critical: 100, unit: 'per minute' },
+    providerFailures: { order: 6, name: 'Provider Failures', warning: 5, critical: 20, unit: 'per 5 minutes', window: '5m' },
   },
 }

@@ -47,7 +47,8 @@ local uid(name) = config.dashboard.uidPrefix + name;
           targetBlank: false,
           tags: [],
         }
-        for other in std.objectFields(config.dashboards)
+        for other in std.sort(std.objectFields(config.dashboards),
+                              function(key) config.dashboards[key].order)
         if other != name
       ],
       templating: { list: [variables.datasource] + [variables[v] for v in vars] },

@@ -33,6 +33,7 @@ def files(dashboards: Sequence[Dashboard], library: Library) -> dict[str, bytes]
 
 
 def render(dashboards: Sequence[Dashboard], library: Library) -> str:
+    dashboards = sorted(dashboards, key=lambda d: library.dashboard_rank(d.uid))
     lines = [
         "# Leaky Tokens dashboards",
         "",
