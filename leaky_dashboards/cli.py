@@ -12,6 +12,11 @@ from .errors import BuildError
 from .settings import Installation, Paths, default_engine
 
 
+def project(paths: Paths | None, engine: str | None) -> tuple[Paths, Installation, str]:
+    """What every job works on: the project tree, this installation's values, the engine."""
+    return paths or Paths(), Installation.from_env(), engine or default_engine()
+
+
 def guarded(job: Callable[[], object]) -> int:
     """Run `job`; a BuildError becomes its message on stderr and its exit code."""
     try:
@@ -23,14 +28,7 @@ def guarded(job: Callable[[], object]) -> int:
 
 
 def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
-    return guarded(
-        lambda: build_job.run(
-            paths or Paths(),
-            Installation.from_env(),
-            engine or default_engine(),
-            update=update,
-        )
-    )
+    return guarded(lambda: build_job.run(*project(paths, engine), update=update))
 
 
 def test(args: str = "") -> int:
@@ -68,9 +66,7 @@ def diff(
 
     return guarded(
         lambda: review.diff(
-            paths or Paths(),
-            Installation.from_env(),
-            engine or default_engine(),
+            *project(paths, engine),
             base=base,
             fail=fail,
             output=Path(output) if output else None,
@@ -81,9 +77,7 @@ def diff(
 def lint(engine: str | None = None, *, paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(
-        lambda: lint_job.run(paths or Paths(), Installation.from_env(), engine or default_engine())
-    )
+    return guarded(lambda: lint_job.run(*project(paths, engine)))
 
 
 def fmt(paths: Paths | None = None) -> int:
@@ -105,9 +99,7 @@ def preview(
 
     return guarded(
         lambda: review.preview(
-            paths or Paths(),
-            Installation.from_env(),
-            engine or default_engine(),
+            *project(paths, engine),
             base=base,
             output=Path(output) if output else None,
         )
@@ -144,9 +136,7 @@ def docs(
 
     return guarded(
         lambda: review.docs(
-            paths or Paths(),
-            Installation.from_env(),
-            engine or default_engine(),
+            *project(paths, engine),
             output=Path(output) if output else None,
         )
     )
