@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,15 @@ def tree(tmp_path: Path) -> Paths:
         shutil.copytree(ROOT / name, tmp_path / name)
     (tmp_path / "provisioning").mkdir()
     return Paths.under(tmp_path)
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary directory of everything under test, to see what a job leaves behind."""
+    directory = tmp_path / "scratch"
+    directory.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(directory))
+    return directory
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,15 +30,6 @@ def repo(tree: Paths) -> Paths:
     _git(tree.root, "add", "-A")
     _git(tree.root, "commit", "-q", "-m", "base")
     return tree
-
-
-@pytest.fixture
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary directory of its own, to see what the job leaves behind."""
-    directory = tmp_path / "scratch"
-    directory.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(directory))
-    return directory
 
 
 def test_base_ref_renders_its_own_library_so_a_library_change_shows(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,6 @@ from leaky_dashboards import cli
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.review import chromium, jobs
 from leaky_dashboards.settings import Installation, Paths
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "scratch"
-    directory.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(directory))
-    return directory
 
 
 def _previous_run(out: Path) -> dict[str, bytes]:
@@ -41,7 +32,7 @@ def test_missing_chromium_is_an_input_error_that_says_how_to_get_it_and_writes_n
 
 
 def test_a_browser_that_makes_no_picture_is_named_with_the_page_and_leaves_no_scratch(
-    tree: Paths, installation: Installation, tmp_path: Path, scratch: Path,
+    tree: Paths, installation: Installation, tmp_path: Path, private_tmp: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv(chromium.BINARY_ENV, "/bin/false")
@@ -51,11 +42,11 @@ def test_a_browser_that_makes_no_picture_is_named_with_the_page_and_leaves_no_sc
         jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
     assert ".html: chromium made no screenshot (exit 1)" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert list(scratch.iterdir()) == []
+    assert list(private_tmp.iterdir()) == []
 
 
 def test_a_run_replaces_the_previous_output_whole_and_leaves_no_scratch(
-    tree: Paths, tmp_path: Path, scratch: Path
+    tree: Paths, tmp_path: Path, private_tmp: Path
 ) -> None:
     out = tmp_path / "preview"
     _previous_run(out)
@@ -63,7 +54,7 @@ def test_a_run_replaces_the_previous_output_whole_and_leaves_no_scratch(
     names = {p.name for p in out.iterdir()}
     assert "old.html" not in names
     assert "index.html" in names and "leaky-tokens-overview.png" in names
-    assert list(scratch.iterdir()) == []
+    assert list(private_tmp.iterdir()) == []
     index = (out / "index.html").read_text()
     for source in tree.dashboards.glob("*.jsonnet"):
         assert f'href="{source.stem}.html"' in index and f'href="{source.stem}.png"' in index
