@@ -58,7 +58,7 @@ def describe(path: str, old: bytes, new: bytes) -> list[str]:
         before, after = _parse_yaml(path, old), yaml.safe_load(new)
         if before == after:
             return ["same content, but not in canonical form (run `invoke golden-update`)"]
-        return [f"{p}: {o} → {n}" for p, o, n in value_changes(before, after)]
+        return [f"{p}: {o} → {n}" for p, o, n in value_changes(keyed(before), keyed(after))]
     diff = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(),
         new.decode("utf-8", "replace").splitlines(),
@@ -75,7 +75,7 @@ def dashboard_changes(old: Json, new: Json) -> list[str]:
     title = str(new.get("title") or old.get("title"))
     lines = [
         f"{title}{SEP}(dashboard){SEP}{p}: {o} → {n}"
-        for p, o, n in value_changes(_without_panels(old), _without_panels(new))
+        for p, o, n in value_changes(keyed(_without_panels(old)), keyed(_without_panels(new)))
     ]
     old_panels, new_panels = panel_keys(old), panel_keys(new)
     for key in old_panels.keys() - new_panels.keys():
@@ -83,7 +83,10 @@ def dashboard_changes(old: Json, new: Json) -> list[str]:
     for key in new_panels.keys() - old_panels.keys():
         lines.append(f"{title}{SEP}panel added: {key!r} ({new_panels[key].get('type')})")
     for key in old_panels.keys() & new_panels.keys():
-        before, after = _comparable(old_panels[key]), _comparable(new_panels[key])
+        before, after = (
+            keyed(_without_panels(old_panels[key])),
+            keyed(_without_panels(new_panels[key])),
+        )
         if before != after:
             lines.extend(
                 f"{title}{SEP}{key}{SEP}{p}: {o} → {n}" for p, o, n in value_changes(before, after)
@@ -107,10 +110,46 @@ def value_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
+class Key(str):
+    """The identity of a list item (refId, alert name...), shown in brackets like an index."""
+
+    __slots__ = ()
+
+
+def identity(item: Any) -> str | None:
+    """What names a list item for a reviewer: a target's refId, an alert rule's name and
+    severity, a variable's, datasource's or rule group's name."""
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("refId"), str):
+        return str(item["refId"])
+    if isinstance(item.get("alert"), str):
+        severity = (item.get("labels") or {}).get("severity")
+        return f"{item['alert']} {severity}" if severity else str(item["alert"])
+    for field_name in ("name", "uid"):
+        if isinstance(item.get(field_name), str):
+            return str(item[field_name])
+    return None
+
+
+def keyed(value: Any) -> Any:
+    """`value` with every list of uniquely named items turned into a mapping by that name, so
+    an inserted item reads as one addition and paths name items (targets[A], rules[X warning])."""
+    if isinstance(value, dict):
+        return {k: keyed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        names = [identity(item) for item in value]
+        items = [keyed(item) for item in value]
+        if value and all(names) and len(set(names)) == len(names):
+            return {Key(n): item for n, item in zip(names, items, strict=True)}
+        return items
+    return value
+
+
 def _path(parts: list[Any]) -> str:
     text = ""
     for part in parts:
-        if isinstance(part, int) or (text.endswith("targets") and isinstance(part, str)):
+        if isinstance(part, int | Key):
             text += f"[{part}]"
         else:
             text += f".{part}" if text else str(part)
@@ -125,17 +164,6 @@ def _show(value: Any) -> str:
 
 def _without_panels(dashboard: Json) -> Json:
     return {k: v for k, v in dashboard.items() if k != "panels"}
-
-
-def _comparable(panel: Json) -> Json:
-    """A panel without nested panels, its targets keyed by refId for stable matching."""
-    view = {k: v for k, v in panel.items() if k != "panels"}
-    targets = view.get("targets")
-    if isinstance(targets, list):
-        refs = [t.get("refId") if isinstance(t, dict) else None for t in targets]
-        if all(isinstance(r, str) for r in refs) and len(set(refs)) == len(refs):
-            view["targets"] = {r: t for r, t in zip(refs, targets, strict=True)}
-    return view
 
 
 def _summary_of_new(path: str, content: bytes) -> list[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from leaky_dashboards import build
-from leaky_dashboards.changes import compare, dashboard_changes
+from leaky_dashboards.changes import compare, dashboard_changes, describe
 from leaky_dashboards.errors import DriftError
 from leaky_dashboards.settings import Installation, Paths
 
@@ -75,3 +76,22 @@ def test_identical_files_report_nothing() -> None:
 def test_hand_formatted_golden_with_same_content_asks_for_canonical_form() -> None:
     [change] = compare({"a.json": b'{\n  "a": 1\n}\n'}, {"a.json": b'{"a": 1}'})
     assert "canonical" in change.details[0]
+
+
+def test_yaml_list_items_are_named_by_their_identity_not_their_index() -> None:
+    rule = {"alert": "HeapHigh", "expr": "x > 0.7", "labels": {"severity": "warning"}}
+    other = {"alert": "HeapHigh", "expr": "x > 0.85", "labels": {"severity": "critical"}}
+    old = yaml.safe_dump({"groups": [{"name": "g", "rules": [rule, other]}]}).encode()
+    moved = {**rule, "expr": "x > 0.75"}
+    new = yaml.safe_dump({"groups": [{"name": "g", "rules": [other, moved]}]}).encode()
+    assert describe("rules.yaml", old, new) == [
+        'groups[g].rules[HeapHigh warning].expr: "x > 0.7" → "x > 0.75"'
+    ]
+
+
+def test_a_variable_change_names_the_variable() -> None:
+    old = {"title": "D", "templating": {"list": [{"name": "a", "query": "q1"}]}, "panels": []}
+    new = {"title": "D", "templating": {"list": [{"name": "a", "query": "q2"}]}, "panels": []}
+    assert dashboard_changes(old, new) == [
+        'D › (dashboard) › templating.list[a].query: "q1" → "q2"'
+    ]
