@@ -93,11 +93,14 @@ def preview(
     help={
         "engine": "Jsonnet engine: go (default) or cpp",
         "seed": "seed of the synthetic series (same seed, same data)",
+        "scenario": "full (default: a busy day), quiet (no failure series yet) or all",
     }
 )
-def verify(c: Context, engine: str | None = None, seed: int | None = None) -> None:
+def verify(
+    c: Context, engine: str | None = None, seed: int | None = None, scenario: str = "full"
+) -> None:
     """Evaluate every panel on a real Prometheus over synthetic Micrometer-shaped series."""
-    _exit(cli.verify(engine, seed=seed))
+    _exit(cli.verify(engine, seed=seed, scenario=scenario))
 
 
 @task(

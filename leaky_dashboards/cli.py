@@ -107,7 +107,11 @@ def preview(
 
 
 def verify(
-    engine: str | None = None, *, seed: int | None = None, paths: Paths | None = None
+    engine: str | None = None,
+    *,
+    seed: int | None = None,
+    scenario: str = "full",
+    paths: Paths | None = None,
 ) -> int:
     """Every panel of every dashboard against a real Prometheus over synthetic series."""
     from .verify import run as verify_job
@@ -115,10 +119,9 @@ def verify(
 
     try:
         return guarded(
-            lambda: verify_job.run(
-                paths or Paths(),
-                Installation.from_env(),
-                engine or default_engine(),
+            lambda: verify_job.run_scenarios(
+                *project(paths, engine),
+                scenario,
                 seed=DEFAULT_SEED if seed is None else seed,
             )
         )

@@ -164,7 +164,9 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
     '👥 Active users',
     'Users with at least one allowed token consumption in the selected window ($time_range).',
     'short',
-    [target('count(' + q.sumIncrease(consume, [sel.provider, allowed], ['userId']) + ' > 0)', 'active users')],
+    // count() of nothing is nothing: with no consumption yet (a fresh platform, a provider
+    // nobody used in the window) the number of active users is 0, not "No data".
+    [target(q.orZero('count(' + q.sumIncrease(consume, [sel.provider, allowed], ['userId']) + ' > 0)'), 'active users')],
     decimals=0,
     instant=true,
   ),

@@ -102,7 +102,9 @@ def test_active_users_count_only_users_with_allowed_consumption() -> None:
     assert s.metric == "token_consume_total"
     assert s.matchers["outcome"] == ("Equal", "allowed")
     assert s.window == WINDOW_STANDINS["$time_range"]
-    assert target["expr"].startswith("count(") and "> 0" in target["expr"]
+    assert target["expr"].startswith("(count(") and "> 0" in target["expr"]
+    # Nobody consumed yet is 0 users, not "No data" (count of nothing is nothing).
+    assert target["expr"].endswith(" or vector(0))")
 
 
 def _times_sixty(node: object) -> bool:

@@ -1,7 +1,8 @@
 """Synthetic series → TSDB blocks via `promtool tsdb create-blocks-from openmetrics`, cached.
 
 The cache key hashes everything the blocks depend on: the evaluated metrics catalog, the source of
-the generator modules, the seed and promtool's version. A second run with the same key only copies
+the generator modules, the seed, the time range, the scenario (full or quiet) and promtool's
+version. A second run with the same key only copies
 the blocks (a few MB), so verify starts in seconds; a changed catalog or generator rebuilds them.
 """
 
@@ -19,12 +20,12 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import BuildError
-from . import openmetrics, shapes, synthetic
+from . import openmetrics, quiet, shapes, synthetic
 
 # promtool picks the largest block length 2h·3ⁿ that fits: 54 h, so 26 h of data is one block.
 MAX_BLOCK_DURATION = "54h"
 META_FILE = "backfill.json"
-GENERATOR_MODULES = (shapes, synthetic, openmetrics)
+GENERATOR_MODULES = (shapes, synthetic, quiet, openmetrics)
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,12 @@ def promtool_version() -> str:
     return (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else "unknown"
 
 
-def cache_key(catalog: Catalog, seed: int, timeline: synthetic.Timeline) -> str:
+def cache_key(
+    catalog: Catalog, seed: int, timeline: synthetic.Timeline, quiet_platform: bool = False
+) -> str:
     digest = hashlib.sha256()
-    for part in (catalog.text, str(seed), repr(timeline), promtool_version()):
+    scenario = "quiet" if quiet_platform else "full"
+    for part in (catalog.text, str(seed), repr(timeline), scenario, promtool_version()):
         digest.update(part.encode())
         digest.update(b"\0")
     for module in GENERATOR_MODULES:
@@ -68,10 +72,14 @@ def ensure_blocks(
     cache_root: Path,
     seed: int = synthetic.DEFAULT_SEED,
     timeline: synthetic.Timeline | None = None,
+    quiet_platform: bool = False,
 ) -> Blocks:
-    """The blocks for this catalog and seed: from the cache, or generated and backfilled into it."""
+    """The blocks for this catalog and seed: from the cache, or generated and backfilled into it.
+
+    `quiet_platform` leaves out the series Micrometer has not created yet (quiet.py).
+    """
     timeline = timeline or synthetic.Timeline()
-    target = cache_root / cache_key(catalog, seed, timeline)
+    target = cache_root / cache_key(catalog, seed, timeline, quiet_platform)
     meta = target / META_FILE
     if meta.is_file():
         info = json.loads(meta.read_text())
@@ -81,6 +89,8 @@ def ensure_blocks(
     with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_root) as scratch:
         work = Path(scratch)
         series = synthetic.generate(catalog, seed, timeline)
+        if quiet_platform:
+            series = quiet.apply(series, catalog, timeline)
         text = work / "series.om"
         with text.open("wb") as out:
             samples = openmetrics.write(series, timeline.times(), out)

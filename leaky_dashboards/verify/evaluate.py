@@ -2,7 +2,8 @@
 
 Settings: every variable at "All" (custom ones at their default), then, in turn, each variable at
 each of its concrete values with the others at "All". Identical interpolated queries run once.
-Each check fails on an API error, on an empty result (no series, or only NaN) and on a value
+Each check fails on an API error, on an empty result (no series, or only NaN) where the scenario
+requires data (`requires`; always, unless the quiet scenario lets a graph stay empty) and on a value
 outside the panel's sense: percentunit outside 0..1, percent outside 0..100, infinity, or a
 negative value from a rate/increase with no subtraction in it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -55,6 +56,7 @@ class Target:
     interval: grafana.Interval
     # How Grafana sends it: one-value panels (stat over a window, pie, table...) ask instantly.
     grafana_mode: Mode = "range"
+    panel_type: str = ""
 
     def where(self) -> str:
         return f"{self.dashboard} › {self.panel} › {self.ref_id} › {self.expr}"
@@ -103,6 +105,7 @@ def targets(dashboard: Dashboard, window: Window, scrape_interval: str) -> Itera
                 unit,
                 iv,
                 "instant" if target.get("instant") and not target.get("range") else "range",
+                str(panel.get("type") or ""),
             )
 
 
@@ -135,8 +138,21 @@ def settings(resolved: Resolved) -> list[tuple[str, dict[str, str]]]:
     return result
 
 
+# Whether a target must show data (the quiet scenario lets a graph stay empty); default: always.
+Requires = Callable[[Target], bool]
+
+
+def always(_: Target) -> bool:
+    return True
+
+
 def verify_dashboard(
-    client: Client, dashboard: Dashboard, window: Window, scrape_interval: str, workers: int = 2
+    client: Client,
+    dashboard: Dashboard,
+    window: Window,
+    scrape_interval: str,
+    workers: int = 2,
+    requires: Requires = always,
 ) -> DashboardResult:
     result = DashboardResult(dashboard)
     resolved = resolve(client, dashboard.model, window.start, window.end, window.range_s)
@@ -154,15 +170,21 @@ def verify_dashboard(
         )
     for target, label, mode, query in planned:
         answer = answers[(query, mode, target.interval.step)]
-        kind, message = judge(target, answer)
+        kind, message = judge(target, answer, requires(target))
         result.checks.append(Check(target, label, mode, query, answer, kind, message))
     return result
 
 
 def verify(
-    client: Client, dashboards: Sequence[Dashboard], window: Window, scrape_interval: str
+    client: Client,
+    dashboards: Sequence[Dashboard],
+    window: Window,
+    scrape_interval: str,
+    requires: Requires = always,
 ) -> list[DashboardResult]:
-    return [verify_dashboard(client, d, window, scrape_interval) for d in dashboards]
+    return [
+        verify_dashboard(client, d, window, scrape_interval, requires=requires) for d in dashboards
+    ]
 
 
 def _run(client: Client, window: Window, query: str, mode: Mode, step: float) -> Answer:
@@ -182,11 +204,18 @@ def values_of(answer: Answer) -> list[float]:
     return out
 
 
-def judge(target: Target, answer: Answer) -> tuple[Kind | None, str]:
+def shown(answer: Answer) -> list[float]:
+    """The values a panel would draw: NaN is a gap, not a value."""
+    return [v for v in values_of(answer) if not math.isnan(v)]
+
+
+def judge(target: Target, answer: Answer, required: bool = True) -> tuple[Kind | None, str]:
     if answer.error:
         return "error", answer.error
-    values = [v for v in values_of(answer) if not math.isnan(v)]
+    values = shown(answer)
     if not values:
+        if not required:
+            return None, ""
         return "empty", "no data" if not answer.result else "only NaN"
     return sense(target.unit, target.expr, values)
 

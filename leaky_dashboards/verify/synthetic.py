@@ -70,6 +70,9 @@ class Timeline:
     end: int = END
     hours: int = HOURS
     step: int = STEP
+    # Services deployed during the window: (service, seconds before `end` it started). Before
+    # that Prometheus finds its targets down; its counters start from 0 when it starts.
+    started: tuple[tuple[str, int], ...] = ()
 
     @property
     def start(self) -> int:
@@ -84,9 +87,11 @@ class Instance:
     service: str
     address: str  # host:port, the `instance` label
     restart: int | None = None  # step index at which it goes down
+    since: int = 0  # step index at which it started (0: before the window)
 
     def present(self, steps: int) -> Array:
         mask = np.ones(steps, dtype=bool)
+        mask[: self.since] = False
         if self.restart is not None:
             mask[self.restart : self.restart + RESTART_GAP] = False
         return mask
@@ -109,13 +114,15 @@ class Series:
 
 def instances(services: list[str], timeline: Timeline) -> list[Instance]:
     steps = len(timeline.times())
+    started = dict(timeline.started)
     result = []
     for service in services:
         port = PORTS.get(service, 8080)
         count = REPLICAS.get(service, 1)
+        since = max(0, steps - 1 - started[service] // timeline.step) if service in started else 0
         for n in range(1, count + 1):
             restart = int(steps * 0.6) if count > 1 and n == count else None
-            result.append(Instance(service, f"{service}-{n}:{port}", restart))
+            result.append(Instance(service, f"{service}-{n}:{port}", restart, since))
     return result
 
 
@@ -175,7 +182,7 @@ class _Generator:
         """A counter from per-scrape increments: from `offset`, and from 0 again after a restart."""
         inc = increments.astype(np.float64)
         inc[~inst.present(self.steps)] = 0
-        total = np.cumsum(inc) + offset
+        total = np.cumsum(inc) + (offset if inst.since == 0 else 0)
         if inst.resumed is not None:
             total[inst.resumed :] = np.cumsum(inc[inst.resumed :])
         return total
@@ -376,9 +383,9 @@ class _Generator:
         return np.round(np.abs(self.wave(rng, 10.0, 3.0)), 3)
 
     def start_times(self, inst: Instance) -> Array:
-        """Each instance started days before the data begins; the restarting one again mid-way."""
+        """Started days before the data begins (or at `since`); the restarting one again mid-way."""
         first = self.t[0] - 3 * 86400 - zlib.crc32(inst.address.encode()) % 86400
-        started = np.full(self.steps, first, dtype=np.int64)
+        started = np.full(self.steps, first if inst.since == 0 else self.t[inst.since])
         if inst.resumed is not None:
             started[inst.resumed :] = self.t[inst.resumed]
         return started
