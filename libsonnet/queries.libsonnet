@@ -40,7 +40,9 @@ local by(labels) = if std.length(labels) == 0 then '' else ' by (' + std.join(',
   ratio(numerator, denominator):: numerator + '\n/\n' + denominator,
 
   // The share of `denominator` events (a matcher naming outcomes) that were `numerator` events,
-  // from the rates of one counter. Ungrouped, no `numerator` events is a share of 0, not no data.
+  // from the rates of one counter. Ungrouped, no `numerator` events is a share of 0, not no data
+  // (a success share with no failures is then 1). No `denominator` events at all stays empty,
+  // "No data": a share of nothing is undefined, and a 0 would read as every call failing.
   share(metric, numerator, denominator, matchers=[], labels=[], window=config.windows.rate)::
     local top = self.sum(self.rate(metric, matchers + [numerator], window), labels);
     self.ratio(

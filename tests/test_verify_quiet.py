@@ -182,6 +182,26 @@ def test_a_stat_without_a_zero_fallback_is_reported_and_a_graph_of_it_is_not(
     assert all("empty on" in line for line in lines)
 
 
+def test_the_key_metrics_that_lose_their_zero_fallback_show_no_data_on_the_quiet_platform(
+    client: Client, tree: Paths
+) -> None:
+    queries = tree.libsonnet / "queries.libsonnet"
+    fallback = "orZero(expr):: '(' + expr + ' or vector(0))',"
+    assert fallback in queries.read_text()
+    queries.write_text(queries.read_text().replace(fallback, "orZero(expr):: expr,"))
+    compiled = compile_all(tree, Installation(), "go")
+    results = evaluate.verify(client, compiled, WINDOW, "15s", QUIET.requires_data)
+    empty = {(c.target.panel, c.setting) for r in results for c in r.checks if c.kind == "empty"}
+    assert {panel for panel, _ in empty} == {
+        "❌ Error rate",
+        "🚦 Rate limit blocks per minute",
+        "❌ Provider failures (last 5m)",
+        "🚫 Denied requests (quota insufficient)",
+        "🚦 Rate limited requests",
+    }
+    assert {setting for _, setting in empty} >= {evaluate.DEFAULT_SETTING}
+
+
 def test_a_query_error_fails_a_graph_even_where_empty_is_allowed(client: Client) -> None:
     broken = "sum(rate(gateway_rate_limit_total[5m])"
     result = evaluate.verify_dashboard(
