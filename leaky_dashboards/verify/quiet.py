@@ -44,7 +44,7 @@ def family(name: str, catalog: Catalog) -> str:
 
 def apply(series: list[Series], catalog: Catalog, timeline: Timeline) -> list[Series]:
     """Rare series left out; a late-started service's labelled counters from their first event."""
-    fresh = {i.address: i.since for i in _instances(catalog, timeline) if i.since > 0}
+    fresh = {i.address for i in _instances(catalog, timeline) if i.since > 0}
     groups: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[Series]] = defaultdict(list)
     kept: list[Series] = []
     for s in series:
