@@ -169,7 +169,8 @@ def _without_panels(dashboard: Json) -> Json:
 def _summary_of_new(path: str, content: bytes) -> list[str]:
     if path.endswith(".json"):
         model = json.loads(content)
-        keys = panel_keys(model)
+        # Rows are headings, not panels: the count agrees with the build summary.
+        keys = [k for k, p in panel_keys(model).items() if p.get("type") != "row"]
         return [f"{model.get('title')}: {len(keys)} panels: " + ", ".join(keys)]
     return []
 

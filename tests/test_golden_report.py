@@ -95,3 +95,12 @@ def test_a_variable_change_names_the_variable() -> None:
     assert dashboard_changes(old, new) == [
         'D › (dashboard) › templating.list[a].query: "q1" → "q2"'
     ]
+
+
+def test_a_new_dashboard_lists_its_panels_without_its_rows() -> None:
+    model = {
+        "title": "D",
+        "panels": [{"type": "row", "title": "R"}, {"type": "stat", "title": "s"}],
+    }
+    [change] = compare({"dashboards/d.json": json.dumps(model).encode()}, {})
+    assert change.status == "new" and change.details == ["D: 1 panels: s"]
