@@ -48,10 +48,14 @@ class Library:
         table: dict[str, Any] = self.value(CONFIG_FILE)["thresholds"]
         return dict(sorted(table.items(), key=lambda item: (item[1].get("order", 0), item[0])))
 
+    def uid_prefix(self) -> str:
+        """What every dashboard uid starts with; the rest is the dashboard's short name."""
+        return str(self.value(CONFIG_FILE)["dashboard"]["uidPrefix"])
+
     def dashboard_rank(self, uid: str) -> tuple[int, str]:
         """Where a dashboard stands in the spec's order (config `dashboards[].order`)."""
         config = self.value(CONFIG_FILE)
-        key = uid.removeprefix(config["dashboard"]["uidPrefix"])
+        key = uid.removeprefix(self.uid_prefix())
         entry = config["dashboards"].get(key, {})
         return (int(entry.get("order", len(config["dashboards"]) + 1)), uid)
 

@@ -1,9 +1,14 @@
 """Synthetic series → TSDB blocks via `promtool tsdb create-blocks-from openmetrics`, cached.
 
 The cache key hashes everything the blocks depend on: the evaluated metrics catalog, the source of
-the generator modules, the seed, the time range, the scenario (full or quiet) and promtool's
-version. A second run with the same key only copies
-the blocks (a few MB), so verify starts in seconds; a changed catalog or generator rebuilds them.
+the generator modules, the seed, the time range, the world (replicas, incidents), the scenario
+(full or quiet) and promtool's version. A second run with the same key only copies the blocks
+(tens of MB), so verify starts in seconds; a changed catalog or generator rebuilds them.
+
+The text is written and backfilled in shards, each shard's promtool running while the next shard
+is written: the platform's real cardinality (every bucket of every route of every instance) is
+tens of millions of samples, and promtool reads them on one core. The shards' blocks overlap in
+time with disjoint series, which Prometheus (2.39 and later) merges at query time.
 """
 
 from __future__ import annotations
@@ -15,17 +20,22 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import BuildError
-from . import openmetrics, quiet, shapes, synthetic
+from . import openmetrics, quiet, shapes, synthetic, world
+from .world import World
 
 # promtool picks the largest block length 2h·3ⁿ that fits: 54 h, so 26 h of data is one block.
 MAX_BLOCK_DURATION = "54h"
 META_FILE = "backfill.json"
-GENERATOR_MODULES = (shapes, synthetic, openmetrics)
+GENERATOR_MODULES = (shapes, synthetic, openmetrics, world)
+# Samples per shard: a shard's text is about 1.5 GB, and two promtools at most run at once.
+SHARD_SAMPLES = 8_000_000
+PARALLEL_BACKFILLS = 2
 
 
 @dataclass(frozen=True)
@@ -55,11 +65,16 @@ def promtool_version() -> str:
 
 
 def cache_key(
-    catalog: Catalog, seed: int, timeline: synthetic.Timeline, quiet_platform: bool = False
+    catalog: Catalog,
+    seed: int,
+    timeline: synthetic.Timeline,
+    quiet_platform: bool = False,
+    platform: World | None = None,
 ) -> str:
     digest = hashlib.sha256()
     scenario = "quiet" if quiet_platform else "full"
-    for part in (catalog.text, str(seed), repr(timeline), scenario, promtool_version()):
+    events = (platform or synthetic.DEFAULT_WORLD).key()
+    for part in (catalog.text, str(seed), repr(timeline), events, scenario, promtool_version()):
         digest.update(part.encode())
         digest.update(b"\0")
     # quiet.py shapes only the quiet blocks: editing it leaves the full ones cached.
@@ -74,13 +89,15 @@ def ensure_blocks(
     seed: int = synthetic.DEFAULT_SEED,
     timeline: synthetic.Timeline | None = None,
     quiet_platform: bool = False,
+    platform: World | None = None,
 ) -> Blocks:
     """The blocks for this catalog and seed: from the cache, or generated and backfilled into it.
 
-    `quiet_platform` leaves out the series Micrometer has not created yet (quiet.py).
+    `quiet_platform` leaves out the series Micrometer has not created yet (quiet.py); `platform`
+    is what happens on it (default: an ordinary day).
     """
     timeline = timeline or synthetic.Timeline()
-    target = cache_root / cache_key(catalog, seed, timeline, quiet_platform)
+    target = cache_root / cache_key(catalog, seed, timeline, quiet_platform, platform)
     meta = target / META_FILE
     if meta.is_file():
         info = json.loads(meta.read_text())
@@ -89,15 +106,11 @@ def ensure_blocks(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_root) as scratch:
         work = Path(scratch)
-        series = synthetic.generate(catalog, seed, timeline)
+        series = synthetic.generate(catalog, seed, timeline, platform)
         if quiet_platform:
-            series = quiet.apply(series, catalog, timeline)
-        text = work / "series.om"
-        with text.open("wb") as out:
-            samples = openmetrics.write(series, timeline.times(), out)
+            series = quiet.apply(series, catalog, timeline, platform)
         blocks = work / "blocks"
-        backfill(text, blocks)
-        text.unlink()
+        samples = backfill_shards(series, timeline, work, blocks)
         (blocks / META_FILE).write_text(json.dumps({"series": len(series), "samples": samples}))
         try:
             os.replace(blocks, target)
@@ -107,8 +120,37 @@ def ensure_blocks(
     return Blocks(target, len(series), samples, time.perf_counter() - started, cached=False)
 
 
-def backfill(openmetrics_file: Path, output: Path) -> None:
-    command = [
+def shards(series: Sequence[synthetic.Series], steps: int) -> list[Sequence[synthetic.Series]]:
+    """Consecutive runs of `series` of about SHARD_SAMPLES samples each."""
+    per_shard = max(1, SHARD_SAMPLES // max(steps, 1))
+    return [series[i : i + per_shard] for i in range(0, len(series), per_shard)]
+
+
+def backfill_shards(
+    series: Sequence[synthetic.Series], timeline: synthetic.Timeline, work: Path, output: Path
+) -> int:
+    """Write each shard's text and backfill it while the next is written; returns the samples."""
+    running: list[tuple[subprocess.Popen[str], Path]] = []
+    samples = 0
+    try:
+        for n, shard in enumerate(shards(series, len(timeline.times()))):
+            text = work / f"shard-{n}.om"
+            with text.open("wb") as out:
+                samples += openmetrics.write(shard, timeline.times(), out)
+            while len(running) >= PARALLEL_BACKFILLS:
+                _finish(*running.pop(0))
+            running.append((_start(text, output), text))
+        while running:
+            _finish(*running.pop(0))
+    finally:
+        for process, _ in running:
+            process.kill()
+            process.wait()
+    return samples
+
+
+def _command(openmetrics_file: Path, output: Path) -> list[str]:
+    return [
         tool("promtool"),
         "tsdb",
         "create-blocks-from",
@@ -117,10 +159,23 @@ def backfill(openmetrics_file: Path, output: Path) -> None:
         str(openmetrics_file),
         str(output),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
-        raise BuildError(f"promtool backfill failed (exit {result.returncode}): {tail}")
+
+
+def _start(openmetrics_file: Path, output: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        _command(openmetrics_file, output),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(process: subprocess.Popen[str], text: Path) -> None:
+    out, err = process.communicate()
+    text.unlink(missing_ok=True)
+    if process.returncode != 0:
+        tail = "\n".join((err or out).strip().splitlines()[-5:])
+        raise BuildError(f"promtool backfill failed (exit {process.returncode}): {tail}")
 
 
 def copy_blocks(blocks: Blocks, data_dir: Path) -> None:

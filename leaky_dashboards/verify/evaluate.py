@@ -153,6 +153,7 @@ def verify_dashboard(
     scrape_interval: str,
     workers: int = 2,
     requires: Requires = always,
+    nan_free: bool = False,
 ) -> DashboardResult:
     result = DashboardResult(dashboard)
     resolved = resolve(client, dashboard.model, window.start, window.end, window.range_s)
@@ -170,7 +171,7 @@ def verify_dashboard(
         )
     for target, label, mode, query in planned:
         answer = answers[(query, mode, target.interval.step)]
-        kind, message = judge(target, answer, requires(target))
+        kind, message = judge(target, answer, requires(target), nan_free)
         result.checks.append(Check(target, label, mode, query, answer, kind, message))
     return result
 
@@ -181,9 +182,11 @@ def verify(
     window: Window,
     scrape_interval: str,
     requires: Requires = always,
+    nan_free: bool = False,
 ) -> list[DashboardResult]:
     return [
-        verify_dashboard(client, d, window, scrape_interval, requires=requires) for d in dashboards
+        verify_dashboard(client, d, window, scrape_interval, requires=requires, nan_free=nan_free)
+        for d in dashboards
     ]
 
 
@@ -209,9 +212,14 @@ def shown(answer: Answer) -> list[float]:
     return [v for v in values_of(answer) if not math.isnan(v)]
 
 
-def judge(target: Target, answer: Answer, required: bool = True) -> tuple[Kind | None, str]:
+def judge(
+    target: Target, answer: Answer, required: bool = True, nan_free: bool = False
+) -> tuple[Kind | None, str]:
+    """`nan_free`: a NaN is a finding, not a gap (Grafana prints "NaN" on a stat)."""
     if answer.error:
         return "error", answer.error
+    if nan_free and any(math.isnan(v) for v in values_of(answer)):
+        return "sense", "NaN (0/0 or a quantile of nothing)"
     values = shown(answer)
     if not values:
         if not required:

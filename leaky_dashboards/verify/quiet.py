@@ -20,6 +20,7 @@ import numpy as np
 from ..catalog import Catalog
 from . import shapes
 from .synthetic import Instance, Series, Timeline, instances
+from .world import World
 
 RARE = re.compile(
     r"fail|error|blocked|rate_limited|insufficient|invalid|not_found|compensated|denied",
@@ -42,9 +43,11 @@ def family(name: str, catalog: Catalog) -> str:
     return name
 
 
-def apply(series: list[Series], catalog: Catalog, timeline: Timeline) -> list[Series]:
+def apply(
+    series: list[Series], catalog: Catalog, timeline: Timeline, world: World | None = None
+) -> list[Series]:
     """Rare series left out; a late-started service's labelled counters from their first event."""
-    fresh = {i.address for i in _instances(catalog, timeline) if i.since > 0}
+    fresh = {i.address for i in _instances(catalog, timeline, world) if i.since > 0}
     groups: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[Series]] = defaultdict(list)
     kept: list[Series] = []
     for s in series:
@@ -63,9 +66,9 @@ def apply(series: list[Series], catalog: Catalog, timeline: Timeline) -> list[Se
     return sorted(kept, key=Series.key)
 
 
-def _instances(catalog: Catalog, timeline: Timeline) -> list[Instance]:
+def _instances(catalog: Catalog, timeline: Timeline, world: World | None) -> list[Instance]:
     services = sorted({s for m in catalog.metrics.values() for s in m.services})
-    return instances(services, timeline)
+    return instances(services, timeline, world)
 
 
 def _from_first_event(name: str, members: list[Series]) -> list[Series]:

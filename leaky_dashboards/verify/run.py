@@ -6,19 +6,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import alerts
 from ..errors import BuildError
 from ..library import Library
 from ..render import Dashboard, compile_all
 from ..settings import Installation, Paths
-from . import backfill, evaluate, report, rules, scenarios, server, synthetic
+from . import backfill, evaluate, report, rules, scenarios, server, synthetic, truth
 from .promapi import Client
 from .scenarios import Scenario
 
 
 class VerifyError(BuildError):
-    """Some panel shows no data, an error, or a value outside its sense."""
+    """Some panel shows no data, an error, a value outside its sense, or not the known answer."""
 
     exit_code = 1
 
@@ -28,6 +29,19 @@ class Outcome:
     results: list[evaluate.DashboardResult]
     findings: list[str]
     blocks: backfill.Blocks
+    verdicts: list[truth.Verdict]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is verified: the compiled dashboards and the alert rules document."""
+
+    dashboards: list[Dashboard]
+    rules: dict[str, Any]
+
+    def checked(self) -> list[Dashboard]:
+        """The dashboards, and the alert rules' measures as one more."""
+        return [*self.dashboards, rules.as_dashboard(self.rules)]
 
 
 def cache_root(paths: Paths) -> Path:
@@ -43,22 +57,32 @@ def run(
     dashboards: Sequence[Dashboard] | None = None,
     echo: Callable[[str], None] = print,
     scenario: Scenario = scenarios.FULL,
+    subject: Subject | None = None,
 ) -> Outcome:
-    """Verify `dashboards` (default: every compiled dashboard and the alert rules' measures).
+    """Verify `dashboards` (default: every compiled dashboard and the alert rules' measures) and
+    the scenario's expectations (against `subject`, default: the compiled tree).
 
-    Raises VerifyError on any finding, after printing them and the per-dashboard summary.
+    Raises VerifyError on any finding or missed expectation, after printing them and the
+    per-dashboard summary.
     """
     library = Library.of(paths, installation, engine)
+    if subject is None:
+        subject = compiled_subject(paths, installation, engine, library)
+    if dashboards is None:
+        dashboards = subject.checked()
     blocks = backfill.ensure_blocks(
-        library.catalog(), cache_root(paths), seed, scenario.timeline, scenario.quiet
+        library.catalog(),
+        cache_root(paths),
+        seed,
+        scenario.timeline,
+        scenario.quiet,
+        scenario.world,
     )
     how = "cached" if blocks.cached else f"generated and backfilled in {blocks.seconds:.1f} s"
     echo(
         f"scenario {scenario.name}: synthetic data: {blocks.series} series, "
         f"{blocks.samples} samples ({how})"
     )
-    if dashboards is None:
-        dashboards = everything(paths, installation, engine, library)
     window = evaluate.Window(end=scenario.timeline.end)
     started = time.perf_counter()
     with server.running(
@@ -71,25 +95,40 @@ def run(
             window,
             installation.scrape_interval,
             scenario.requires_data,
+            scenario.nan_free,
         )
-    outcome = Outcome(results, report.findings(results), blocks)
+        world = truth.World(
+            end=scenario.timeline.end,
+            start=scenario.timeline.start,
+            scrape_interval=installation.scrape_interval,
+            dashboards=truth.dashboards_by_name(subject.dashboards, library.uid_prefix()),
+            rules=subject.rules,
+        )
+        verdicts = truth.check(Client(prom.url), world, scenario.expectations)
+    outcome = Outcome(results, report.findings(results), blocks, verdicts)
     for line in outcome.findings:
         echo(line)
     for result in results:
         echo(report.summary(result))
-    if outcome.findings:
+    for verdict in verdicts:
+        echo(verdict.line(scenario.name))
+    missed = sum(1 for v in verdicts if not v.met)
+    if verdicts:
+        met = len(verdicts) - missed
+        echo(f"scenario {scenario.name}: {met} of {len(verdicts)} expectations met")
+    if outcome.findings or missed:
         raise VerifyError(
-            f"{len(outcome.findings)} panel problem(s) found on the {scenario.name} synthetic data"
+            f"{len(outcome.findings)} panel problem(s) and {missed} missed expectation(s) on the "
+            f"{scenario.name} synthetic data"
         )
     return outcome
 
 
-def everything(
+def compiled_subject(
     paths: Paths, installation: Installation, engine: str, library: Library
-) -> list[Dashboard]:
-    """Every compiled dashboard, and the alert rules' measures as one more."""
+) -> Subject:
     compiled = compile_all(paths, installation, engine)
-    return [*compiled, rules.as_dashboard(alerts.rules(compiled, library))]
+    return Subject(compiled, alerts.rules(compiled, library))
 
 
 def run_scenarios(
@@ -103,7 +142,8 @@ def run_scenarios(
 ) -> list[Outcome]:
     """`run` for the named scenario, or each in turn for "all" (every one runs, then any fails)."""
     chosen = scenarios.chosen(scenario)
-    dashboards = everything(paths, installation, engine, Library.of(paths, installation, engine))
+    library = Library.of(paths, installation, engine)
+    subject = compiled_subject(paths, installation, engine, library)
     outcomes: list[Outcome] = []
     failures: list[str] = []
     for each in chosen:
@@ -114,9 +154,9 @@ def run_scenarios(
                     installation,
                     engine,
                     seed=seed,
-                    dashboards=dashboards,
                     echo=echo,
                     scenario=each,
+                    subject=subject,
                 )
             )
         except VerifyError as exc:

@@ -16,8 +16,36 @@ from ..catalog import Metric
 # Set per instance by the generator, never enumerated here.
 SCRAPE_LABELS = ("job", "instance", "application")
 
-# A compact Micrometer-style bucket ladder (seconds); +Inf is added by the generator.
-BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+def micrometer_buckets(low_ns: int, high_ns: int) -> list[int]:
+    """Micrometer's percentile-histogram boundaries (PercentileHistogramBuckets) in [low, high]:
+    1, 2, 3, then from each power of four on, thirds of it up to the next power of four."""
+    boundaries = {1, 2, 3}
+    exp = 2
+    while exp < 64:
+        current, delta = 1 << exp, (1 << exp) // 3
+        while current < (1 << (exp + 2)) - delta:
+            boundaries.add(current)
+            current += delta
+        exp += 2
+    return sorted(b for b in boundaries if low_ns <= b <= high_ns)
+
+
+# A timer's buckets as the platform exports them (seconds; +Inf is added by the generator):
+# Micrometer's percentiles histogram between the timer's minimum and maximum expected values
+# (1 ms, 30 s; both are boundaries too: 68 in all), and the SLO boundaries the platform sets
+# (`management.metrics.distribution.slo.http.server.requests=100ms,500ms,1s`).
+MIN_EXPECTED_NS, MAX_EXPECTED_NS = 1_000_000, 30_000_000_000
+SLO_BUCKETS = (0.1, 0.5, 1.0)
+BUCKETS = tuple(
+    sorted(
+        {b / 1e9 for b in micrometer_buckets(MIN_EXPECTED_NS, MAX_EXPECTED_NS)}
+        | {MIN_EXPECTED_NS / 1e9, MAX_EXPECTED_NS / 1e9}
+        | set(SLO_BUCKETS)
+    )
+)
+# The `le` label as Micrometer writes it (Java's Double.toString: 1.0, 0.5, 30.0).
+BUCKET_LABELS = tuple(repr(b) for b in BUCKETS)
 
 USERS = tuple(f"user-{i:03d}" for i in range(1, 6))
 

@@ -1,9 +1,12 @@
 """Synthetic Micrometer-shaped series for every metric of the catalog, deterministic per seed.
 
 Time is a fixed grid (`Timeline`): the data ends at `END`, a wall-clock-independent instant, so
-blocks backfilled once stay valid for ever and every query is evaluated at `END`. Traffic follows a
-daily curve; counters only grow, except on the one instance that restarts (it is down for two
-scrapes: `up` is 0 and nothing else is scraped, then its counters start again from zero).
+blocks backfilled once stay valid for ever and every query is evaluated at `END`. What happens on
+the platform is a `World` (world.py): replicas, outages and restarts, incidents. Traffic follows a
+daily curve; counters only grow, except on an instance that comes back from an outage (it is
+down: `up` is 0 and nothing else is scraped, then its counters start again from zero).
+Prometheus' scrapes and health checks reach `/actuator/*` at their own steady pace, whatever the
+users do.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 
 from ..catalog import Catalog, Metric
 from . import shapes
+from .world import REPLICAS, Outage, World
 
 Array = np.ndarray
 
@@ -27,9 +31,6 @@ END = 1_767_286_800
 HOURS = 26
 DEFAULT_SEED = 20260101
 RESTART_GAP = 2  # scrapes an instance is down while it restarts
-
-# Instances per service (one unless listed); the last token-service instance restarts.
-REPLICAS = {"token-service": 2}
 PORTS = {
     "api-gateway": 8080,
     "auth-server": 8081,
@@ -54,11 +55,18 @@ COUNTER_RATE = 2.0
 PROVIDER_WEIGHT = {"openai": 0.55, "qwen": 0.25, "gemini": 0.20}
 # How the token service decides a consumption (the `attempt` outcome counts them all first).
 DECISIONS = {
-    "allowed": 0.86,
+    "allowed": 0.8795,
     "rate_limited": 0.06,
-    "quota_insufficient": 0.05,
-    "provider_failure": 0.03,
+    "quota_insufficient": 0.06,
+    # Rare on a healthy day: a few calls an hour, below the provider alert's levels.
+    "provider_failure": 0.0005,
 }
+# Outcomes rare on a healthy day (a share of the first, common value's rate): below every alert
+# level, as on the real platform when nothing is wrong.
+RARE_OUTCOMES = {"failure": 0.005, "blocked": 0.02}
+# Requests per second per instance that are not users': Prometheus scrapes every 15 s, the
+# orchestrator's health check every 10 s.
+ACTUATOR_RATE = {"/actuator/prometheus": 1 / STEP, "/actuator/health": 0.1}
 # A skewed user population: Zipf weights, the first user the heaviest.
 USER_WEIGHT = dict(
     zip(shapes.USERS, (1 / (i + 1) ** 1.3 for i in range(len(shapes.USERS))), strict=True)
@@ -86,19 +94,33 @@ class Timeline:
 class Instance:
     service: str
     address: str  # host:port, the `instance` label
-    restart: int | None = None  # step index at which it goes down
     since: int = 0  # step index at which it started (0: before the window)
+    # Steps [from, to) it is not scraped; to is None while it is still down at the end.
+    down: tuple[int, int | None] | None = None
 
     def present(self, steps: int) -> Array:
         mask = np.ones(steps, dtype=bool)
         mask[: self.since] = False
-        if self.restart is not None:
-            mask[self.restart : self.restart + RESTART_GAP] = False
+        if self.down is not None:
+            mask[self.down[0] : self.down[1]] = False
         return mask
 
     @property
     def resumed(self) -> int | None:
-        return None if self.restart is None else self.restart + RESTART_GAP
+        """The step it came back at, restarted; None if it never went down or is still down."""
+        return self.down[1] if self.down is not None else None
+
+
+@dataclass(frozen=True)
+class TimerSeries:
+    """One label set of a timer: its events per scrape and median latency in seconds."""
+
+    labels: dict[str, str]
+    events: Array
+    median: float
+    # Made by the world's single requests: it exists from the first one on, as Micrometer
+    # creates a series at its first event.
+    created: bool = False
 
 
 @dataclass
@@ -112,37 +134,64 @@ class Series:
         return self.name, tuple(sorted(self.labels.items()))
 
 
-def instances(services: list[str], timeline: Timeline) -> list[Instance]:
+def step_of(timeline: Timeline, before_end: int) -> int:
+    """The step index `before_end` seconds before the timeline's end (clamped to the window)."""
+    steps = len(timeline.times())
+    return min(max(0, steps - 1 - before_end // timeline.step), steps)
+
+
+def instances(
+    services: list[str], timeline: Timeline, world: World | None = None
+) -> list[Instance]:
+    world = world or DEFAULT_WORLD
     steps = len(timeline.times())
     started = dict(timeline.started)
+    outages = {o.instance: o for o in world.outages}
     result = []
     for service in services:
         port = PORTS.get(service, 8080)
-        count = REPLICAS.get(service, 1)
-        since = max(0, steps - 1 - started[service] // timeline.step) if service in started else 0
-        for n in range(1, count + 1):
-            restart = int(steps * 0.6) if count > 1 and n == count else None
-            result.append(Instance(service, f"{service}-{n}:{port}", restart, since))
+        since = step_of(timeline, started[service]) if service in started else 0
+        for n in range(1, world.replicas_of(service) + 1):
+            address = f"{service}-{n}:{port}"
+            down = None
+            if address in outages:
+                outage = outages[address]
+                first = step_of(timeline, outage.since)
+                back = None if outage.lasts is None else first + outage.lasts // timeline.step
+                down = (first, back if back is not None and back < steps else None)
+            result.append(Instance(service, address, since, down))
     return result
 
 
+# The platform on an ordinary day: replicas, and one token-service instance that restarts
+# (down for two scrapes) 40 % of the way before the end of the default 26 hours.
+DEFAULT_WORLD = World(
+    replicas=REPLICAS,
+    outages=(Outage("token-service-2:8082", int(HOURS * 3600 * 0.4), RESTART_GAP * STEP),),
+)
+
+
 def generate(
-    catalog: Catalog, seed: int = DEFAULT_SEED, timeline: Timeline | None = None
+    catalog: Catalog,
+    seed: int = DEFAULT_SEED,
+    timeline: Timeline | None = None,
+    world: World | None = None,
 ) -> list[Series]:
     """Every series of the catalog, sorted by name then labels (one family's samples together)."""
-    return sorted(_Generator(catalog, seed, timeline or Timeline()).all(), key=Series.key)
+    generator = _Generator(catalog, seed, timeline or Timeline(), world or DEFAULT_WORLD)
+    return sorted(generator.all(), key=Series.key)
 
 
 class _Generator:
-    def __init__(self, catalog: Catalog, seed: int, timeline: Timeline) -> None:
-        self.catalog, self.seed, self.timeline = catalog, seed, timeline
+    def __init__(self, catalog: Catalog, seed: int, timeline: Timeline, world: World) -> None:
+        self.catalog, self.seed, self.timeline, self.world = catalog, seed, timeline, world
         self.t = timeline.times()
         self.steps = len(self.t)
         hour = (self.t % 86400) / 3600
         # Busiest at 15:00 UTC, quietest at 03:00 (peak 1.0, trough 0.15).
         self.traffic = 0.575 + 0.425 * np.sin(2 * math.pi * (hour - 9) / 24)
         services = sorted({s for m in catalog.metrics.values() for s in m.services})
-        self.instances = instances(services, timeline)
+        self.instances = instances(services, timeline, world)
 
     def rng(self, *key: str) -> np.random.Generator:
         """A random stream per series: adding a metric never changes the others' data."""
@@ -156,7 +205,7 @@ class _Generator:
         timers = {n.removesuffix("_count") for n in metrics if n.endswith("_count")}
         timers = {t for t in timers if t + "_sum" in metrics}
         for name, metric in metrics.items():
-            if any(name.startswith(t + "_") for t in timers):
+            if any(name.startswith(t + "_") for t in timers) or name in self.world.missing:
                 continue
             if not shapes.own_labels(metric) and set(metric.labels) <= {"job", "instance"}:
                 yield from self.scrape_series(metric)
@@ -187,8 +236,42 @@ class _Generator:
             total[inst.resumed :] = np.cumsum(inc[inst.resumed :])
         return total
 
-    def poisson(self, rng: np.random.Generator, per_second: float) -> Array:
-        return rng.poisson(per_second * self.timeline.step * self.traffic)
+    def poisson(self, rng: np.random.Generator, per_second: float, service: str | None) -> Array:
+        """Events per scrape following the daily curve; none at all if `service` (whose users
+        drive the series) is idle."""
+        idle = service is not None and self.world.is_idle(service)
+        traffic = 0 * self.traffic if idle else self.traffic
+        return rng.poisson(per_second * self.timeline.step * traffic)
+
+    def window(self, since: int, lasts: int | None) -> Array:
+        """A mask of the steps from `since` seconds before the end, for `lasts` seconds."""
+        first = step_of(self.timeline, since)
+        last = self.steps if lasts is None else first + lasts // self.timeline.step
+        mask = np.zeros(self.steps, dtype=bool)
+        mask[first:last] = True
+        return mask
+
+    def steady(self, per_step: float, mask: Array) -> Array:
+        """Whole events at an exact average pace over the masked steps: a known count."""
+        cumulative = np.floor(per_step * np.cumsum(mask))
+        return np.asarray(np.diff(np.concatenate([[0.0], cumulative])) * mask, dtype=np.float64)
+
+    def surges(self, metric: Metric, inst: Instance, labels: dict[str, str]) -> Array:
+        """Extra events the world adds to this series (a brute force, a failing provider)."""
+        extra = np.zeros(self.steps)
+        for surge in self.world.surges:
+            wanted = dict(surge.labels)
+            if surge.metric != metric.name or wanted.items() - labels.items():
+                continue
+            # Split evenly over the matching series of every instance exporting the metric.
+            series = sum(
+                len(self.of(service))
+                * sum(1 for s in shapes.label_sets(metric, service) if wanted.items() <= s.items())
+                for service in metric.services
+            )
+            per_step = surge.per_minute * self.timeline.step / 60 / series
+            extra += self.steady(per_step, self.window(surge.since, surge.lasts))
+        return extra
 
     def wave(
         self, rng: np.random.Generator, level: float, swing: float, period_h: float = 6.0
@@ -226,9 +309,8 @@ class _Generator:
                 for labels in shapes.label_sets(metric, service):
                     rng = self.rng(metric.name, inst.address, *sorted(labels.values()))
                     rate = COUNTER_RATE * _weight(metric, labels)
-                    values = self.accumulate(
-                        self.poisson(rng, rate), inst, int(rng.integers(1000, 100000))
-                    )
+                    events = self.poisson(rng, rate, service) + self.surges(metric, inst, labels)
+                    values = self.accumulate(events, inst, int(rng.integers(1000, 100000)))
                     yield self.series(metric.name, inst, metric, labels, values)
 
     def decisions(self, metric: Metric) -> Iterator[Series]:
@@ -248,17 +330,21 @@ class _Generator:
                     rng = self.rng(metric.name, inst.address, *[labels[k] for k in others])
                     rate = 4 * COUNTER_RATE * PROVIDER_WEIGHT.get(labels.get("provider", ""), 0.3)
                     rate *= USER_WEIGHT.get(labels.get("userId", ""), 0.3)
-                    calls = self.poisson(rng, rate)
+                    calls = self.poisson(rng, rate, service)
                     split = rng.multinomial(calls, shares)
                     # Calls that end in an exception are counted as attempts and never decided.
-                    attempts = calls + rng.poisson(0.002, self.steps)
+                    attempts = calls + self.poisson(rng, 0.002 / self.timeline.step, service)
                     offset = int(rng.integers(1000, 100000))
                     yield self.series(
                         metric.name,
                         inst,
                         metric,
                         labels | {"outcome": "attempt"},
-                        self.accumulate(attempts, inst, offset),
+                        self.accumulate(
+                            attempts + self.surges(metric, inst, labels | {"outcome": "attempt"}),
+                            inst,
+                            offset,
+                        ),
                     )
                     for i, outcome in enumerate(outcomes):
                         yield self.series(
@@ -266,74 +352,118 @@ class _Generator:
                             inst,
                             metric,
                             labels | {"outcome": outcome},
-                            self.accumulate(split[:, i], inst, offset * shares[i] // 1),
+                            self.accumulate(
+                                split[:, i]
+                                + self.surges(metric, inst, labels | {"outcome": outcome}),
+                                inst,
+                                offset * shares[i] // 1,
+                            ),
                         )
 
     def timer(self, base: str) -> Iterator[Series]:
         """A Micrometer timer: `_count`, `_sum` (counters), `_max` (gauge), cumulative `_bucket`."""
         metrics = self.catalog.metrics
         count = metrics[base + "_count"]
-        bounds = np.array(shapes.BUCKETS)
         for service in count.services:
             for inst in self.of(service):
-                for labels, rate, median in self.timer_shapes(count, service):
-                    rng = self.rng(base, inst.address, *sorted(labels.values()))
-                    n = self.poisson(rng, rate)
-                    n[~inst.present(self.steps)] = 0
-                    sigma = 0.6
-                    # Lognormal latency: bucket shares from its CDF, sum from its mean.
-                    cdf = np.array([_lognorm_cdf(b, median, sigma) for b in bounds])
-                    shares = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
-                    per_bucket = rng.multinomial(n, shares)
-                    mean = median * math.exp(sigma**2 / 2)
-                    sums = n * mean * rng.uniform(0.9, 1.1, self.steps)
-                    peak = np.where(
-                        n > 0,
-                        median * np.exp(sigma * (1.6 + np.abs(rng.standard_normal(self.steps)))),
-                        0,
-                    )
-                    offset = int(rng.integers(1000, 50000))
-                    offset_buckets = np.floor(offset * np.cumsum(shares))
-                    offset_buckets[-1] = offset  # +Inf is the count
-                    yield self.series(
-                        base + "_count", inst, count, labels, self.accumulate(n, inst, offset)
-                    )
-                    if base + "_sum" in metrics:
-                        yield self.series(
-                            base + "_sum",
-                            inst,
-                            metrics[base + "_sum"],
-                            labels,
-                            np.round(self.accumulate(sums, inst, offset * mean), 3),
-                        )
-                    if base + "_max" in metrics:
-                        yield self.series(
-                            base + "_max", inst, metrics[base + "_max"], labels, np.round(peak, 4)
-                        )
-                    if base + "_bucket" in metrics:
-                        cumulative = np.cumsum(per_bucket, axis=1)
-                        for i, bound in enumerate([*map(repr, shapes.BUCKETS), "+Inf"]):
-                            values = self.accumulate(cumulative[:, i], inst, offset_buckets[i])
-                            yield self.series(
-                                base + "_bucket",
-                                inst,
-                                metrics[base + "_bucket"],
-                                labels | {"le": bound},
-                                values,
-                            )
+                for timed in self.timer_events(count, service, inst):
+                    family = list(self.timer_series(base, inst, timed))
+                    if timed.created:
+                        if not timed.events.any():
+                            continue
+                        first = int(np.argmax(timed.events > 0))
+                        for s in family:
+                            s.present[:first] = False
+                    yield from family
 
-    def timer_shapes(
-        self, metric: Metric, service: str
-    ) -> list[tuple[dict[str, str], float, float]]:
-        if shapes.is_http(metric):
-            total = HTTP_RATE.get(service, DEFAULT_HTTP_RATE)
-            return [(r.labels(), total * r.share, r.median) for r in shapes.routes(service)]
+    def timer_series(self, base: str, inst: Instance, timed: TimerSeries) -> Iterator[Series]:
+        metrics = self.catalog.metrics
+        labels, median = timed.labels, timed.median
+        rng = self.rng(base, "latency", inst.address, *sorted(labels.values()))
+        n = timed.events.astype(np.int64)
+        n[~inst.present(self.steps)] = 0
+        sigma = 0.6
+        # Lognormal latency: bucket shares from its CDF, sum from its mean.
+        cdf = np.array([_lognorm_cdf(b, median, sigma) for b in shapes.BUCKETS])
+        shares = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
+        per_bucket = rng.multinomial(n, shares)
+        mean = median * math.exp(sigma**2 / 2)
+        sums = n * mean * rng.uniform(0.9, 1.1, self.steps)
+        peak = np.where(
+            n > 0, median * np.exp(sigma * (1.6 + np.abs(rng.standard_normal(self.steps)))), 0
+        )
+        offset = 0 if timed.created else int(rng.integers(1000, 50000))
+        offset_buckets = np.floor(offset * np.cumsum(shares))
+        offset_buckets[-1] = offset  # +Inf is the count
+        count = metrics[base + "_count"]
+        yield self.series(base + "_count", inst, count, labels, self.accumulate(n, inst, offset))
+        if base + "_sum" in metrics:
+            total = np.round(self.accumulate(sums, inst, offset * mean), 3)
+            yield self.series(base + "_sum", inst, metrics[base + "_sum"], labels, total)
+        if base + "_max" in metrics:
+            yield self.series(
+                base + "_max", inst, metrics[base + "_max"], labels, np.round(peak, 4)
+            )
+        if base + "_bucket" in metrics:
+            cumulative = np.cumsum(per_bucket, axis=1)
+            for i, bound in enumerate([*shapes.BUCKET_LABELS, "+Inf"]):
+                values = self.accumulate(cumulative[:, i], inst, offset_buckets[i])
+                yield self.series(
+                    base + "_bucket",
+                    inst,
+                    metrics[base + "_bucket"],
+                    labels | {"le": bound},
+                    values,
+                )
+
+    def timer_events(self, metric: Metric, service: str, inst: Instance) -> list[TimerSeries]:
+        """Each label set of a timer on one instance, with its events."""
         if shapes.is_gc(metric):
             return [
-                ({"action": a, "cause": c, "gc": g}, rate, median)
+                TimerSeries(
+                    {"action": a, "cause": c, "gc": g},
+                    self.poisson(self.rng(a, c, g, inst.address), rate, None),
+                    median,
+                )
                 for a, c, g, rate, median in shapes.GC_PAUSES
             ]
-        return [(labels, COUNTER_RATE, 0.05) for labels in shapes.label_sets(metric, service)]
+        if not shapes.is_http(metric):
+            return [
+                TimerSeries(
+                    labels,
+                    self.poisson(
+                        self.rng(metric.name, inst.address, *labels.values()), COUNTER_RATE, service
+                    ),
+                    0.05,
+                )
+                for labels in shapes.label_sets(metric, service)
+            ]
+        total = HTTP_RATE.get(service, DEFAULT_HTTP_RATE)
+        result: list[TimerSeries] = []
+        routes = list(shapes.routes(service))
+        extra = [e for e in self.world.http_events if e.service == service]
+        known = {tuple(sorted(r.labels().items())) for r in routes}
+        for event in extra:
+            if tuple(sorted(event.labels)) not in known:
+                result.append(
+                    TimerSeries(dict(event.labels), np.zeros(self.steps), event.seconds, True)
+                )
+        for route in routes:
+            rng = self.rng("http", inst.address, *sorted(route.labels().values()))
+            if route.uri in ACTUATOR_RATE:
+                # Not users': Prometheus and the orchestrator call at their own pace.
+                every = np.ones(self.steps, dtype=bool)
+                events = self.steady(ACTUATOR_RATE[route.uri] * self.timeline.step, every)
+            else:
+                events = self.poisson(rng, total * route.share, service)
+            result.append(TimerSeries(route.labels(), events.astype(np.float64), route.median))
+        if inst == self.of(service)[0]:  # the world's single requests reach the first instance
+            for timed in result:
+                for event in extra:
+                    if dict(event.labels) == timed.labels:
+                        for before in event.at:
+                            timed.events[step_of(self.timeline, before)] += 1
+        return result
 
     def gauges(self, metric: Metric) -> Iterator[Series]:
         for service in metric.services:
@@ -395,13 +525,31 @@ class _Generator:
         committed = float(pool.committed_bytes if pool else 64 * shapes.MIB)
         if "_max_" in name:
             return np.full(self.steps, float(pool.max_bytes if pool else -1))
-        if "_committed_" in name:
-            return np.full(self.steps, committed)
+        used = self.pool_used(pool_id, pool, committed, inst)
+        if "_committed_" in name:  # G1 commits what it uses and keeps it
+            return np.maximum.accumulate(np.maximum(used, committed))
+        return used
+
+    def pool_used(
+        self, pool_id: str, pool: shapes.Pool | None, committed: float, inst: Instance
+    ) -> Array:
+        used = self.pool_sawtooth(pool_id, pool, committed, inst)
+        pressure = {"G1 Eden Space": "eden_mib", "G1 Survivor Space": "survivor_mib"}
+        pressure["G1 Old Gen"] = "old_mib"
+        for heap in self.world.heap:
+            if heap.instance == inst.address and pool_id in pressure:
+                during = self.window(heap.since, None)
+                used[during] = getattr(heap, pressure[pool_id]) * shapes.MIB
+        return used
+
+    def pool_sawtooth(
+        self, pool_id: str, pool: shapes.Pool | None, committed: float, inst: Instance
+    ) -> Array:
         rng = self.rng("memory", inst.address, pool_id)
         # Sawtooth: young pools fill within minutes; the old generation over hours.
         period = 3 * 3600 if pool_id == "G1 Old Gen" else 240
         phase = (self.t - self.t[0] + rng.integers(0, period)) % period / period
-        low, high = (0.35, 0.78) if pool_id == "G1 Old Gen" else (0.1, 0.95)
+        low, high = (0.35, 0.6) if pool_id == "G1 Old Gen" else (0.1, 0.95)
         if pool and pool.area == "nonheap":
             low, high = 0.8, 0.85
         return np.asarray(np.round(committed * (low + (high - low) * phase)), dtype=np.float64)
@@ -416,6 +564,8 @@ def _weight(metric: Metric, labels: dict[str, str]) -> float:
             weight *= PROVIDER_WEIGHT.get(value, 0.05)
         elif label == "userId":
             weight *= USER_WEIGHT.get(value, 0.1)
+        elif value in RARE_OUTCOMES:
+            weight *= RARE_OUTCOMES[value]
         elif len(values) > 1 and value != values[0]:
             weight *= 0.15 / (len(values) - 1)
     return weight

@@ -1,0 +1,190 @@
+"""Incidents with known answers: the worlds of the `incidents` and `idle` scenarios, and what the
+dashboards and alerts must show in them.
+
+Every expected number is computed here from the incident's own parameters (MiB allocated, events
+per minute, requests answered), the way an engineer would work it out on paper from what happened,
+never from a query. Times are seconds before the end of the data.
+
+`incidents` (3 busy hours, the gateway and the token service on three replicas each):
+- api-gateway-2's G1 heap fills for the last 20 minutes: Eden large, Old Gen moderate;
+- gemini fails 30 calls a minute from 40 to 15 minutes before the end; the others stay healthy;
+- config-server is idle (only scrapes and health checks) but answers two HTTP 500 in the last
+  five minutes;
+- token-service-3 has been down for the last 8 minutes while its two siblings run;
+- auth-server-1 restarted 90 minutes before the end (its counters start again from 0);
+- from 75 to 60 minutes before the end, a login brute force (80 failed logins a minute) and a
+  rate-limit storm at the gateway (150 blocks a minute).
+`idle` (2 hours, nobody uses the platform; the token service does not export the SAGA counters).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .shapes import MIB, POOLS
+from .truth import Excludes, Expectation, Fires, Shows, Silent
+from .world import HeapPressure, HttpEvents, Outage, Surge, World
+
+HOURS = 3
+IDLE_HOURS = 2
+MINUTE = 60
+
+# ---- the heap near its limit ----
+HEAP_INSTANCE = "api-gateway-2:8080"
+HEAP = HeapPressure(HEAP_INSTANCE, 20 * MINUTE, eden_mib=300, survivor_mib=16, old_mib=130)
+# With G1, Old Gen's max is the whole heap limit (-Xmx); Eden and Survivor live inside it.
+XMX_MIB = next(p.max_bytes for p in POOLS if p.id == "G1 Old Gen") / MIB
+HEAP_SHARE = (HEAP.eden_mib + HEAP.survivor_mib + HEAP.old_mib) / XMX_MIB
+HEAP_WHY = (
+    f"({HEAP.eden_mib:g} Eden + {HEAP.survivor_mib:g} Survivor + {HEAP.old_mib:g} Old Gen) MiB "
+    f"of -Xmx {XMX_MIB:g} MiB"
+)
+
+# ---- a failing provider ----
+FAILING = "gemini"
+FAILURES_PER_MINUTE = 30
+FAILING_SINCE, FAILING_LASTS = 40 * MINUTE, 25 * MINUTE
+# The panel counts the last 5 minutes; the healthy providers fail a call or two an hour.
+PROVIDER_WINDOW_MINUTES = 5
+PROVIDER_FAILURES = FAILURES_PER_MINUTE * PROVIDER_WINDOW_MINUTES
+BASELINE_FAILURES = 5  # at most, per provider per 5 minutes on a healthy day
+
+# ---- an idle service that failed twice ----
+IDLE_SERVICE = "config-server"
+IDLE_ROUTE_500 = (
+    ("exception", "IllegalStateException"),
+    ("method", "GET"),
+    ("outcome", "SERVER_ERROR"),
+    ("status", "500"),
+    ("uri", "/{application}/{profile}"),
+)
+
+# ---- a replica down, a replica restarted ----
+DOWN_INSTANCE = "token-service-3:8082"
+DOWN_SINCE = 8 * MINUTE
+RESTARTED_INSTANCE = "auth-server-1:8081"
+RESTART = Outage(RESTARTED_INSTANCE, 90 * MINUTE, 30)
+UPTIME_AT_END = RESTART.since - (RESTART.lasts or 0)
+
+# ---- a brute force and a rate-limit storm ----
+STORM_SINCE, STORM_LASTS = 75 * MINUTE, 15 * MINUTE
+LOGIN_FAILURES_PER_MINUTE = 80
+BLOCKS_PER_MINUTE = 150
+DURING_STORM = 65 * MINUTE
+AFTER_STORM = 40 * MINUTE
+
+INCIDENTS = World(
+    replicas=MappingProxyType({"api-gateway": 3, "token-service": 3}),
+    outages=(Outage(DOWN_INSTANCE, DOWN_SINCE), RESTART),
+    heap=(HEAP,),
+    surges=(
+        # A failed call was an attempt first.
+        *(
+            Surge(
+                "token_consume_total",
+                (("provider", FAILING), ("outcome", outcome)),
+                FAILURES_PER_MINUTE,
+                FAILING_SINCE,
+                FAILING_LASTS,
+            )
+            for outcome in ("attempt", "provider_failure")
+        ),
+        Surge(
+            "auth_login_total",
+            (("outcome", "failure"), ("reason", "invalid")),
+            LOGIN_FAILURES_PER_MINUTE,
+            STORM_SINCE,
+            STORM_LASTS,
+        ),
+        Surge(
+            "gateway_rate_limit_total",
+            (("outcome", "blocked"),),
+            BLOCKS_PER_MINUTE,
+            STORM_SINCE,
+            STORM_LASTS,
+        ),
+    ),
+    http_events=(HttpEvents(IDLE_SERVICE, IDLE_ROUTE_500, at=(4 * MINUTE, 2 * MINUTE)),),
+    idle=frozenset({IDLE_SERVICE}),
+)
+
+# Relative error allowed where PromQL extrapolates a rate or increase over its window.
+EXTRAPOLATION = 0.1
+
+INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
+    # The heap: the true share of -Xmx for the worst instance, everywhere it is shown.
+    Shows("system", "💾 Heap memory usage (worst service)", HEAP_SHARE, HEAP_WHY, tolerance=0.005),
+    Shows("overview", "JVM heap usage", HEAP_SHARE, HEAP_WHY, tolerance=0.005,
+          series={"application": "api-gateway"}),
+    Shows("system", "Service status overview", HEAP_SHARE, HEAP_WHY, tolerance=0.005,
+          ref_id="C", series={"instance": HEAP_INSTANCE}),
+    Fires("LeakyTokensHeapUsageHigh", "critical", {"instance": HEAP_INSTANCE},
+          f"{HEAP_SHARE:.1%} > 85 % for 20 minutes"),
+    Silent("LeakyTokensHeapUsageHigh", {"instance": "api-gateway-1:8080"},
+           "its sibling's heap is ordinary", severity="critical"),
+    # The failing provider, and only it.
+    Shows("business", "❌ Provider failures (last 5m)", PROVIDER_FAILURES,
+          f"{FAILURES_PER_MINUTE}/min for {PROVIDER_WINDOW_MINUTES} min",
+          at=20 * MINUTE, tolerance=PROVIDER_FAILURES * EXTRAPOLATION + BASELINE_FAILURES,
+          variables={"provider": FAILING}),
+    Shows("business", "❌ Provider failures (last 5m)", 0, "openai is healthy",
+          at=20 * MINUTE, tolerance=BASELINE_FAILURES, variables={"provider": "openai"}),
+    Fires("LeakyTokensProviderFailuresHigh", "critical", {"provider": FAILING},
+          f"{PROVIDER_FAILURES} failures in 5 min > 20", by=20 * MINUTE),
+    Silent("LeakyTokensProviderFailuresHigh", {"provider": "openai"}, "openai is healthy"),
+    Silent("LeakyTokensProviderFailuresHigh", {"provider": "qwen"}, "qwen is healthy"),
+    # The idle service: its scrapes and health checks are not users.
+    Shows("overview", "🔥 Requests per minute", 0, "config-server's users sent nothing",
+          at=10 * MINUTE, tolerance=0.01, variables={"service": IDLE_SERVICE}),
+    Excludes("overview", "Top API endpoints", "uri", "/actuator.*",
+             "scrapes and health checks are not API endpoints"),
+    Silent("LeakyTokensErrorRateHigh", {"application": IDLE_SERVICE},
+           "two HTTP 500 on an idle service are no outage"),
+    Silent("LeakyTokensLatencyP95High", {"application": IDLE_SERVICE},
+           "an idle service has no latency to page on"),
+    # One replica down among three.
+    Shows("system", "Service status overview", 0, f"{DOWN_INSTANCE} is down",
+          ref_id="A", series={"instance": DOWN_INSTANCE}),
+    Shows("system", "Service status overview", 1, "its sibling runs",
+          ref_id="A", series={"instance": "token-service-1:8082"}),
+    Fires("LeakyTokensInstanceDown", "warning", {"instance": DOWN_INSTANCE},
+          f"down for the last {DOWN_SINCE // MINUTE} minutes"),
+    Silent("LeakyTokensInstanceDown", {"instance": "token-service-1:8082"}, "it runs"),
+    # The restart: uptime starts again; counters reset without a negative spike (the generic
+    # checks fail any negative rate).
+    Shows("system", "Service status overview", UPTIME_AT_END,
+          "restarted 90 minutes before the end, down 30 s", ref_id="B", tolerance=15,
+          series={"instance": RESTARTED_INSTANCE}),
+    # The brute force and the storm: their panels and alerts, while they last and after.
+    Shows("gateway", "Auth failures by reason (per minute)", LOGIN_FAILURES_PER_MINUTE,
+          f"{LOGIN_FAILURES_PER_MINUTE} failed logins a minute", at=DURING_STORM,
+          tolerance=LOGIN_FAILURES_PER_MINUTE * EXTRAPOLATION + 2, ref_id="A",
+          series={"reason": "invalid"}),
+    Fires("LeakyTokensAuthFailuresHigh", "critical", {},
+          f"{LOGIN_FAILURES_PER_MINUTE}/min > 50", by=DURING_STORM - 3 * MINUTE),
+    Silent("LeakyTokensAuthFailuresHigh", {}, "the brute force is over", since=AFTER_STORM),
+    Shows("gateway", "🚦 Rate limit blocks per minute", BLOCKS_PER_MINUTE,
+          f"{BLOCKS_PER_MINUTE} blocks a minute", at=DURING_STORM,
+          tolerance=BLOCKS_PER_MINUTE * EXTRAPOLATION + 10),
+    Fires("LeakyTokensRateLimitBlocksHigh", "critical", {},
+          f"{BLOCKS_PER_MINUTE}/min > 100", by=DURING_STORM - 3 * MINUTE),
+    Silent("LeakyTokensRateLimitBlocksHigh", {}, "the storm is over", since=AFTER_STORM),
+)  # fmt: skip
+
+# ---- nobody uses the platform ----
+SAGA = frozenset(
+    f"token_purchase_saga_{step}_total"
+    for step in ("started", "completed", "failed", "compensated")
+)
+IDLE = World(idle=frozenset({"*"}), missing=SAGA)
+NOBODY = "nobody used the platform"
+
+IDLE_EXPECTATIONS: tuple[Expectation, ...] = (
+    Shows("business", "💵 SAGA purchase completions", None,
+          "the token service does not export the SAGA counters"),
+    Shows("overview", "👥 Active users", 0, f"{NOBODY}; the consumption counter is exported"),
+    Shows("overview", "🔥 Requests per minute", 0, f"{NOBODY}; scrapes are not users",
+          tolerance=0.001),
+    Shows("overview", "❌ Error rate", 0, f"{NOBODY}: no requests, no errors"),
+    Silent("*", {}, NOBODY),
+)  # fmt: skip
