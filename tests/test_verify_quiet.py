@@ -255,7 +255,7 @@ def test_verify_quiet_exits_0_and_all_runs_every_scenario_even_after_a_failure(
 
     monkeypatch.setattr(run, "run", recorded)
     assert cli.verify(scenario="all") == 1
-    assert ran == ["full", "quiet"]
+    assert ran == list(scenarios.SCENARIOS)
     assert "found on the full synthetic data" in capsys.readouterr().err
 
 
@@ -263,4 +263,4 @@ def test_an_unknown_scenario_exits_2_naming_the_choices(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli.verify(scenario="busy") == 2
-    assert "unknown scenario 'busy': choose one of full, quiet, all" in capsys.readouterr().err
+    assert "unknown scenario 'busy': choose one of full, quiet, incidents, idle, all" in capsys.readouterr().err

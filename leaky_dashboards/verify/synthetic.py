@@ -451,9 +451,11 @@ class _Generator:
         for route in routes:
             rng = self.rng("http", inst.address, *sorted(route.labels().values()))
             if route.uri in ACTUATOR_RATE:
-                # Not users': Prometheus and the orchestrator call at their own pace.
-                every = np.ones(self.steps, dtype=bool)
-                events = self.steady(ACTUATOR_RATE[route.uri] * self.timeline.step, every)
+                # Not users': Prometheus and the orchestrator call at their own pace, split over
+                # the endpoint's statuses by their shares.
+                siblings = sum(r.share for r in routes if r.uri == route.uri)
+                pace = ACTUATOR_RATE[route.uri] * self.timeline.step * route.share / siblings
+                events = self.steady(pace, np.ones(self.steps, dtype=bool))
             else:
                 events = self.poisson(rng, total * route.share, service)
             result.append(TimerSeries(route.labels(), events.astype(np.float64), route.median))

@@ -277,20 +277,26 @@ def firing(client: Client, world: World, rule: _Rule) -> tuple[Fired, str | None
         return [], answer.error
     result: Fired = []
     for series in answer.result:
-        active = sorted(int(float(t)) for t, _ in series.get("values") or [])
-        fired: list[int] = []
-        since: int | None = None
-        previous: int | None = None
-        for t in active:
-            if previous is None or t - previous > step:  # a gap: pending starts again
-                since = t
-            previous = t
-            if since is not None and t - since >= rule.hold_s:
-                fired.append(t)
-        labels = dict(series.get("metric") or {}) | {"severity": rule.severity}
-        if fired:
-            result.append((labels, fired))
+        active = [int(float(t)) for t, _ in series.get("values") or []]
+        times = fired(active, step, rule.hold_s)
+        if times:
+            result.append((dict(series.get("metric") or {}) | {"severity": rule.severity}, times))
     return result, None
+
+
+def fired(active: Sequence[int], step: float, hold_s: float) -> list[int]:
+    """The evaluation times an alert is firing at, given those its expression returned its labels
+    at: it fires once active at every evaluation for `hold_s`; a missed evaluation resets it."""
+    result: list[int] = []
+    since: int | None = None
+    previous: int | None = None
+    for t in sorted(active):
+        if previous is None or t - previous > step:  # a gap: pending starts again
+            since = t
+        previous = t
+        if since is not None and t - since >= hold_s:
+            result.append(t)
+    return result
 
 
 def _matching(world: World, alert: str, severity: str | None) -> list[_Rule]:
