@@ -263,4 +263,5 @@ def test_an_unknown_scenario_exits_2_naming_the_choices(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli.verify(scenario="busy") == 2
-    assert "unknown scenario 'busy': choose one of full, quiet, incidents, idle, all" in capsys.readouterr().err
+    choices = "full, quiet, incidents, idle, all"
+    assert f"unknown scenario 'busy': choose one of {choices}" in capsys.readouterr().err
