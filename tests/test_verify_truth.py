@@ -26,14 +26,14 @@ HEAP_TITLE = "Heap of the worst instance"
 # What the heap panels showed before the contract said it exactly: pools reporting max = -1 are
 # dropped from both sides, so Old Gen is divided by Old Gen and Eden disappears.
 OLD_GEN_ONLY = (
-    "max(sum by (application, instance) (jvm_memory_used_bytes{area=\"heap\"}"
-    " and on (application, instance, id) (jvm_memory_max_bytes{area=\"heap\"} > 0))"
-    " / sum by (application, instance) (jvm_memory_max_bytes{area=\"heap\"} > 0))"
+    'max(sum by (application, instance) (jvm_memory_used_bytes{area="heap"}'
+    ' and on (application, instance, id) (jvm_memory_max_bytes{area="heap"} > 0))'
+    ' / sum by (application, instance) (jvm_memory_max_bytes{area="heap"} > 0))'
 )
 # The contract: every heap pool used, over the pools that have a limit.
 EVERY_POOL = (
-    "max(sum by (application, instance) (jvm_memory_used_bytes{area=\"heap\"})"
-    " / sum by (application, instance) (jvm_memory_max_bytes{area=\"heap\"} > 0))"
+    'max(sum by (application, instance) (jvm_memory_used_bytes{area="heap"})'
+    ' / sum by (application, instance) (jvm_memory_max_bytes{area="heap"} > 0))'
 )
 
 
@@ -144,8 +144,6 @@ def test_verify_prints_one_line_per_expectation_and_fails_on_a_miss() -> None:
     scenario = dataclasses.replace(INCIDENTS, expectations=(wrong, wrong))
     lines: list[str] = []
     with pytest.raises(run.VerifyError, match="2 missed expectation"):
-        run.run(
-            Paths(), Installation(), "go", dashboards=[], echo=lines.append, scenario=scenario
-        )
+        run.run(Paths(), Installation(), "go", dashboards=[], echo=lines.append, scenario=scenario)
     assert sum(line.startswith("MISS incidents › system › No such panel") for line in lines) == 2
     assert "scenario incidents: 0 of 2 expectations met" in lines
