@@ -93,13 +93,15 @@ def preview(
     help={
         "engine": "Jsonnet engine: go (default) or cpp",
         "seed": "seed of the synthetic series (same seed, same data)",
-        "scenario": "full (default: a busy day), quiet (no failure series yet) or all",
+        "scenario": "full (default: a busy day), quiet (no failure series yet), incidents "
+        "(known answers: a full heap, a failing provider, a replica down...), idle or all",
     }
 )
 def verify(
     c: Context, engine: str | None = None, seed: int | None = None, scenario: str = "full"
 ) -> None:
-    """Evaluate every panel on a real Prometheus over synthetic Micrometer-shaped series."""
+    """Evaluate every panel and alert on a real Prometheus over synthetic Micrometer-shaped series,
+    and check the known answers of the incident scenarios."""
     _exit(cli.verify(engine, seed=seed, scenario=scenario))
 
 
