@@ -7,6 +7,7 @@ text ends with `# EOF`. Scrapes an instance missed (while restarting) are left o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -38,11 +39,14 @@ def write(series: Iterable[Series], times: np.ndarray, out: BinaryIO) -> int:
     stamps = [f" {t}\n" for t in times.tolist()]
     samples = 0
     for s in series:
-        prefix = series_name(s) + " "
-        values = format_values(s.values)
-        keep = s.present.tolist()
-        lines = [prefix + v + t for v, t, k in zip(values, stamps, keep, strict=True) if k]
-        samples += len(lines)
-        out.write("".join(lines).encode("utf-8"))
+        values, when = format_values(s.values), stamps
+        if not s.present.all():
+            values = list(itertools.compress(values, s.present.tolist()))
+            when = list(itertools.compress(stamps, s.present.tolist()))
+        # One join over (name, value, stamp) triples: the platform's real cardinality is tens
+        # of millions of lines, and this is the fastest way CPython builds them.
+        parts = zip(itertools.repeat(series_name(s) + " "), values, when, strict=False)
+        out.write("".join(itertools.chain.from_iterable(parts)).encode("utf-8"))
+        samples += len(values)
     out.write(EOF_MARKER)
     return samples
