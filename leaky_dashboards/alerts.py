@@ -60,7 +60,7 @@ def rules(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
         entry = Path(scratch) / "alerts.jsonnet"
         entry.write_text(_ENTRY)
         document: dict[str, Any] = library.evaluate(entry, {LINKS_VAR: json.dumps(links)})
-    problems = lint(document)
+    problems = lint(document, library.catalog())
     if problems:
         raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))
     return document

@@ -1,7 +1,10 @@
 """Alert rules linted as the monitoring mixins do (mixtool's alert rules).
 
 Every alert: a CamelCase name, a `severity` label (warning, critical or info), a summary and a
-description annotation, a `for` duration; no two alerts share a name and a severity.
+description annotation, a `for` duration; no two alerts share a name and a severity. Given the
+metrics catalog, every `{{ $labels.x }}` of the annotations must be a label the alert carries
+(kept by its expression, or set by the rule): a page saying "on {{ $labels.application }}" of an
+alert on `up`, which has no `application`, would name nothing.
 """
 
 from __future__ import annotations
@@ -9,11 +12,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .catalog import Catalog
+from .lint.contract import Checker
+from .lint.promql import parse
+
 CAMEL_CASE = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$")
 SEVERITIES = ("warning", "critical", "info")
+TEMPLATE_LABEL = re.compile(r"\$labels\.(\w+)")
 
 
-def lint(document: dict[str, Any]) -> list[str]:
+def lint(document: dict[str, Any], catalog: Catalog | None = None) -> list[str]:
     """Findings as '<alert> (<severity>): message'; empty when the rules follow the conventions."""
     problems: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -37,4 +45,27 @@ def lint(document: dict[str, Any]) -> list[str]:
             if (name, severity) in seen:
                 problems.append(f"{where}: another alert has the same name and severity")
             seen.add((name, severity))
+            if catalog is not None:
+                problems.extend(f"{where}: {m}" for m in _template_labels(rule, catalog))
     return problems
+
+
+def _template_labels(rule: dict[str, Any], catalog: Catalog) -> list[str]:
+    """Labels the annotations print that the alert does not carry."""
+    texts = [str(v) for v in (rule.get("annotations") or {}).values()]
+    used = sorted({label for text in texts for label in TEMPLATE_LABEL.findall(text)})
+    if not used:
+        return []
+    query = parse(str(rule.get("expr") or ""))
+    if query.ast is None:
+        return [f"expression does not parse: {query.error}"]
+    kept = Checker(catalog).labels(query.ast).names
+    if kept is None:
+        return []  # labels the checker cannot follow: nothing to say
+    carried = kept | set(rule.get("labels") or {}) | {"alertname"}
+    return [
+        f"annotations print {{{{ $labels.{label} }}}}, a label the alert does not carry "
+        f"(it carries: {', '.join(sorted(carried))})"
+        for label in used
+        if label not in carried
+    ]

@@ -33,6 +33,10 @@
     provider: 'provider=~"$provider"',
     authOutcome: 'outcome=~"$auth_outcome"',
     gateway: 'application="api-gateway"',
+    // Users' HTTP traffic: Prometheus scrapes /actuator/prometheus every 15 s and health checks hit
+    // /actuator/health on every service; on a quiet service that is most of its traffic. Request
+    // rates, error ratios, latencies and top endpoints meant for users leave it out.
+    userTraffic: 'uri!~"/actuator.*"',
   },
 
   // Windows: short ones follow Grafana's rate interval, "over a period" ones the time_range variable.
@@ -53,5 +57,16 @@
     authFailures: { order: 4, name: 'Auth Failures', warning: 10, critical: 50, unit: 'per minute' },
     rateLimitBlocks: { order: 5, name: 'Rate Limit Blocks', warning: 20, critical: 100, unit: 'per minute' },
     providerFailures: { order: 6, name: 'Provider Failures', warning: 5, critical: 20, unit: 'per 5 minutes', window: '5m' },
+  },
+
+  // Alerting beyond the spec's levels (alerts.libsonnet).
+  alerting: {
+    // The error-rate and p95 latency alerts judge a service only while it serves at least this
+    // many user requests per second (actuator left out) over their window: 0.5/s is 150 requests
+    // in 5 minutes. Below it a ratio is noise (two HTTP 500 among a handful of calls read as a
+    // high error rate), and an idle service with only scrapes and health checks never pages.
+    minUserRequestRate: 0.5,
+    // How long Prometheus must fail to scrape a target before the target-down alerts fire.
+    targetDownFor: '2m',
   },
 }

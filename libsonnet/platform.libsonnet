@@ -15,6 +15,8 @@ local decided = q.ne('outcome', 'attempt');
 local outcome(value) = q.eq('outcome', value);
 local allowed = outcome('allowed');
 local failure = outcome('failure');
+// HTTP requests of users: scrapes and health checks (/actuator) left out.
+local userHttp = [sel.service, sel.userTraffic];
 
 // The auth server's counters, one per flow; all have `outcome` and, on failures, `reason`.
 local authFlows = [
@@ -41,7 +43,7 @@ local perMinuteStat(title, description, unit, metric, matchers, legend, threshol
     title,
     description,
     unit,
-    [target(q.orZero(q.sumRatePerMinute(metric, matchers)), legend)],
+    [target(q.orZero(q.sumRatePerMinute(metric, matchers), metric, matchers), legend)],
     thresholds,
     decimals=decimals,
   );
@@ -51,7 +53,7 @@ local periodTotalStat(title, description, metric, matchers, legend) = panels.sta
   title,
   description + ' Counted over the selected window ($time_range).',
   'short',
-  [target(q.orZero(q.sumIncrease(metric, matchers)), legend)],
+  [target(q.orZero(q.sumIncrease(metric, matchers), metric, matchers), legend)],
   decimals=0,
   instant=true,
 );
@@ -69,42 +71,46 @@ local outcomesPerMinute(title, description, metric, matchers=[], stack=true) = p
   decimals=1,
 );
 
-// A gauge series summed per service (pools, data sources and instances added up); `filtered`
-// applies the service variable, for metrics every service exports.
-local perService(metric, matchers=[], legendSuffix='', filtered=true) =
-  target(q.sum(q.selector(metric, (if filtered then [sel.service] else []) + matchers), ['application']),
-         '{{application}}' + legendSuffix);
+// A gauge of an instance's state, one series per instance (pools or data sources added up), so
+// a sick replica is never averaged away by its siblings; `filtered` applies the service
+// variable, for metrics every service exports.
+local perInstance(metric, matchers=[], legendSuffix='', filtered=true) =
+  target(q.sum(q.selector(metric, (if filtered then [sel.service] else []) + matchers), ['application', 'instance']),
+         '{{application}} {{instance}}' + legendSuffix);
 
 {
   // ---- HTTP traffic (every service) ----
   requestsPerMinute:: perMinuteStat(
     '🔥 Requests per minute',
-    'HTTP requests served per minute across the selected services (all routes and statuses).',
+    'User HTTP requests served per minute across the selected services (all routes and statuses; '
+    + 'Prometheus scrapes and health checks on /actuator left out).',
     'reqpm',
     http + '_count',
-    [sel.service],
+    userHttp,
     'requests/min',
     decimals=0,
   ),
 
   latencyP95:: panels.stat(
     '⏱️ Latency p95',
-    '95th percentile of HTTP response time over the selected services, from the request histogram. '
+    '95th percentile of user HTTP response time over the selected services, from the request '
+    + 'histogram (/actuator scrapes and health checks left out; No data without requests). '
     + levelsText(th.latencyP95, suffix='s'),
     's',
-    [target(q.quantile(0.95, http, [sel.service]), 'p95')],
+    [target(q.quantile(0.95, http, userHttp), 'p95')],
     panels.thresholds.levels(th.latencyP95),
     decimals=3,
   ),
 
   errorRate:: panels.stat(
     '❌ Error rate',
-    'Share of HTTP requests that ended in a server error (outcome SERVER_ERROR, status 5xx). '
+    'Share of user HTTP requests that ended in a server error (outcome SERVER_ERROR, status 5xx); '
+    + '/actuator scrapes and health checks left out. No requests in the window is 0%. '
     + levelsText(th.errorRate, 100, '%'),
     'percentunit',
-    [target(q.ratio(
-      q.orZero(q.sumRate(http + '_count', [sel.service, outcome('SERVER_ERROR')])),
-      q.sumRate(http + '_count', [sel.service]),
+    [target(q.errorRatio(
+      q.sumRate(http + '_count', userHttp + [outcome('SERVER_ERROR')]),
+      q.sumRate(http + '_count', userHttp),
     ), 'error rate')],
     panels.thresholds.levels(th.errorRate),
     decimals=2,
@@ -112,19 +118,21 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   requestRateByService:: panels.timeSeries(
     'Request rate by service',
-    'HTTP requests per minute, one line per service.',
+    'User HTTP requests per minute, one line per service (its instances added up; /actuator '
+    + 'scrapes and health checks left out).',
     'reqpm',
-    [target(q.sumRatePerMinute(http + '_count', [sel.service], ['application']), '{{application}}')],
+    [target(q.sumRatePerMinute(http + '_count', userHttp, ['application']), '{{application}}')],
     decimals=1,
   ),
 
   latencyPercentiles:: panels.timeSeries(
     'Response latency percentiles',
-    'p50, p95 and p99 HTTP response time over the selected services. The threshold lines are the '
-    + 'p95 alert levels: ' + levelsText(th.latencyP95, suffix='s'),
+    'p50, p95 and p99 user HTTP response time over the selected services (/actuator left out; '
+    + 'gaps where there were no requests). The threshold lines are the p95 alert levels: '
+    + levelsText(th.latencyP95, suffix='s'),
     's',
     [
-      target(q.quantile(quantile / 100, http, [sel.service]), 'p' + quantile)
+      target(q.quantile(quantile / 100, http, userHttp), 'p' + quantile)
       for quantile in [50, 95, 99]
     ],
     thresholds=panels.thresholds.levels(th.latencyP95),
@@ -133,18 +141,20 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   latencyHeatmap(title, matchers):: panels.heatmap(
     title,
-    'Requests per second in each response-time bucket over time; darker cells hold more '
-    + 'requests. A band creeping upwards means the service is slowing down.',
-    q.sumRate(http + '_bucket', matchers, ['le']),
+    'User requests per second in each response-time bucket over time (/actuator scrapes and '
+    + 'health checks left out); darker cells hold more requests. A band creeping upwards means '
+    + 'the service is slowing down.',
+    q.sumRate(http + '_bucket', matchers + [sel.userTraffic], ['le']),
     's',
     'reqps',
   ),
 
   topEndpoints:: panels.table(
     'Top API endpoints',
-    'The ten busiest routes over the selected window ($time_range), by request count.',
+    'The ten busiest user routes over the selected window ($time_range), by request count '
+    + '(/actuator scrapes and health checks left out).',
     'short',
-    [target(q.topk(10, q.sumIncrease(http + '_count', [sel.service], ['application', 'uri'])))],
+    [target(q.topk(10, q.sumIncrease(http + '_count', userHttp, ['application', 'uri'])))],
     { application: 'Service', uri: 'Endpoint', Value: 'Requests' },
     'Requests',
   ),
@@ -165,8 +175,10 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
     'Users with at least one allowed token consumption in the selected window ($time_range).',
     'short',
     // count() of nothing is nothing: with no consumption yet (a fresh platform, a provider
-    // nobody used in the window) the number of active users is 0, not "No data".
-    [target(q.orZero('count(' + q.sumIncrease(consume, [sel.provider, allowed], ['userId']) + ' > 0)'), 'active users')],
+    // nobody used in the window) the number of active users is 0, not "No data"; where the
+    // token service exports no consumption counter at all it stays "No data".
+    [target(q.orZero('count(' + q.sumIncrease(consume, [sel.provider, allowed], ['userId']) + ' > 0)', consume),
+            'active users')],
     decimals=0,
     instant=true,
   ),
@@ -216,7 +228,7 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
     % th.providerFailures.window
     + 'for the selected providers. ' + levelsText(th.providerFailures, suffix=' per 5 min'),
     'short',
-    [target(q.orZero(q.sumIncrease(consume, [sel.provider, outcome('provider_failure')], window=th.providerFailures.window)),
+    [target(q.orZero(q.sumIncrease(consume, [sel.provider, outcome('provider_failure')], window=th.providerFailures.window), consume),
             'failures')],
     panels.thresholds.levels(th.providerFailures),
     decimals=0,
@@ -439,10 +451,12 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
   // ---- JVM and system ----
   heapGauges(title, width=8):: panels.gauge(
     title,
-    'Heap in use as a share of the heap limit, per service: pools without a limit (max = -1) are '
-    + 'left out of both sides. ' + levelsText(th.heapUsage, 100, '%'),
+    'Heap in use as a share of the heap limit (-Xmx), per service: its worst instance, so one '
+    + 'replica near its limit shows. In use counts every heap pool (G1 Eden, Survivor and Old '
+    + 'Gen); the limit is the pools that have one (max = -1 left out). '
+    + levelsText(th.heapUsage, 100, '%'),
     'percentunit',
-    [target(q.heapUsage([sel.service]), '{{application}}')],
+    [target(q.worstHeapUsage([sel.service], ['application']), '{{application}}')],
     panels.thresholds.levels(th.heapUsage),
     min=0,
     max=1,
@@ -452,19 +466,26 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   servicesUp:: panels.stat(
     '🖥️ Services up',
-    'Selected services with at least one instance that Prometheus reached on its last scrape '
-    + '(`up` by job). Compare with the status table below to see which instance is down.',
+    'Selected services whose every instance Prometheus reached on its last scrape ("fully up"), '
+    + 'beside the number of selected services: one replica down while its siblings run makes '
+    + 'the first number smaller. The status table below names the instance that is down.',
     'short',
-    [target(q.sum(q.max(q.selector('up', [sel.serviceJob]), ['job'])), 'services up')],
+    [
+      target(q.orZero('count(' + q.min(q.selector('up', [sel.serviceJob]), ['job']) + ' == 1)', 'up', [sel.serviceJob]),
+             'fully up'),
+      target('count(' + q.max(q.selector('up', [sel.serviceJob]), ['job']) + ')', 'services'),
+    ],
     decimals=0,
   ),
 
   heapUsageWorst:: panels.stat(
     '💾 Heap memory usage (worst service)',
-    'Heap in use as a share of its limit for the selected service closest to its limit (pools '
-    + 'with max = -1 left out). ' + levelsText(th.heapUsage, 100, '%'),
+    'Heap in use as a share of the heap limit (-Xmx) on the instance closest to its limit, among '
+    + 'every instance of the selected services. In use counts every heap pool (G1 Eden, Survivor '
+    + 'and Old Gen); the limit is the pools that have one (max = -1 left out). '
+    + levelsText(th.heapUsage, 100, '%'),
     'percentunit',
-    [target(q.max(q.heapUsage([sel.service])), 'heap used')],
+    [target(q.worstHeapUsage([sel.service]), 'heap used')],
     panels.thresholds.levels(th.heapUsage),
     decimals=1,
   ),
@@ -482,9 +503,10 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   threadCount:: panels.stat(
     '🧵 Thread count (live)',
-    'Live JVM threads summed over the selected services.',
+    'Live JVM threads of the busiest instance among the selected services: a thread leak on one '
+    + 'replica shows instead of being added to the others.',
     'short',
-    [target(q.sum(q.selector('jvm_threads_live_threads', [sel.service])), 'live threads')],
+    [target(q.max(q.selector('jvm_threads_live_threads', [sel.service])), 'live threads')],
     decimals=0,
   ),
 
@@ -508,26 +530,28 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   heapMemoryByService:: panels.timeSeries(
     'JVM heap memory by service',
-    'Heap bytes in use per service (all heap pools and instances added up).',
+    'Heap bytes in use per instance (every heap pool added up), one line per service and '
+    + 'instance, so a replica that fills its heap shows on its own.',
     'bytes',
-    [perService('jvm_memory_used_bytes', [q.eq('area', 'heap')])],
+    [perInstance('jvm_memory_used_bytes', [q.eq('area', 'heap')])],
   ),
 
   databaseConnectionPool:: panels.timeSeries(
     'Database connection pool (active/idle/max)',
-    'JDBC connection pool per service with a database: connections in use (active), open but '
-    + 'unused (idle) and the pool limit (max). Active close to max means requests wait for a '
-    + 'connection.',
+    'JDBC connection pool per instance of the services with a database: connections in use '
+    + '(active), open but unused (idle) and the pool limit (max). Active close to max means '
+    + 'requests wait for a connection on that instance.',
     'short',
-    [perService('jdbc_connections_' + state, legendSuffix=' ' + state, filtered=false) for state in ['active', 'idle', 'max']],
+    [perInstance('jdbc_connections_' + state, legendSuffix=' ' + state, filtered=false) for state in ['active', 'idle', 'max']],
     decimals=0,
   ),
 
   jvmThreads:: panels.timeSeries(
     'JVM threads (live/peak)',
-    'Live JVM threads per service and the peak since the JVM started.',
+    'Live JVM threads per instance and the peak since that JVM started, one line per service '
+    + 'and instance.',
     'short',
-    [perService('jvm_threads_' + kind + '_threads', [], ' ' + kind) for kind in ['live', 'peak']],
+    [perInstance('jvm_threads_' + kind + '_threads', [], ' ' + kind) for kind in ['live', 'peak']],
     decimals=0,
   ),
 
@@ -542,9 +566,9 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
 
   classesLoaded:: panels.timeSeries(
     'JVM classes loaded',
-    'Classes currently loaded per service. Steady growth after start-up can mean a class leak.',
+    'Classes currently loaded per instance. Steady growth after start-up can mean a class leak.',
     'short',
-    [perService('jvm_classes_loaded_classes')],
+    [perInstance('jvm_classes_loaded_classes')],
     decimals=0,
   ),
 
@@ -564,11 +588,14 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
   serviceStatus:: panels.table(
     'Service status overview',
     'One row per scrape target of the selected services: whether Prometheus reaches it (UP/DOWN), '
-    + 'how long it has run, its heap usage and its live threads. Sorted with DOWN first.',
+    + 'how long it has run, how often it restarted in the dashboard time range (a new process '
+    + 'start time), its heap usage (every heap pool over the limit) and its live threads. '
+    + 'Sorted with DOWN first.',
     'short',
     [
       target(q.sum(q.selector('up', [sel.serviceJob]), ['job', 'instance'])),
       target(q.sum(q.selector('process_uptime_seconds', [sel.service]), ['job', 'instance'])),
+      target(q.sum('changes(' + q.selector('process_start_time_seconds', [sel.service]) + '[$__range])', ['job', 'instance'])),
       target(q.heapUsage([sel.service], ['job', 'instance'])),
       target(q.sum(q.selector('jvm_threads_live_threads', [sel.service]), ['job', 'instance'])),
     ],
@@ -577,8 +604,9 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
       instance: 'Instance',
       'Value #A': 'Status',
       'Value #B': 'Uptime',
-      'Value #C': 'Heap used',
-      'Value #D': 'Live threads',
+      'Value #C': 'Restarts',
+      'Value #D': 'Heap used',
+      'Value #E': 'Live threads',
     },
     'Status',
     width=24,
@@ -586,6 +614,7 @@ local perService(metric, matchers=[], legendSuffix='', filtered=true) =
     columnProperties={
       Status: panels.column.upDown,
       Uptime: panels.column.unit('s') + panels.column.decimals(0),
+      Restarts: panels.column.decimals(0),
       'Heap used': panels.column.unit('percentunit') + panels.column.decimals(1),
       'Live threads': panels.column.decimals(0),
     },

@@ -6,6 +6,13 @@ local config = import 'config.libsonnet';
 
 local join(matchers) = std.join(', ', matchers);
 local by(labels) = if std.length(labels) == 0 then '' else ' by (' + std.join(', ', labels) + ')';
+// The matchers that choose whose series a query reads (the service: `application`, or `job` on
+// Prometheus' own series), not which events (outcome, provider, uri...).
+local scope(matchers) = [
+  m
+  for m in matchers
+  if std.startsWith(m, 'application') || std.startsWith(m, 'job')
+];
 
 {
   eq(label, value):: label + '="' + value + '"',
@@ -23,9 +30,19 @@ local by(labels) = if std.length(labels) == 0 then '' else ' by (' + std.join(',
   aggregate(op, expr, labels=[]):: op + by(labels) + ' (' + expr + ')',
   sum(expr, labels=[]):: self.aggregate('sum', expr, labels),
   max(expr, labels=[]):: self.aggregate('max', expr, labels),
+  min(expr, labels=[]):: self.aggregate('min', expr, labels),
+  // 1 while the selected services export any series of `metrics` (a name or a list), whatever
+  // its other labels. group() reads presence, not values: a counter needs no rate here.
+  exported(metrics, matchers=[])::
+    local names = if std.isArray(metrics) then metrics else [metrics];
+    'group(' + std.join(' or ', [self.selector(m, scope(matchers)) for m in names]) + ')',
+
   // A count of events that did not happen is 0, not "no data": Micrometer creates a labelled
-  // series only on its first event. Only for expressions without grouping labels.
-  orZero(expr):: '(' + expr + ' or vector(0))',
+  // series only on its first event. But only where the family is exported ("exported, no events
+  // yet" is 0): a service that does not export `metrics` at all shows "No data", not a confident
+  // 0. `matchers` are the expression's; only its service matchers narrow the family. Only for
+  // expressions without grouping labels.
+  orZero(expr, metrics, matchers=[]):: '(' + expr + ' or 0 * ' + self.exported(metrics, matchers) + ')',
   // Rates are per second; panels titled "per minute" multiply by 60.
   perMinute(expr):: expr + ' * 60',
 
@@ -36,34 +53,51 @@ local by(labels) = if std.length(labels) == 0 then '' else ' by (' + std.join(',
   sumIncrease(metric, matchers=[], labels=[], window=config.windows.period)::
     self.sum(self.increase(metric, matchers, window), labels),
 
-  // A ratio whose numerator and denominator each name the outcomes they count.
+  // A ratio whose numerator and denominator each name the outcomes they count. The denominator
+  // must never be 0 (0/0 is NaN): `share` and `errorRatio` say what an empty one means.
   ratio(numerator, denominator):: numerator + '\n/\n' + denominator,
 
   // The share of `denominator` events (a matcher naming outcomes) that were `numerator` events,
   // from the rates of one counter. Ungrouped, no `numerator` events is a share of 0, not no data
-  // (a success share with no failures is then 1). No `denominator` events at all stays empty,
-  // "No data": a share of nothing is undefined, and a 0 would read as every call failing.
+  // (a success share with no failures is then 1). No `denominator` events at all (none exported,
+  // or none in the window: 0/0) is "No data", never NaN: a share of nothing is undefined, and a
+  // 0 would read as every call failing.
   share(metric, numerator, denominator, matchers=[], labels=[], window=config.windows.rate)::
     local top = self.sum(self.rate(metric, matchers + [numerator], window), labels);
     self.ratio(
-      if labels == [] then self.orZero(top) else top,
-      self.sum(self.rate(metric, matchers + [denominator], window), labels),
+      if labels == [] then self.orZero(top, metric, matchers) else top,
+      '(' + self.sum(self.rate(metric, matchers + [denominator], window), labels) + ' > 0)',
     ),
 
-  // Quantile over a Micrometer histogram: always aggregate the buckets by `le`.
-  quantile(q, metric, matchers=[], labels=[])::
-    'histogram_quantile(' + ('%g' % q) + ', '
-    + self.sumRate(metric + '_bucket', matchers, ['le'] + labels) + ')',
+  // Errors as a share of all requests. No requests in the window is an error rate of 0 (no
+  // requests, no errors), never NaN; where no request series exists at all it stays "No data".
+  errorRatio(errors, total):: self.ratio(errors, '(' + total + ' > 0)') + '\nor\n0 * ' + total,
+
+  // `expr` kept only for the groups (`on` labels) where `condition` holds, e.g. enough traffic
+  // to judge a ratio.
+  when(expr, on, condition):: '(' + expr + ')\nand on (' + std.join(', ', on) + ')\n(' + condition + ')',
+
+  // Quantile over a Micrometer histogram: always aggregate the buckets by `le`. With no request in
+  // the window histogram_quantile gives NaN; `>= 0` (false for NaN, true for any latency) makes
+  // that "No data".
+  quantile(q, metric, matchers=[], labels=[], window=config.windows.rate)::
+    '(histogram_quantile(' + ('%g' % q) + ', '
+    + self.sumRate(metric + '_bucket', matchers, ['le'] + labels, window) + ') >= 0)',
 
   topk(k, expr):: 'topk(' + k + ', ' + expr + ')',
 
-  // Heap usage per service: sum the pools that have a limit; pools reporting max = -1 are left
-  // out of both sides so the ratio stays within 0..1.
-  heapUsage(matchers=[], labels=['application'])::
-    local limited = self.selector('jvm_memory_max_bytes', ['area="heap"'] + matchers) + ' > 0';
+  // Heap usage of each instance: bytes in use summed over EVERY heap pool, over the heap limit.
+  // Pools without a limit of their own report max = -1 (G1 Eden and Survivor, which live inside
+  // Old Gen's max, the whole -Xmx): -1 is dropped from the denominator only, never a pool from
+  // the numerator (that would divide Old Gen by Old Gen). `labels` must name the instance.
+  heapUsage(matchers=[], labels=['application', 'instance'])::
+    local heap = ['area="heap"'] + matchers;
     self.ratio(
-      self.sum(self.selector('jvm_memory_used_bytes', ['area="heap"'] + matchers)
-               + ' and on (application, instance, id) (' + limited + ')', labels),
-      self.sum(limited, labels),
+      self.sum(self.selector('jvm_memory_used_bytes', heap), labels),
+      self.sum(self.selector('jvm_memory_max_bytes', heap) + ' > 0', labels),
     ),
+
+  // The worst instance's heap usage per `labels` group (all of them when empty): a replica near
+  // its limit is never averaged away by healthy siblings.
+  worstHeapUsage(matchers=[], labels=[]):: self.max(self.heapUsage(matchers), labels),
 }

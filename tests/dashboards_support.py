@@ -96,6 +96,8 @@ class Selector:
     metric: str
     matchers: dict[str, tuple[str, str]]  # label → (operator, value)
     window: timedelta | None  # the range when the selector is inside a range vector
+    # Inside group(): only whether the family exists is read, never a value (the zero fallback).
+    presence: bool = False
 
 
 def selectors(expr: str) -> list[Selector]:
@@ -109,8 +111,16 @@ def selectors(expr: str) -> list[Selector]:
         window = None
         if parents and type(parents[-1]).__name__ == "MatrixSelector":
             window = parents[-1].range
-        found.append(Selector(node.name, matchers, window))
+        presence = any(
+            type(p).__name__ == "AggregateExpr" and str(p.op) == "group" for p in parents
+        )
+        found.append(Selector(node.name, matchers, window, presence))
     return found
+
+
+def valued(expr: str) -> list[Selector]:
+    """The selectors whose values the expression reads (not those only tested for presence)."""
+    return [s for s in selectors(expr) if not s.presence]
 
 
 def variables_used(text: str) -> set[str]:

@@ -34,7 +34,47 @@ def test_a_rule_following_the_conventions_passes() -> None:
 
 def test_the_generated_rules_pass() -> None:
     library = Library.of(Paths(), Installation(), "go")
-    assert lint(rules(compile_all(Paths(), Installation(), "go"), library)) == []
+    document = rules(compile_all(Paths(), Installation(), "go"), library)
+    assert lint(document, library.catalog()) == []
+
+
+def described(expr: str, summary: str) -> dict[str, Any]:
+    return rule(expr=expr, annotations={"summary": summary, "description": "d"})
+
+
+@pytest.mark.parametrize(
+    ("expr", "summary"),
+    [
+        ("up == 0", "{{ $labels.instance }} of {{ $labels.job }} is down"),
+        ("max by (job) (up) == 0", "{{ $labels.job }} ({{ $labels.severity }})"),
+        (
+            "sum by (provider) (increase(token_consume_total[5m])) > 5",
+            "failures for {{ $labels.provider }}",
+        ),
+    ],
+)
+def test_annotations_may_print_the_labels_the_alert_carries(expr: str, summary: str) -> None:
+    library = Library.of(Paths(), Installation(), "go")
+    assert lint(document(described(expr, summary)), library.catalog()) == []
+
+
+def test_annotations_may_not_print_a_label_the_expression_drops() -> None:
+    library = Library.of(Paths(), Installation(), "go")
+    # `up` is made by Prometheus: it has no application; `max by (job)` drops the instance.
+    found = lint(
+        document(
+            described("up == 0", "down on {{ $labels.application }}"),
+            described("max by (job) (up) == 0", "{{ $labels.instance }}")
+            | {"labels": {"severity": "critical"}},
+        ),
+        library.catalog(),
+    )
+    assert found == [
+        "LeakyTokensErrorRateHigh (warning): annotations print {{ $labels.application }}, a label "
+        "the alert does not carry (it carries: alertname, instance, job, severity)",
+        "LeakyTokensErrorRateHigh (critical): annotations print {{ $labels.instance }}, a label "
+        "the alert does not carry (it carries: alertname, job, severity)",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ from leaky_dashboards.settings import ROOT, Installation, Paths
 
 GOLDEN_RULES = ROOT / "golden" / alerts.RULES_FILE
 PROMTOOL_TESTS = sorted((ROOT / "tests" / "promtool").glob("*.yaml"))
+# Alerts without a level of the thresholds table: Prometheus cannot scrape a target.
+TARGET_DOWN = {"LeakyTokensInstanceDown": "warning", "LeakyTokensServiceDown": "critical"}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,7 @@ def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) ->
 def test_promtool_check_rules_accepts_the_rules() -> None:
     result = promtool("check", "rules", str(GOLDEN_RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 12 rules found" in result.stdout
+    assert "SUCCESS: 14 rules found" in result.stdout
 
 
 @pytest.mark.parametrize("case_file", PROMTOOL_TESTS, ids=lambda p: p.stem)
@@ -75,11 +77,15 @@ def test_every_alert_has_a_promtool_case_where_it_fires_and_one_where_it_stays_s
     assert {r["alert"] for r in rules} <= silent
 
 
+def threshold_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rules if r["alert"] not in TARGET_DOWN]
+
+
 def test_each_threshold_row_has_a_warning_and_a_critical_alert_at_its_levels(
     rules: list[dict[str, Any]], thresholds: dict[str, Any]
 ) -> None:
     by_level = {(r["alert"], r["labels"]["severity"]): r for r in rules}
-    assert len(rules) == 2 * len(thresholds)
+    assert len(threshold_rules(rules)) == 2 * len(thresholds)
     for key, row in thresholds.items():
         name = "LeakyTokens" + key[0].upper() + key[1:] + "High"
         for severity in ("warning", "critical"):
@@ -88,14 +94,18 @@ def test_each_threshold_row_has_a_warning_and_a_critical_alert_at_its_levels(
             assert level == row[severity], f"{name} {severity}: {level} != {row[severity]}"
 
 
+def linked_panel(rule: dict[str, Any], dashboards: list[Dashboard]) -> dict[str, Any]:
+    by_uid = {d.uid: d for d in dashboards}
+    match = re.fullmatch(r"/d/([\w-]+)\?viewPanel=(\d+)", rule["annotations"]["dashboard_url"])
+    assert match, rule["annotations"]["dashboard_url"]
+    return next(p for p in iter_panels(by_uid[match[1]].model) if p.get("id") == int(match[2]))
+
+
 def test_every_alert_links_to_a_panel_coloured_at_the_same_levels(
     rules: list[dict[str, Any]], dashboards: list[Dashboard], thresholds: dict[str, Any]
 ) -> None:
-    by_uid = {d.uid: d for d in dashboards}
-    for rule in rules:
-        match = re.fullmatch(r"/d/([\w-]+)\?viewPanel=(\d+)", rule["annotations"]["dashboard_url"])
-        assert match, rule["annotations"]["dashboard_url"]
-        panel = next(p for p in iter_panels(by_uid[match[1]].model) if p.get("id") == int(match[2]))
+    for rule in threshold_rules(rules):
+        panel = linked_panel(rule, dashboards)
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         levels = {s["value"] for s in steps} - {None}
         key = rule["alert"].removeprefix("LeakyTokens").removesuffix("High")
@@ -126,3 +136,41 @@ def test_the_build_refuses_rules_that_break_the_mixin_conventions(tree: Paths) -
     ):
         build.run(tree, Installation(), "go", echo=lambda _: None)
     assert not (tree.provisioning / "prometheus").exists()
+
+
+def test_target_down_alerts_read_up_per_instance_and_per_job_and_link_to_the_status_table(
+    rules: list[dict[str, Any]], dashboards: list[Dashboard]
+) -> None:
+    down = {r["alert"]: r for r in rules if r["alert"] in TARGET_DOWN}
+    assert {name: r["labels"]["severity"] for name, r in down.items()} == TARGET_DOWN
+    # `up` has only job and instance: one instance down, or every instance of a job.
+    assert down["LeakyTokensInstanceDown"]["expr"] == "up == 0"
+    assert down["LeakyTokensServiceDown"]["expr"] == "max by (job) (up) == 0"
+    for rule in down.values():
+        assert "{{ $labels.job }}" in rule["annotations"]["summary"]
+        assert "application" not in rule["expr"] + rule["annotations"]["summary"]
+        assert linked_panel(rule, dashboards)["title"] == "Service status overview"
+
+
+def test_http_alerts_judge_users_traffic_only_and_only_above_the_minimum_rate(
+    rules: list[dict[str, Any]],
+) -> None:
+    config = Library.of(Paths(), Installation(), "go").value("config.libsonnet")
+    guard = f">= {config['alerting']['minUserRequestRate']:g})"
+    http = [r for r in rules if "http_server_requests" in r["expr"]]
+    assert {r["alert"] for r in http} == {"LeakyTokensErrorRateHigh", "LeakyTokensLatencyP95High"}
+    for rule in http:
+        selectors = re.findall(r"http_server_requests_seconds_\w+\{[^}]*\}", rule["expr"])
+        assert selectors and all('uri!~"/actuator.*"' in s for s in selectors), rule["expr"]
+        assert "\nand on (application)\n" in rule["expr"] and guard in rule["expr"]
+
+
+def test_alerts_about_an_instance_or_a_provider_name_it(rules: list[dict[str, Any]]) -> None:
+    for rule in rules:
+        summary = rule["annotations"]["summary"]
+        if rule["alert"] == "LeakyTokensHeapUsageHigh":
+            assert "by (application, instance)" in rule["expr"]
+            assert "{{ $labels.instance }}" in summary
+        if rule["alert"] == "LeakyTokensProviderFailuresHigh":
+            assert "sum by (provider)" in rule["expr"]
+            assert "{{ $labels.provider }}" in summary

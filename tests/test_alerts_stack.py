@@ -112,7 +112,7 @@ def test_prometheus_config_passes_promtool_with_the_rules_where_the_container_se
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 12 rules found" in result.stdout
+    assert "SUCCESS: 14 rules found" in result.stdout
 
 
 def test_the_committed_prometheus_config_passes_promtool() -> None:
@@ -156,8 +156,19 @@ def test_alertmanager_config_passes_amtool() -> None:
 
 def test_a_critical_alert_inhibits_the_warning_of_the_same_alert_and_service() -> None:
     inhibit = yaml.safe_load(ALERTMANAGER.read_text())["inhibit_rules"]
+    # ... and of the same instance or provider, where the alert names one: a critical heap
+    # alert on one replica must not silence the warning of another.
     assert {
         "source_matchers": ['severity="critical"'],
         "target_matchers": ['severity="warning"'],
-        "equal": ["alertname", "application"],
+        "equal": ["alertname", "application", "instance", "provider"],
+    } in inhibit
+
+
+def test_a_service_down_inhibits_the_instance_down_warnings_of_its_job() -> None:
+    inhibit = yaml.safe_load(ALERTMANAGER.read_text())["inhibit_rules"]
+    assert {
+        "source_matchers": ['alertname="LeakyTokensServiceDown"'],
+        "target_matchers": ['alertname="LeakyTokensInstanceDown"'],
+        "equal": ["job"],
     } in inhibit

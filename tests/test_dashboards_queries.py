@@ -20,6 +20,7 @@ from .dashboards_support import (
     parse,
     selectors,
     targets,
+    valued,
     walk,
 )
 
@@ -48,7 +49,7 @@ def test_token_consumption_never_adds_attempts_to_decisions() -> None:
     """`attempt` is counted before the decision: every selector names one outcome or drops it."""
     seen = 0
     for name, panel, target in all_targets():
-        for s in selectors(target["expr"]):
+        for s in valued(target["expr"]):
             if s.metric != "token_consume_total":
                 continue
             seen += 1
@@ -64,7 +65,7 @@ def test_success_rates_divide_allowed_by_attempt() -> None:
         tree = parse(target["expr"])
         if type(tree).__name__ != "BinaryExpr" or str(tree.op) != "/":
             continue
-        numerator, denominator = selectors(tree.lhs.prettify()), selectors(tree.rhs.prettify())
+        numerator, denominator = valued(tree.lhs.prettify()), valued(tree.rhs.prettify())
         if {s.metric for s in numerator} == {"token_consume_total"}:
             assert {s.matchers["outcome"] for s in numerator} == {("Equal", "allowed")}
             assert {s.matchers["outcome"] for s in denominator} == {("Equal", "attempt")}
@@ -87,6 +88,26 @@ def test_heap_limits_leave_out_pools_without_a_limit() -> None:
                 assert str(comparison.op) == ">" and comparison.rhs.val == 0
 
 
+def test_heap_in_use_counts_every_heap_pool_per_instance() -> None:
+    """With G1, Eden and Survivor (max -1) live inside Old Gen's limit: the numerator keeps every
+    heap pool (no `and` filter against the limits, no `id` matcher), and the ratio is taken per
+    instance before any service-level aggregation."""
+    checked = 0
+    for name, panel, target in all_targets():
+        if "jvm_memory_max_bytes" not in target["expr"]:
+            continue
+        checked += 1
+        used = [s for s in selectors(target["expr"]) if s.metric == "jvm_memory_used_bytes"]
+        assert len(used) == 1 and set(used[0].matchers) == {"area", "application"}
+        assert " and " not in target["expr"], where(name, panel, target)
+        for node, _ in walk(parse(target["expr"])):
+            if type(node).__name__ == "BinaryExpr" and str(node.op) == "/":
+                for side in (node.lhs, node.rhs):
+                    aggregate = side.expr if type(side).__name__ == "ParenExpr" else side
+                    assert "instance" in aggregate.modifier.labels, where(name, panel, target)
+    assert checked >= 4
+
+
 def test_only_the_one_minute_load_average_is_used() -> None:
     for _name, _panel, target in all_targets():
         for s in selectors(target["expr"]):
@@ -98,13 +119,14 @@ def test_active_users_count_only_users_with_allowed_consumption() -> None:
     [(_panel, target)] = [
         (p, t) for p, t in targets(dashboards()["overview"]) if "Active users" in p["title"]
     ]
-    [s] = selectors(target["expr"])
+    [s] = valued(target["expr"])
     assert s.metric == "token_consume_total"
     assert s.matchers["outcome"] == ("Equal", "allowed")
     assert s.window == WINDOW_STANDINS["$time_range"]
     assert target["expr"].startswith("(count(") and "> 0" in target["expr"]
-    # Nobody consumed yet is 0 users, not "No data" (count of nothing is nothing).
-    assert target["expr"].endswith(" or vector(0))")
+    # Nobody consumed yet is 0 users, not "No data" (count of nothing is nothing), but only
+    # where the token service exports the counter at all.
+    assert target["expr"].endswith(" or 0 * group(token_consume_total))")
 
 
 def _times_sixty(node: object) -> bool:
@@ -260,3 +282,126 @@ def test_service_filters_up_by_job() -> None:
         for s in selectors(target["expr"]):
             if s.metric == "up":
                 assert s.matchers.get("job") == ("Re", "$service"), where(name, panel, target)
+
+
+def test_users_http_traffic_leaves_out_actuator_scrapes_and_health_checks() -> None:
+    """Every HTTP value a dashboard shows (request rates, error ratios, latencies, heatmaps, top
+    endpoints) is users': /actuator is left out. Only the presence test of the zero fallback
+    reads the family whole."""
+    checked = 0
+    for name, panel, target in all_targets():
+        for s in valued(target["expr"]):
+            if s.metric.startswith("http_server_requests_seconds"):
+                checked += 1
+                assert s.matchers.get("uri") == ("NotRe", "/actuator.*"), where(name, panel, target)
+    assert checked >= 12
+
+
+# An instance's state: one sick replica must show, never be summed or averaged away.
+INSTANCE_STATE = (
+    "jvm_memory_",
+    "jvm_threads_",
+    "jvm_classes_loaded_classes",
+    "up",
+    "process_uptime_seconds",
+    "process_start_time_seconds",
+)
+
+
+def test_instance_state_is_shown_per_instance_or_for_the_worst_one() -> None:
+    checked = 0
+    for name, panel, target in all_targets():
+        for node, _ in walk(parse(target["expr"])):
+            if type(node).__name__ != "AggregateExpr" or str(node.op) not in ("sum", "avg"):
+                continue
+            reads = {s.metric for s in valued(node.prettify())}
+            if not any(
+                m == p or (p.endswith("_") and m.startswith(p))
+                for m in reads
+                for p in INSTANCE_STATE
+            ):
+                continue
+            checked += 1
+            labels = list(node.modifier.labels) if node.modifier is not None else []
+            assert "instance" in labels, where(name, panel, target)
+    assert checked >= 8
+
+
+def test_services_up_counts_services_whose_every_instance_is_up() -> None:
+    [panel] = [p for p in panels(dashboards()["system"]) if p["title"] == "🖥️ Services up"]
+    fully, total = (t["expr"] for t in panel["targets"])
+    assert fully.startswith('(count(min by (job) (up{job=~"$service"}) == 1)')
+    assert total == 'count(max by (job) (up{job=~"$service"}))'
+
+
+def test_a_restart_shows_in_the_status_table() -> None:
+    [table] = [p for p in panels(dashboards()["system"]) if p["title"] == "Service status overview"]
+    exprs = {t["refId"]: t["expr"] for t in table["targets"]}
+    renames = table["transformations"][-1]["options"]["renameByName"]
+    [ref] = [r for r in exprs if renames.get(f"Value #{r}") == "Restarts"]
+    assert exprs[ref] == (
+        'sum by (job, instance) (changes(process_start_time_seconds{application=~"$service"}'
+        "[$__range]))"
+    )
+
+
+def _denominator_never_zero(node: object) -> bool:
+    """`(x > 0)`, or a sum of series each `> 0` (the heap limits)."""
+    if type(node).__name__ == "ParenExpr":
+        return _denominator_never_zero(node.expr)  # type: ignore[attr-defined]
+    if type(node).__name__ == "AggregateExpr" and str(node.op) == "sum":  # type: ignore[attr-defined]
+        return _denominator_never_zero(node.expr)  # type: ignore[attr-defined]
+    if type(node).__name__ != "BinaryExpr":
+        return False
+    rhs = node.rhs  # type: ignore[attr-defined]
+    return str(node.op) == ">" and type(rhs).__name__ == "NumberLiteral" and rhs.val == 0  # type: ignore[attr-defined]
+
+
+def test_no_ratio_divides_by_zero() -> None:
+    """0/0 is NaN: a denominator that can be 0 (no events in the window) is filtered `> 0`, so
+    the ratio is "No data" (a share) or falls back to 0 (an error rate: `or 0 * total`)."""
+    ratios = 0
+    for name, panel, target in all_targets():
+        for node, _ in walk(parse(target["expr"])):
+            if type(node).__name__ == "BinaryExpr" and str(node.op) == "/":
+                ratios += 1
+                assert _denominator_never_zero(node.rhs), where(name, panel, target)
+    assert ratios >= 9
+
+
+def test_quantiles_of_no_requests_are_no_data_not_nan() -> None:
+    quantiles = 0
+    for name, panel, target in all_targets():
+        for node, parents in walk(parse(target["expr"])):
+            if type(node).__name__ == "Call" and node.func.name == "histogram_quantile":
+                quantiles += 1
+                comparison = parents[-1]  # (histogram_quantile(...) >= 0): NaN compares false
+                assert str(comparison.op) == ">=" and comparison.rhs.val == 0, where(
+                    name, panel, target
+                )
+    assert quantiles >= 4
+
+
+def test_no_panel_subtracts_counters() -> None:
+    """Counters reset when a service restarts: a difference of counters can spike negative."""
+    catalog = library("metrics")["series"]
+    for name, panel, target in all_targets():
+        for node, _ in walk(parse(target["expr"])):
+            if type(node).__name__ == "BinaryExpr" and str(node.op) == "-":
+                metrics = {s.metric for s in valued(node.prettify())}
+                assert not any(catalog[m]["type"] == "counter" for m in metrics), where(
+                    name, panel, target
+                )
+
+
+def test_zero_fallbacks_depend_on_the_family_being_exported() -> None:
+    """`or vector(0)` would show a confident 0 for a service that does not export the metric;
+    the fallback is `0 * group(<family>)`, narrowed only by the service."""
+    fallbacks = 0
+    for name, panel, target in all_targets():
+        assert "vector(0)" not in target["expr"], where(name, panel, target)
+        for s in selectors(target["expr"]):
+            if s.presence:
+                fallbacks += 1
+                assert set(s.matchers) <= {"application", "job"}, where(name, panel, target)
+    assert fallbacks >= 14

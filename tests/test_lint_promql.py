@@ -89,6 +89,18 @@ def test_counter_inside_rate_is_fine_and_gauges_need_no_rate(checker: Checker) -
     assert rules(checker, "max(jvm_threads_live_threads)") == []
 
 
+def test_a_counter_may_be_tested_for_presence_with_group(checker: Checker) -> None:
+    """group() reads which series exist, never a value: the zero fallback of a count."""
+    rate = "sum(rate(auth_login_total[5m]))"
+    assert rules(checker, f"{rate} or 0 * group(auth_login_total)") == []
+    assert rules(checker, "group(auth_login_total or auth_register_total)") == []
+    # `or` passes values through: a raw counter beside it is still read as a value.
+    assert rules(checker, "sum(auth_login_total or auth_register_total)") == [
+        "counter-without-rate",
+        "counter-without-rate",
+    ]
+
+
 def test_regex_with_wildcards_is_not_value_checked_but_literal_alternation_is(
     checker: Checker,
 ) -> None:

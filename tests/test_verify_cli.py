@@ -14,7 +14,7 @@ def test_verify_exits_0_on_the_real_dashboards(capsys: pytest.CaptureFixture[str
     assert cli.verify() == 0
     out = capsys.readouterr().out
     assert "synthetic data: " in out
-    assert "Alert rules: 12 targets" in out
+    assert "Alert rules: 14 targets" in out
 
 
 def test_a_finding_exits_1_with_the_reason_on_stderr(

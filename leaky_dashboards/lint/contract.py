@@ -15,7 +15,11 @@ from ..catalog import Catalog, Metric
 from .promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
 
 # Functions whose input is meant to be a counter: everywhere else a raw counter is a mistake.
-COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase", "resets", "absent", "absent_over_time"})
+# `group` reads only which series exist (1 per group), never their values: whether a family is
+# exported at all.
+COUNTER_FUNCTIONS = frozenset(
+    {"rate", "irate", "increase", "resets", "absent", "absent_over_time", "group"}
+)
 # A regex that is only literal alternatives, e.g. `success|failure`.
 LITERAL_ALTERNATION = re.compile(r"^[\w\-./: ]+(\|[\w\-./: ]+)*$")
 KEEP_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
@@ -241,10 +245,15 @@ class Checker:
 
 def _enclosing_call(ancestors: tuple[Node, ...]) -> str | None:
     for parent in reversed(ancestors):
-        if kind(parent) in ("MatrixSelector", "ParenExpr"):
+        # `or` passes its sides' samples through unchanged: look further out.
+        if kind(parent) in ("MatrixSelector", "ParenExpr") or _is_or(parent):
             continue
         return function(parent) or (str(parent.op) if kind(parent) == "AggregateExpr" else None)
     return None
+
+
+def _is_or(node: Node) -> bool:
+    return kind(node) == "BinaryExpr" and str(node.op) == "or"
 
 
 def _union(labels: Labels, extra: list[str]) -> Labels:

@@ -79,14 +79,48 @@ class Route:
         }
 
 
+# Not users: Prometheus scrapes /actuator/prometheus every 15 s and a health check hits
+# /actuator/health (here every 10 s) on every instance of every service (metrics contract).
+SCRAPES_PER_SECOND = 1 / 15
+HEALTH_CHECKS_PER_SECOND = 1 / 10
+# Requests per second at the daily peak of the plumbing services (synthetic.DEFAULT_HTTP_RATE).
+PLUMBING_PEAK = 1.0
+
+
+def _actuator_routes(peak: float) -> tuple[Route, ...]:
+    """Scrapes and health checks, as shares of a service serving `peak` requests per second at
+    the daily peak (synthetic.HTTP_RATE): one scrape per 15 s and one health check per 10 s
+    there. The generator draws every route along the daily traffic curve, so these are the
+    means at the peak, fewer at night."""
+    return (
+        Route("GET", "/actuator/prometheus", "200", "SUCCESS", SCRAPES_PER_SECOND / peak, 0.02),
+        Route("GET", "/actuator/health", "200", "SUCCESS", HEALTH_CHECKS_PER_SECOND / peak, 0.004),
+    )
+
+
 def _service_routes(
-    uri: str, method: str = "POST", median: float = 0.08, client_errors: bool = True
+    uri: str,
+    method: str = "POST",
+    median: float = 0.08,
+    client_errors: bool = True,
+    *,
+    peak: float = PLUMBING_PEAK,
+    others: tuple[Route, ...] = (),
 ) -> tuple[Route, ...]:
-    """A service's main route with its rare server errors (and client errors if it has users)."""
+    """A service's main user route with its rare server errors (and client errors if it has
+    end users), its `others` user routes, and the actuator routes every service serves."""
     return (
         Route(method, uri, "200", "SUCCESS", 0.95, median),
         Route(method, uri, "500", "SERVER_ERROR", 0.01, median * 3, "IllegalStateException"),
-    ) + ((Route(method, uri, "400", "CLIENT_ERROR", 0.04, median / 2),) if client_errors else ())
+        *((Route(method, uri, "400", "CLIENT_ERROR", 0.04, median / 2),) if client_errors else ()),
+        *others,
+        *_actuator_routes(peak),
+    )
+
+
+def _plumbing_routes(uri: str, method: str = "POST", *others: Route) -> tuple[Route, ...]:
+    """Config, discovery and provider stubs: their callers' routes, fast, no client errors."""
+    return _service_routes(uri, method, median=0.01, client_errors=False, others=others)
 
 
 ROUTES: dict[str, tuple[Route, ...]] = {
@@ -109,13 +143,26 @@ ROUTES: dict[str, tuple[Route, ...]] = {
         Route("GET", "/", "302", "REDIRECTION", 0.01, 0.002),
         Route("GET", "/ws", "101", "INFORMATIONAL", 0.005, 0.002),
         Route("GET", "/api/v1/stream", "0", "UNKNOWN", 0.005, 2.0),
+        *_actuator_routes(40.0),
     ),
-    "token-service": _service_routes("/api/v1/tokens/consume", median=0.1),
-    "auth-server": _service_routes("/api/v1/auth/login", median=0.06),
-    "analytics-service": _service_routes("/api/v1/analytics/usage", "GET", median=0.2),
+    "token-service": _service_routes("/api/v1/tokens/consume", median=0.1, peak=18.0),
+    "auth-server": _service_routes("/api/v1/auth/login", median=0.06, peak=8.0),
+    "analytics-service": _service_routes("/api/v1/analytics/usage", "GET", median=0.2, peak=3.0),
+    # Every service fetches its configuration at start and on refresh.
+    "config-server": _plumbing_routes("/{application}/{profile}", "GET"),
+    # Eureka clients send heartbeats and poll the registry for changes.
+    "service-discovery": _plumbing_routes(
+        "/eureka/apps/{appName}/{id}",
+        "PUT",
+        Route("GET", "/eureka/apps/delta", "200", "SUCCESS", 0.4, 0.01),
+    ),
+    # The provider stand-ins answer the token service on each provider's own route.
+    "openai-stub": _plumbing_routes("/v1/chat/completions"),
+    "qwen-stub": _plumbing_routes("/api/v1/services/aigc/text-generation/generation"),
+    "gemini-stub": _plumbing_routes("/v1beta/models/{model}:generateContent"),
 }
-# Services with only the platform's plumbing (config, discovery, provider stubs).
-DEFAULT_ROUTES = _service_routes("/actuator/health", "GET", median=0.01, client_errors=False)
+# A service not listed above: one user route besides the actuator ones.
+DEFAULT_ROUTES = _plumbing_routes("/api/v1/status", "GET")
 
 
 @dataclass(frozen=True)
