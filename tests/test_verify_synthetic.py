@@ -172,12 +172,25 @@ def test_traffic_follows_the_day_busier_afternoon_than_night(series: list[Series
     count = next(
         s
         for s in by_name(series, "http_server_requests_seconds_count")
-        if s.labels["job"] == "api-gateway" and s.labels["status"] == "200"
+        if s.labels["job"] == "api-gateway"
+        and s.labels["status"] == "200"
+        and not s.labels["uri"].startswith("/actuator")
     )
     per_scrape = np.diff(count.values)
     afternoon = per_scrape[(hour[1:] >= 13) & (hour[1:] < 17)].mean()
     night = per_scrape[(hour[1:] >= 1) & (hour[1:] < 5)].mean()
     assert afternoon > 3 * night
+
+
+def test_scrapes_and_health_checks_keep_their_pace_day_and_night(series: list[Series]) -> None:
+    for s in by_name(series, "http_server_requests_seconds_count"):
+        if (
+            s.labels["uri"] == "/actuator/prometheus"
+            and s.labels["instance"] == "api-gateway-1:8080"
+        ):
+            assert set(np.diff(s.values).tolist()) == {1.0}  # one per 15 s scrape
+        if s.labels["uri"] == "/actuator/health" and s.labels["instance"] == "api-gateway-1:8080":
+            assert set(np.diff(s.values).tolist()) == {1.0, 2.0}  # one per 10 s
 
 
 def test_a_few_users_consume_most_tokens(series: list[Series]) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from .shapes import MIB, POOLS
+from .synthetic import PORTS
 from .truth import Excludes, Expectation, Fires, Shows, Silent
 from .world import HeapPressure, HttpEvents, Outage, Surge, World
 
@@ -39,6 +40,9 @@ HEAP_WHY = (
     f"({HEAP.eden_mib:g} Eden + {HEAP.survivor_mib:g} Survivor + {HEAP.old_mib:g} Old Gen) MiB "
     f"of -Xmx {XMX_MIB:g} MiB"
 )
+
+# The status table's columns (refIds) that carry a known answer.
+STATUS_UP, STATUS_UPTIME, STATUS_RESTARTS, STATUS_HEAP = "A", "B", "C", "D"
 
 # ---- a failing provider ----
 FAILING = "gemini"
@@ -117,7 +121,7 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
     Shows("overview", "JVM heap usage", HEAP_SHARE, HEAP_WHY, tolerance=0.005,
           series={"application": "api-gateway"}),
     Shows("system", "Service status overview", HEAP_SHARE, HEAP_WHY, tolerance=0.005,
-          ref_id="C", series={"instance": HEAP_INSTANCE}),
+          ref_id=STATUS_HEAP, series={"instance": HEAP_INSTANCE}),
     Fires("LeakyTokensHeapUsageHigh", "critical", {"instance": HEAP_INSTANCE},
           f"{HEAP_SHARE:.1%} > 85 % for 20 minutes"),
     Silent("LeakyTokensHeapUsageHigh", {"instance": "api-gateway-1:8080"},
@@ -144,17 +148,24 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
            "an idle service has no latency to page on"),
     # One replica down among three.
     Shows("system", "Service status overview", 0, f"{DOWN_INSTANCE} is down",
-          ref_id="A", series={"instance": DOWN_INSTANCE}),
+          ref_id=STATUS_UP, series={"instance": DOWN_INSTANCE}),
     Shows("system", "Service status overview", 1, "its sibling runs",
-          ref_id="A", series={"instance": "token-service-1:8082"}),
+          ref_id=STATUS_UP, series={"instance": "token-service-1:8082"}),
+    Shows("system", "🖥️ Services up", len(PORTS) - 1, "every service but the token service, "
+          "one of whose replicas is down", ref_id="A"),
     Fires("LeakyTokensInstanceDown", "warning", {"instance": DOWN_INSTANCE},
           f"down for the last {DOWN_SINCE // MINUTE} minutes"),
     Silent("LeakyTokensInstanceDown", {"instance": "token-service-1:8082"}, "it runs"),
+    Silent("LeakyTokensServiceDown", {"job": "token-service"}, "two of its three replicas run"),
     # The restart: uptime starts again; counters reset without a negative spike (the generic
     # checks fail any negative rate).
     Shows("system", "Service status overview", UPTIME_AT_END,
-          "restarted 90 minutes before the end, down 30 s", ref_id="B", tolerance=15,
+          "restarted 90 minutes before the end, down 30 s", ref_id=STATUS_UPTIME, tolerance=15,
           series={"instance": RESTARTED_INSTANCE}),
+    Shows("system", "Service status overview", 1, "it restarted once in the last 6 hours",
+          ref_id=STATUS_RESTARTS, series={"instance": RESTARTED_INSTANCE}),
+    Shows("system", "Service status overview", 0, "its sibling never restarted",
+          ref_id=STATUS_RESTARTS, series={"instance": "token-service-1:8082"}),
     # The brute force and the storm: their panels and alerts, while they last and after.
     Shows("gateway", "Auth failures by reason (per minute)", LOGIN_FAILURES_PER_MINUTE,
           f"{LOGIN_FAILURES_PER_MINUTE} failed logins a minute", at=DURING_STORM,

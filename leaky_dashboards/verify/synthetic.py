@@ -64,9 +64,11 @@ DECISIONS = {
 # Outcomes rare on a healthy day (a share of the first, common value's rate): below every alert
 # level, as on the real platform when nothing is wrong.
 RARE_OUTCOMES = {"failure": 0.005, "blocked": 0.02}
-# Requests per second per instance that are not users': Prometheus scrapes every 15 s, the
-# orchestrator's health check every 10 s.
-ACTUATOR_RATE = {"/actuator/prometheus": 1 / STEP, "/actuator/health": 0.1}
+# Requests per second per instance that are not users': exact, whatever the users do.
+ACTUATOR_RATE = {
+    "/actuator/prometheus": shapes.SCRAPES_PER_SECOND,
+    "/actuator/health": shapes.HEALTH_CHECKS_PER_SECOND,
+}
 # A skewed user population: Zipf weights, the first user the heaviest.
 USER_WEIGHT = dict(
     zip(shapes.USERS, (1 / (i + 1) ** 1.3 for i in range(len(shapes.USERS))), strict=True)
