@@ -52,7 +52,9 @@ def test_runtime_error_names_file_line_and_failing_field(
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        ("[1, 2]", "evaluates to a list, not a dashboard object"),
+        ("[1, 2]", "evaluates to an array, not a dashboard object"),
+        ("null", "evaluates to null, not a dashboard object"),
+        ("'x'", "evaluates to a string, not a dashboard object"),
         ("{ title: 'no uid' }", "not a dashboard object: no string `uid`"),
         ("{ uid: 'leaky-tokens-x' }", "not a dashboard object: no string `title`"),
     ],

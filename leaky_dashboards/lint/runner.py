@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import BuildError
 from ..library import Library
 from ..model import Json, iter_panels
-from ..render import Dashboard, compile_all
+from ..render import Dashboard, compile_all, source_files
 from ..settings import Installation, Paths
 from . import rules, schema, sourcefmt
 from .contract import Checker
@@ -120,6 +120,7 @@ def run(
 
 def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
     """`invoke fmt`: rewrite the Jsonnet sources with the pinned jsonnetfmt."""
+    source_files(paths)  # no dashboards/ (or an empty one) is an error here too
     files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
     try:
         changed = sourcefmt.rewrite(files)
