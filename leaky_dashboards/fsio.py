@@ -4,8 +4,8 @@
 symlink points at): it never swaps in a new directory, so permissions, ownership and links the
 user set stay, and no sibling copy is ever left beside it. Every change is one step of a journal
 (make a directory, write a temporary file, keep the old file aside, rename, remove); a failure or
-an interrupt at any step undoes the steps done, in reverse, and removes every temporary. SIGINT and
-SIGTERM are held while the journal runs, so a real Ctrl-C lands before or after it, never inside.
+an interrupt at any step undoes the steps done, in reverse, and removes every temporary. SIGINT,
+SIGTERM and SIGHUP are held while the journal runs, so a real Ctrl-C lands before or after it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from .errors import BuildError
 
@@ -83,16 +85,30 @@ def step(op: str, path: Path, arg: Path | bytes | str | None = None) -> None:
 
 @contextmanager
 def held_signals() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP (delivered when the block ends) in the main thread."""
+    """Hold SIGINT, SIGTERM and SIGHUP while the block runs: each is noted, then raised again
+    when the block ends, so its handler (KeyboardInterrupt) runs before or after, never inside.
+
+    Python handlers, not a thread's signal mask: the Go Jsonnet runtime's threads would take a
+    masked signal. Outside the main thread nothing can be held (and no handler runs there).
+    """
+    pending: list[int] = []
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    previous: dict[signal.Signals, Any] = {}
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
-    except (AttributeError, ValueError, OSError):  # no sigmask here: nothing to hold
-        yield
-        return
+        for held in HELD_SIGNALS:
+            previous[held] = signal.signal(held, note)
+    except ValueError:  # not the main thread
+        pass
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for held, old in previous.items():
+            signal.signal(held, old if old is not None else signal.SIG_DFL)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
 # ---- checks before anything is touched ----
@@ -227,7 +243,8 @@ def replace_trees(outputs: Sequence[Output]) -> list[str]:
         stale = sorted(
             p for p in old if p not in output.files and p.split("/")[0] not in output.keep
         )
-        _check_writable(root, output.name, [*changed, *stale])
+        if changed or stale:  # nothing to write, nothing to refuse
+            _check_writable(root, output.name, [*changed, *stale])
         plans.append((output, root, old, changed, stale))
     journal = _Journal()
     with held_signals():
@@ -237,9 +254,9 @@ def replace_trees(outputs: Sequence[Output]) -> list[str]:
         except BaseException as exc:
             journal.rollback()
             if isinstance(exc, OSError):
+                where = Path(exc.filename).parent if exc.filename else "the output"
                 raise BuildError(
-                    f"cannot write {exc.filename or 'the output'}: {exc.strerror}; "
-                    "the old output was kept"
+                    f"{where}: cannot write: {exc.strerror}; the old output was kept"
                 ) from None
             raise
     return [
