@@ -49,6 +49,13 @@ EXPECTED = {
     "grid-layout": (SERIES, "grid-layout", "overlaps 'Requests per minute'"),
     "grid-layout-width": (SERIES, "grid-layout", "leaves the 24-column grid"),
     "uid": (NAME, "uid", "does not match the file name"),
+    "title-length": (
+        f"{NAME} › {'T' * 120}… (1 more characters)",
+        "title-length",
+        "title is 121 characters long; at most 120",
+    ),
+    "description-length": (STAT, "description-length", "2001 characters long; at most 2000"),
+    "description-length-dashboard": (NAME, "description-length", "at most 2000"),
     "tags": (NAME, "tags", "'leaky-tokens'"),
     "variable-unused": (NAME, "variable-unused", "'provider'"),
     "refresh": (NAME, "refresh", "'30s'"),
@@ -90,6 +97,26 @@ def test_each_broken_rule_is_reported_at_its_panel_and_query(fixture: str) -> No
     (finding,) = report.findings
     assert words in finding.message
     assert str(finding) == f"error: {where} › {rule}: {finding.message}"
+
+
+@pytest.mark.parametrize(
+    "uid",
+    ["leaky-tokens-" + "x" * 28, "leaky-tokens-a.b", "leaky-tokens-a b", "leaky-tokens-ä"],
+)
+def test_dashboard_uid_breaking_grafanas_rule_is_an_error(uid: str) -> None:
+    fixture = compile_fixture("clean")
+    dashboard = Dashboard(name=uid, source=fixture.source, model=fixture.model | {"uid": uid})
+    report = lint([dashboard], Paths(), Installation(), "go", ci=False, check_sources=False)
+    assert [(str(f.where), f.rule) for f in report.findings] == [(uid, "uid-grafana")]
+    assert "1 to 40 characters of A-Z a-z 0-9 _ -" in report.findings[0].message
+
+
+def test_forty_character_uid_is_grafana_valid() -> None:
+    uid = "leaky-tokens-" + "x" * 27
+    fixture = compile_fixture("clean")
+    dashboard = Dashboard(name=uid, source=fixture.source, model=fixture.model | {"uid": uid})
+    report = lint([dashboard], Paths(), Installation(), "go", ci=False, check_sources=False)
+    assert report.findings == []
 
 
 def test_schema_failure_names_the_specific_cause_not_the_any_of_wrapper() -> None:
