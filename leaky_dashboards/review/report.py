@@ -106,7 +106,7 @@ def panel_details(change: PanelChange) -> list[str]:
 def _field_table(rows: Sequence[tuple[str, str, str]]) -> list[str]:
     return md.table(
         ["field", "before", "after"],
-        [(md.code(path), md.code(_value(old)), md.code(_value(new))) for path, old, new in rows],
+        [(md.code(path), md.code(old), md.code(new)) for path, old, new in rows],
     )
 
 
@@ -121,13 +121,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-# A report shows any long text cut (limits.py): one huge value cannot swell a comment.
+# A report shows long text cut (limits.py), so one huge string cannot swell a comment; field
+# values come cut from `changes.value_changes`.
 def _title(title: str) -> str:
     return md.text(cut(title, REPORT_VALUE_MAX))
-
-
-def _value(value: str) -> str:
-    return cut(value, REPORT_VALUE_MAX)
 
 
 def _query(expr: str) -> list[str]:
