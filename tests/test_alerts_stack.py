@@ -66,13 +66,20 @@ def test_compose_config_is_valid_with_the_password_in_the_environment() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def port_text(port: Any) -> str:
+    """A published port as "ip:host:container", from the short or the long syntax."""
+    if isinstance(port, dict):
+        return f"{port.get('host_ip', '0.0.0.0')}:{port['published']}:{port['target']}"
+    return str(port).removesuffix("/tcp")
+
+
 def published(bind: str | None) -> dict[str, list[str]]:
     """Each service's published ports as docker-compose resolves them ("ip:host:container")."""
     result = compose("config", password="from-the-environment", bind=bind)
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
     return {
-        name: [str(port).removesuffix("/tcp") for port in service.get("ports", [])]
+        name: [port_text(port) for port in service.get("ports", [])]
         for name, service in sorted(services.items())
     }
 
@@ -175,7 +182,8 @@ def test_every_service_is_scraped_as_the_contract_says() -> None:
 def test_prometheus_sends_alerts_to_the_stacks_alertmanager(resolved: dict[str, Any]) -> None:
     config = yaml.safe_load(PROMETHEUS.read_text())
     targets = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
-    port = resolved["services"]["alertmanager"]["ports"][0]["target"]
+    [published_port] = resolved["services"]["alertmanager"]["ports"]
+    port = port_text(published_port).split(":")[-1]
     assert targets == [f"alertmanager:{port}"]
 
 
