@@ -9,9 +9,7 @@ panel is a build error. The rules are linted (mixin conventions) before they are
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -56,10 +54,10 @@ def panel_links(
 def rules(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
     """The rules document (`groups: [...]`) as Prometheus loads it."""
     links = panel_links(library.value(ALERTS_LIBRARY)["panels"], dashboards)
-    with tempfile.TemporaryDirectory(prefix="leaky-alerts-") as scratch:
-        entry = Path(scratch) / "alerts.jsonnet"
-        entry.write_text(_ENTRY)
-        document: dict[str, Any] = library.evaluate(entry, {LINKS_VAR: json.dumps(links)})
+    # Evaluated from text: no temporary file to leave behind if the build is stopped here.
+    document: dict[str, Any] = library.evaluate_text(
+        "<alerts>", _ENTRY, {LINKS_VAR: json.dumps(links)}
+    )
     problems = lint(document, library.catalog())
     if problems:
         raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))

@@ -48,7 +48,7 @@ def _copy_tree(root: Path) -> Paths:
 def _generate(paths: Paths, count: int) -> None:
     """Grow the sources to `count` dashboards: the real ones (the alert rules link to them) and
     variants of them, each with its own uid."""
-    real = source_files(paths.dashboards)
+    real = source_files(paths)
     for i in range(count - len(real)):
         base = real[i % len(real)].name
         (paths.dashboards / f"leaky-tokens-gen-{i:03d}.jsonnet").write_text(
@@ -70,7 +70,7 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
                 ),
             )
         )
-        for source in source_files(real.dashboards):
+        for source in source_files(real):
             for engine in ENGINES:
                 times = _timed(
                     lambda s=source, e=engine: evaluate_file(  # type: ignore[misc]
@@ -79,7 +79,7 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
                     repeat,
                 )
                 echo(_line(f"evaluate {source.stem} ({engine})", times))
-        sources = source_files(real.dashboards)
+        sources = source_files(real)
         for engine in ENGINES:
             times = _timed(
                 lambda e=engine: evaluate_files(  # type: ignore[misc]

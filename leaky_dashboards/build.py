@@ -1,4 +1,9 @@
-"""`invoke build` and `invoke golden-update`: compile, render, golden-check, write, summarise."""
+"""`invoke build` and `invoke golden-update`: compile, lint, render, golden-check, write, summarise.
+
+golden/ is always the rendering of the default installation (`Installation()`): it is what
+reviewers approve, whatever the machine. The installation's own values (LEAKY_*) go into the
+provisioning/ it writes, rendered a second time when they differ from the defaults.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from .render import Dashboard, compile_all
 from .settings import Installation, Paths
 
 PROVISIONING_PREFIX = "provisioning/"
+# Top-level entries of provisioning/ the build leaves alone.
+PROVISIONING_KEEP = ("README.md",)
 
 
 @dataclass
@@ -33,11 +40,23 @@ def render(
     return dashboards, artifacts.render_all(dashboards, library)
 
 
-def read_golden(paths: Paths) -> dict[str, bytes]:
+def read_golden(paths: Paths, *, repair: bool = False) -> dict[str, bytes | None]:
+    """golden/ as path → bytes. An unreadable file is an error naming it, or, when `repair`
+    (golden-update, which rewrites it), None."""
     try:
-        return fsio.read_tree(paths.golden)
+        return dict(fsio.read_tree(paths.golden))
     except OSError as exc:
-        raise BuildError(f"{exc.filename}: unreadable golden file: {exc.strerror}") from None
+        if not repair:
+            raise BuildError(f"{exc.filename}: unreadable golden file: {exc.strerror}") from None
+    found: dict[str, bytes | None] = {}
+    for path in sorted(paths.golden.rglob("*")):
+        if path.is_dir():
+            continue
+        try:
+            found[path.relative_to(paths.golden).as_posix()] = path.read_bytes()
+        except OSError:
+            found[path.relative_to(paths.golden).as_posix()] = None
+    return found
 
 
 def run(
@@ -50,35 +69,40 @@ def run(
 ) -> BuildResult:
     """Build; with `update`, accept the rendering as the new golden copy.
 
-    Raises LintError (exit 2) on any validation error, and DriftError (exit 1) when the
-    rendering differs from golden/ and `update` is false; nothing is written then, so
-    provisioning/ always holds reviewed output.
+    Raises LintError (exit 2) on any validation error, found before any query is parsed for
+    another purpose, and DriftError (exit 1) when the rendering differs from golden/ and `update`
+    is false; nothing is written then, so provisioning/ always holds reviewed output.
     """
     started = time.perf_counter()
-    library = Library.of(paths, installation, engine)
-    dashboards, files = render(paths, installation, engine, library)
-    # Validation comes before the golden diff: an error exits 2 and nothing is written.
+    reviewed = Installation()
+    library = Library.of(paths, reviewed, engine)
+    dashboards = compile_all(paths, reviewed, engine)
+    # Validation comes first: an error exits 2 with every finding and nothing is written.
     lint.check(dashboards, paths, installation, engine, echo=echo, library=library)
-    changes = compare(files, read_golden(paths))
+    files = artifacts.render_all(dashboards, library)
+    changes = compare(files, read_golden(paths, repair=update), repair=update)
     result = BuildResult(dashboards, files, changes)
     for change in changes:
         for line in change.lines():
             echo(line)
-    if update:
-        fsio.replace_tree(paths.golden, files)
-        result.written.append(f"{paths.show(paths.golden)}/ ({len(files)} files)")
-    elif changes:
+    if not update and changes:
         raise DriftError(
             f"golden drift in {len(changes)} file(s); "
             "run `invoke golden-update` if the change is intended"
         )
+    deployed = files if installation == reviewed else render(paths, installation, engine)[1]
     deploy = {
         k.removeprefix(PROVISIONING_PREFIX): v
-        for k, v in files.items()
+        for k, v in deployed.items()
         if k.startswith(PROVISIONING_PREFIX)
     }
-    fsio.replace_tree(paths.provisioning, deploy, keep=("README.md",))
-    result.written.append(f"{paths.show(paths.provisioning)}/ ({len(deploy)} files)")
+    outputs = [fsio.Output(paths.golden, files, show=paths.show(paths.golden))] if update else []
+    outputs.append(
+        fsio.Output(paths.provisioning, deploy, PROVISIONING_KEEP, paths.show(paths.provisioning))
+    )
+    # One change of both outputs: refused before anything is touched, undone if interrupted.
+    fsio.replace_trees(outputs)
+    result.written = [f"{o.name}/ ({len(o.files)} files)" for o in outputs]
     result.seconds = time.perf_counter() - started
     echo(summary(result))
     return result

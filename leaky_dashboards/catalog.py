@@ -44,7 +44,9 @@ def _metric(name: str, spec: dict[str, object]) -> Metric:
     labels = spec.get("labels") or {}
     services = spec.get("services") or []
     if not isinstance(labels, dict) or not isinstance(services, list):
-        raise BuildError(f"metrics catalog: {name}: `labels` must be an object, `services` a list")
+        raise BuildError(
+            f"metrics catalog: {name}: `labels` must be an object, `services` an array"
+        )
     return Metric(
         name=name,
         type=str(spec.get("type", "gauge")),

@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from .errors import BuildError
-from .model import Json, panel_keys
+from .limits import REPORT_VALUE_MAX, cut
+from .model import Json, panel_keys, shape_error
 
 SEP = " › "
 
@@ -33,16 +34,34 @@ class Change:
         return [f"{self.path}: {self.status}", *(f"  {d}" for d in self.details)]
 
 
-def compare(rendered: Mapping[str, bytes], golden: Mapping[str, bytes]) -> list[Change]:
-    """Every difference between the rendered files and the golden ones, sorted by path."""
+class CorruptGolden(BuildError):
+    """A golden file that cannot be read as what its path says it holds (exit 2)."""
+
+
+def compare(
+    rendered: Mapping[str, bytes], golden: Mapping[str, bytes | None], *, repair: bool = False
+) -> list[Change]:
+    """Every difference between the rendered files and the golden ones, sorted by path.
+
+    A corrupt golden file (None: unreadable) raises CorruptGolden naming it, unless `repair`
+    (golden-update), which reports it as changed: the rendering will replace it.
+    """
     changes: list[Change] = []
     for path in sorted(set(rendered) | set(golden)):
+        old = golden.get(path)
         if path not in golden:
             changes.append(Change(path, "new", _summary_of_new(path, rendered[path])))
         elif path not in rendered:
             changes.append(Change(path, "removed", ["no source renders this file any more"]))
-        elif rendered[path] != golden[path]:
-            details = describe(path, golden[path], rendered[path])
+        elif old is None:
+            changes.append(Change(path, "changed", ["unreadable golden file, rewritten"]))
+        elif rendered[path] != old:
+            try:
+                details = describe(path, old, rendered[path])
+            except CorruptGolden as exc:
+                if not repair:
+                    raise
+                details = [f"{exc}, rewritten"]
             changes.append(Change(path, "changed", details))
     return changes
 
@@ -51,6 +70,9 @@ def describe(path: str, old: bytes, new: bytes) -> list[str]:
     """Reviewer-facing lines for one changed file."""
     if path.endswith(".json"):
         before, after = _parse_json(path, old), json.loads(new)
+        problem = shape_error(before)
+        if problem is not None:
+            raise CorruptGolden(f"golden/{path}: corrupt golden file: {problem}")
         if before == after:
             return ["same content, but not in canonical form (run `invoke golden-update`)"]
         return dashboard_changes(before, after)
@@ -159,7 +181,7 @@ def _path(parts: list[Any]) -> str:
 def _show(value: Any) -> str:
     if type(value).__name__ == "NotPresent":
         return "(absent)"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return cut(json.dumps(value, ensure_ascii=False, sort_keys=True), REPORT_VALUE_MAX)
 
 
 def _without_panels(dashboard: Json) -> Json:
@@ -179,11 +201,11 @@ def _parse_json(path: str, content: bytes) -> Any:
     try:
         return json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BuildError(f"golden/{path}: corrupt golden file: {exc}") from None
+        raise CorruptGolden(f"golden/{path}: corrupt golden file: {exc}") from None
 
 
 def _parse_yaml(path: str, content: bytes) -> Any:
     try:
         return yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        raise BuildError(f"golden/{path}: corrupt golden file: {exc}".splitlines()[0]) from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CorruptGolden(f"golden/{path}: corrupt golden file: {exc}".splitlines()[0]) from None

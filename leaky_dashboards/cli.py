@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 from . import build as build_job
 from .errors import BuildError
@@ -17,13 +21,44 @@ def project(paths: Paths | None, engine: str | None) -> tuple[Paths, Installatio
     return paths or Paths(), Installation.from_env(), engine or default_engine()
 
 
-def guarded(job: Callable[[], object]) -> int:
-    """Run `job`; a BuildError becomes its message on stderr and its exit code."""
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+# Signals that stop a job like Ctrl-C does: the job unwinds (temporary files and directories
+# removed, outputs left old or new) and exits 130.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """While the job runs, SIGTERM and SIGHUP raise KeyboardInterrupt, as SIGINT does."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous: dict[signal.Signals, Any] = {}
     try:
-        job()
+        for stop in STOP_SIGNALS:
+            previous[stop] = signal.signal(stop, handler)
+    except ValueError:  # not the main thread: signals stay as they are
+        pass
+    try:
+        yield
+    finally:
+        for stop, old in previous.items():
+            signal.signal(stop, old)
+
+
+def guarded(job: Callable[[], object]) -> int:
+    """Run `job`; a BuildError becomes its message on stderr and its exit code, an interrupt
+    (Ctrl-C, SIGTERM, SIGHUP) "interrupted" and 130."""
+    try:
+        with signals_interrupt():
+            job()
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 
@@ -40,6 +75,10 @@ def clean(paths: Paths | None = None) -> int:
     paths = paths or Paths()
     for directory in (paths.root / "build", paths.root / ".cache", paths.root / ".pytest_cache"):
         shutil.rmtree(directory, ignore_errors=True)
+    # Copies older versions of the build left beside golden/ and provisioning/ when interrupted.
+    for pattern in (".golden.old.*", ".golden.new.*", ".provisioning.old.*", ".provisioning.new.*"):
+        for leftover in paths.root.glob(pattern):
+            shutil.rmtree(leftover, ignore_errors=True)
     for entry in paths.provisioning.glob("*"):
         if entry.name != "README.md":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
@@ -117,17 +156,14 @@ def verify(
     from .verify import run as verify_job
     from .verify.synthetic import DEFAULT_SEED
 
-    try:
-        return guarded(
-            lambda: verify_job.run_scenarios(
-                *project(paths, engine),
-                scenario,
-                seed=DEFAULT_SEED if seed is None else seed,
-            )
+    # An interrupt stops the server on the way out (verify.server), then exits 130.
+    return guarded(
+        lambda: verify_job.run_scenarios(
+            *project(paths, engine),
+            scenario,
+            seed=DEFAULT_SEED if seed is None else seed,
         )
-    except KeyboardInterrupt:  # the server was stopped on the way out
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    )
 
 
 def docs(

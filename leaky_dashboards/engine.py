@@ -39,6 +39,20 @@ def evaluate_file(
     return result
 
 
+def evaluate_snippet(
+    name: str, text: str, *, library: Path, ext_vars: dict[str, str], engine: str = "go"
+) -> str:
+    """Evaluate Jsonnet text (imports resolved in `library`) to its JSON text; no file is made."""
+    binding = _binding(engine)
+    try:
+        result: str = binding.evaluate_snippet(
+            name, text, jpathdir=[str(library)], ext_vars=ext_vars
+        )
+    except RuntimeError as exc:
+        raise parse_error(str(exc), default_file=name) from None
+    return result
+
+
 def evaluate_files(
     paths: list[Path], *, library: Path, ext_vars: dict[str, str], engine: str = "go"
 ) -> list[object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class BuildError(Exception):
     """A failure the user must act on; `exit_code` is what the task exits with."""
@@ -33,3 +35,28 @@ class DriftError(BuildError):
     """Rendered output differs from the reviewed copies in golden/."""
 
     exit_code = 1
+
+
+def type_name(value: Any) -> str:
+    """A JSON value's type as Jsonnet names it (the sources are Jsonnet, not Python)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def a_type(value: Any) -> str:
+    """`type_name` with its article: "an array", "a string", "null"."""
+    name = type_name(value)
+    if name == "null":
+        return name
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"

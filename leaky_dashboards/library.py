@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
-from .engine import evaluate_file
+from .engine import evaluate_file, evaluate_snippet
 from .settings import Installation, Paths
 
 CONFIG_FILE = "config.libsonnet"
@@ -41,6 +41,13 @@ class Library:
         ext_vars = self.installation.ext_vars() | (extra_ext_vars or {})
         return json.loads(
             evaluate_file(path, library=self.root, ext_vars=ext_vars, engine=self.engine)
+        )
+
+    def evaluate_text(self, name: str, text: str, extra_ext_vars: dict[str, str]) -> Any:
+        """Evaluate Jsonnet text against this library, without writing it to a file."""
+        ext_vars = self.installation.ext_vars() | extra_ext_vars
+        return json.loads(
+            evaluate_snippet(name, text, library=self.root, ext_vars=ext_vars, engine=self.engine)
         )
 
     def thresholds(self) -> dict[str, Any]:

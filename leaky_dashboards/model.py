@@ -5,7 +5,49 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .errors import a_type
+
 Json = dict[str, Any]
+
+
+def shape_error(model: Any) -> str | None:
+    """Why `model` cannot be read as a dashboard, in Jsonnet's words; None when it can.
+
+    A dashboard is an object; its panels (and each row's panels), each panel's targets and its
+    templating list, where present, are arrays of objects.
+    """
+    if not isinstance(model, dict):
+        return f"holds {a_type(model)}, not a dashboard object"
+    templating = model.get("templating", {})
+    if not isinstance(templating, dict):
+        return f"templating is {a_type(templating)}, not an object"
+    problem = _objects(templating, "list", "templating.list")
+    if problem:
+        return problem
+    problem = _objects(model, "panels", "panels")
+    for i, panel in enumerate(model.get("panels", []) if problem is None else []):
+        problem = _objects(panel, "panels", f"panels[{i}].panels") or _targets(panel, f"[{i}]")
+        for j, child in enumerate(panel.get("panels", []) if problem is None else []):
+            problem = _targets(child, f"[{i}].panels[{j}]")
+            if problem:
+                break
+        if problem:
+            break
+    return problem
+
+
+def _objects(parent: Json, key: str, where: str) -> str | None:
+    items = parent.get(key, [])
+    if not isinstance(items, list):
+        return f"{where} is {a_type(items)}, not an array"
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            return f"{where}[{i}] is {a_type(item)}, not an object"
+    return None
+
+
+def _targets(panel: Json, where: str) -> str | None:
+    return _objects(panel, "targets", f"panels{where}.targets")
 
 
 def iter_panels(dashboard: Json) -> Iterator[Json]:

@@ -1,7 +1,8 @@
 """Grafana provisioning files: the Prometheus datasource and the "Leaky Tokens" folder provider.
 
-Written with PyYAML from plain data; no secret is ever put here. Grafana expands `$VAR` in
-provisioning files at load time, so any credential stays in Grafana's environment.
+Written with PyYAML from plain data; no secret is ever put here. Grafana expands `$VAR` and
+`${VAR}` in provisioning files at load time (so any credential stays in Grafana's environment),
+and reads `$$` as a literal `$`: every `$` of an installation value is written as `$$`.
 """
 
 from __future__ import annotations
@@ -55,8 +56,21 @@ def dashboard_provider(installation: Installation) -> dict[str, Any]:
     }
 
 
+def escape(value: Any) -> Any:
+    """Every string in `value` with `$` doubled, so Grafana does not expand it."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape(v) for v in value]
+    return value
+
+
 def dump(document: dict[str, Any]) -> bytes:
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    text = yaml.safe_dump(
+        escape(document), sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
     return text.encode("utf-8")
 
 

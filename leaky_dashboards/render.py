@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import evaluate_files
-from .errors import BuildError, JsonnetError
-from .model import Json, count_panels
+from .errors import BuildError, JsonnetError, a_type
+from .model import Json, count_panels, shape_error
 from .settings import Installation, Paths
 
 
@@ -32,25 +32,35 @@ class Dashboard:
         return count_panels(self.model)
 
 
-def source_files(directory: Path) -> list[Path]:
-    """The dashboard sources, in a stable order."""
-    return sorted(directory.glob("*.jsonnet"))
+def source_files(paths: Paths) -> list[Path]:
+    """The dashboard sources, in a stable order; none at all is an error for every job (an empty
+    tree would otherwise render, and golden-update accept, no dashboards)."""
+    where = paths.show(paths.dashboards)
+    if not paths.dashboards.is_dir():
+        raise BuildError(f"{where}/: no such directory; the dashboard sources live there")
+    sources = sorted(paths.dashboards.glob("*.jsonnet"))
+    if not sources:
+        raise BuildError(f"{where}/: no dashboard sources (*.jsonnet); nothing to build")
+    return sources
 
 
 def _check(source: Path, model: object, paths: Paths) -> Dashboard:
     """`model` must be one dashboard object with a string uid and title."""
     where = paths.show(source)
     if not isinstance(model, dict):
-        raise BuildError(f"{where}: evaluates to a {type(model).__name__}, not a dashboard object")
+        raise BuildError(f"{where}: evaluates to {a_type(model)}, not a dashboard object")
     for key in ("uid", "title"):
         if not isinstance(model.get(key), str) or not model[key]:
             raise BuildError(f"{where}: not a dashboard object: no string `{key}`")
+    problem = shape_error(model)
+    if problem is not None:
+        raise BuildError(f"{where}: not a dashboard object: {problem}")
     return Dashboard(name=source.stem, source=source, model=model)
 
 
 def compile_all(paths: Paths, installation: Installation, engine: str) -> list[Dashboard]:
     """Compile every source in one evaluation; two dashboards may not share a uid."""
-    sources = source_files(paths.dashboards)
+    sources = source_files(paths)
     try:
         models = evaluate_files(
             sources, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine

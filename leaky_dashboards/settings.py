@@ -2,13 +2,19 @@
 
 The defaults here are the single source: they are passed to Jsonnet as external variables and
 used for the provisioning YAML, so dashboards and datasource always agree on the datasource uid.
+Every value is checked when an Installation is made (README: Installation values): a bad one is
+an error naming its environment variable, and a URL carrying credentials is refused.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import BuildError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,14 +34,19 @@ class Installation:
     # Where Grafana sees the reviewed golden dashboards (docker-compose mounts golden/dashboards).
     dashboards_path: str = "/var/lib/grafana/dashboards/leaky-tokens"
 
+    def __post_init__(self) -> None:
+        problems = [
+            f"{env_name(name)}: {problem}"
+            for name, check in CHECKS.items()
+            if (problem := check(getattr(self, name))) is not None
+        ]
+        if problems:
+            raise InstallationError("; ".join(problems))
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Installation:
         env = dict(os.environ) if env is None else env
-        overrides = {
-            f.name: env[f"LEAKY_{f.name.upper()}"]
-            for f in fields(cls)
-            if f"LEAKY_{f.name.upper()}" in env
-        }
+        overrides = {f.name: env[env_name(f.name)] for f in fields(cls) if env_name(f.name) in env}
         return replace(cls(), **overrides)
 
     def ext_vars(self) -> dict[str, str]:
@@ -47,6 +58,93 @@ class Installation:
             "folder": self.folder,
             "scrapeInterval": self.scrape_interval,
         }
+
+
+class InstallationError(BuildError):
+    """An installation value (LEAKY_*) that cannot be used: exit 2, before anything is read."""
+
+
+def env_name(field_name: str) -> str:
+    return f"LEAKY_{field_name.upper()}"
+
+
+# Grafana's rule for a uid (util.IsValidShortUID, at most 40 characters).
+UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+# A Prometheus duration: 15s, 1m, 1m30s, 500ms.
+DURATION = re.compile(r"^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$")
+NAME_MAX = 190  # Grafana's limit on a datasource name (and a folder title is no longer)
+SECRETS_HINT = (
+    "give Grafana the credentials from its environment instead: in "
+    "provisioning/datasources, basicAuth: true, basicAuthUser: $PROMETHEUS_USER and "
+    "secureJsonData: {basicAuthPassword: $PROMETHEUS_PASSWORD} (Grafana expands $VAR in "
+    "provisioning files when it loads them); see README, Installation values"
+)
+
+
+def _one_line(value: str) -> str | None:
+    if not value.strip():
+        return "is empty"
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        return "holds a control character (a newline?); it must be one line"
+    return None
+
+
+def _name(value: str) -> str | None:
+    problem = _one_line(value)
+    if problem is None and len(value) > NAME_MAX:
+        problem = f"is {len(value)} characters long; at most {NAME_MAX}"
+    return problem
+
+
+def _uid(value: str) -> str | None:
+    if UID.match(value):
+        return None
+    return f"{value!r} is not a Grafana uid: 1 to 40 of A-Z a-z 0-9 _ -"
+
+
+def _url(value: str) -> str | None:
+    problem = _one_line(value)
+    if problem is not None or any(ch.isspace() for ch in value):
+        return problem or "holds a space; a URL has none"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        return f"is not a URL: {exc}"
+    if parts.username is not None or parts.password is not None:
+        shown = parts._replace(netloc=f"***@{parts.hostname or ''}").geturl()
+        return (
+            f"{shown}: carries credentials, which would be written to provisioning/ and "
+            f"printed; {SECRETS_HINT}"
+        )
+    if parts.scheme not in ("http", "https"):
+        return f"{value!r} is not an http:// or https:// URL"
+    if not parts.hostname:
+        return f"{value!r} names no host"
+    return None
+
+
+def _duration(value: str) -> str | None:
+    if DURATION.match(value) and any(ch in "123456789" for ch in value):
+        return None
+    return f"{value!r} is not a duration such as 15s, 1m or 1m30s"
+
+
+def _absolute_path(value: str) -> str | None:
+    problem = _one_line(value)
+    if problem is None and not value.startswith("/"):
+        problem = f"{value!r} is not an absolute path (Grafana reads it inside its container)"
+    return problem
+
+
+CHECKS = {
+    "datasource_uid": _uid,
+    "datasource_name": _name,
+    "prometheus_url": _url,
+    "folder": _name,
+    "scrape_interval": _duration,
+    "dashboards_path": _absolute_path,
+}
 
 
 @dataclass(frozen=True)

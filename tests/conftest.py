@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from leaky_dashboards.settings import ROOT, Installation, Paths
+from leaky_dashboards.lint import schema
+from leaky_dashboards.lint.runner import in_ci
+from leaky_dashboards.settings import ROOT, Installation, Paths, schema_dir
+
+NO_SCHEMAS = (
+    "needs Grafana's JSON schemas in ../shared/schemas/grafana or $LEAKY_SCHEMA_DIR, which a "
+    "clone with nothing beside it has not (the SDK-model tests cover that case)"
+)
 
 
 @pytest.fixture
@@ -41,3 +48,20 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+@pytest.fixture
+def schema_paths() -> Paths:
+    """The project's paths, when the Grafana JSON schema directory is there: a test using this
+    skips without it, except under CI=true (CI has ../shared beside the clone), where it fails."""
+    if schema.load(schema_dir()) is None:
+        if in_ci():
+            pytest.fail(f"CI=true and {schema_dir()} is absent: {NO_SCHEMAS}")
+        pytest.skip(NO_SCHEMAS)
+    return Paths()
+
+
+@pytest.fixture
+def sdk_paths(tmp_path: Path) -> Paths:
+    """The project's paths with no schema directory: lint checks with grafana-foundation-sdk."""
+    return Paths(schemas=tmp_path / "no-schemas")

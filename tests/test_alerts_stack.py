@@ -22,10 +22,17 @@ ALERTMANAGER = ROOT / "prometheus" / "alertmanager.yml"
 PASSWORD_VAR = "GF_SECURITY_ADMIN_PASSWORD"
 
 
-def compose(*args: str, password: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != PASSWORD_VAR}
+BIND_VAR = "LEAKY_BIND_ADDRESS"
+
+
+def compose(
+    *args: str, password: str | None, bind: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in (PASSWORD_VAR, BIND_VAR)}
     if password is not None:
         env[PASSWORD_VAR] = password
+    if bind is not None:
+        env[BIND_VAR] = bind
     return subprocess.run(
         ["docker-compose", "-f", str(COMPOSE), *args],
         capture_output=True,
@@ -57,6 +64,38 @@ def mounts(service: dict[str, Any]) -> dict[str, str]:
 def test_compose_config_is_valid_with_the_password_in_the_environment() -> None:
     result = compose("config", "-q", password="from-the-environment")
     assert result.returncode == 0, result.stderr
+
+
+def port_text(port: Any) -> str:
+    """A published port as "ip:host:container", from the short or the long syntax."""
+    if isinstance(port, dict):
+        return f"{port.get('host_ip', '0.0.0.0')}:{port['published']}:{port['target']}"
+    return str(port).removesuffix("/tcp")
+
+
+def published(bind: str | None) -> dict[str, list[str]]:
+    """Each service's published ports as docker-compose resolves them ("ip:host:container")."""
+    result = compose("config", password="from-the-environment", bind=bind)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    return {
+        name: [port_text(port) for port in service.get("ports", [])]
+        for name, service in sorted(services.items())
+    }
+
+
+def test_every_port_is_published_on_loopback_only_by_default() -> None:
+    assert published(None) == {
+        "alertmanager": ["127.0.0.1:9093:9093"],
+        "grafana": ["127.0.0.1:3000:3000"],
+        "prometheus": ["127.0.0.1:9090:9090"],
+    }
+
+
+def test_the_bind_address_is_configurable() -> None:
+    ports = published("10.1.2.3")
+    assert all(p.startswith("10.1.2.3:") for each in ports.values() for p in each), ports
+    assert len(ports["grafana"]) == 1
 
 
 def test_compose_refuses_to_run_without_an_admin_password() -> None:
@@ -143,7 +182,8 @@ def test_every_service_is_scraped_as_the_contract_says() -> None:
 def test_prometheus_sends_alerts_to_the_stacks_alertmanager(resolved: dict[str, Any]) -> None:
     config = yaml.safe_load(PROMETHEUS.read_text())
     targets = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
-    port = resolved["services"]["alertmanager"]["ports"][0]["target"]
+    [published_port] = resolved["services"]["alertmanager"]["ports"]
+    port = port_text(published_port).split(":")[-1]
     assert targets == [f"alertmanager:{port}"]
 
 

@@ -52,7 +52,9 @@ def test_runtime_error_names_file_line_and_failing_field(
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        ("[1, 2]", "evaluates to a list, not a dashboard object"),
+        ("[1, 2]", "evaluates to an array, not a dashboard object"),
+        ("null", "evaluates to null, not a dashboard object"),
+        ("'x'", "evaluates to a string, not a dashboard object"),
         ("{ title: 'no uid' }", "not a dashboard object: no string `uid`"),
         ("{ uid: 'leaky-tokens-x' }", "not a dashboard object: no string `title`"),
     ],
@@ -94,3 +96,77 @@ def test_unreadable_golden_file_is_named(built: Paths, installation: Installatio
     target.symlink_to(built.root / "nowhere.json")
     with pytest.raises(BuildError, match=r"leaky-tokens-overview.json: unreadable golden file"):
         build.run(built, installation, "go", echo=lambda _: None)
+
+
+# ---- bad trees: no dashboards, corrupt golden files ----
+
+JOBS = {
+    "build": lambda tree: cli.build(paths=tree),
+    "golden-update": lambda tree: cli.build(update=True, paths=tree),
+    "lint": lambda tree: cli.lint(paths=tree),
+    "diff": lambda tree: cli.diff(paths=tree),
+    "docs": lambda tree: cli.docs(paths=tree),
+    "preview": lambda tree: cli.preview(paths=tree),
+    "verify": lambda tree: cli.verify(paths=tree),
+    "fmt": lambda tree: cli.fmt(paths=tree),
+}
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
+@pytest.mark.parametrize("state", ["empty", "missing"])
+def test_no_dashboard_sources_is_an_error_for_every_job_and_nothing_is_written(
+    built: Paths, job: str, state: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for source in built.dashboards.glob("*"):
+        source.unlink()
+    if state == "missing":
+        built.dashboards.rmdir()
+    before = snapshot(built.root)
+    assert JOBS[job](built) == 2
+    err = capsys.readouterr().err
+    expected = "no dashboard sources" if state == "empty" else "no such directory"
+    assert f"error: dashboards/: {expected}" in err
+    assert snapshot(built.root) == before  # golden/ above all: it is not emptied
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("[1]", "holds an array, not a dashboard object"),
+        ("null", "holds null, not a dashboard object"),
+        ('"x"', "holds a string, not a dashboard object"),
+        ('{"panels": [1]}', "panels[0] is a number, not an object"),
+        ('{"title": ', "Expecting value"),
+    ],
+)
+def test_corrupt_golden_dashboard_is_a_located_error_and_golden_update_rewrites_it(
+    built: Paths, installation: Installation, content: str, words: str
+) -> None:
+    golden = built.golden / "dashboards" / "leaky-tokens-overview.json"
+    reviewed = golden.read_bytes()
+    golden.write_text(content)
+    with pytest.raises(BuildError) as raised:
+        build.run(built, installation, "go", echo=lambda _: None)
+    assert raised.value.exit_code == 2
+    assert str(raised.value).startswith(
+        f"golden/dashboards/leaky-tokens-overview.json: corrupt golden file: {words}"
+    )
+    lines: list[str] = []
+    build.run(built, installation, "go", update=True, echo=lines.append)
+    assert "dashboards/leaky-tokens-overview.json: changed" in lines
+    assert any("corrupt golden file" in line and "rewritten" in line for line in lines)
+    assert golden.read_bytes() == reviewed
+    assert build.run(built, installation, "go", echo=lambda _: None).changes == []
+
+
+def test_golden_update_replaces_an_unreadable_golden_file(
+    built: Paths, installation: Installation
+) -> None:
+    target = built.golden / "dashboards" / "leaky-tokens-overview.json"
+    reviewed = target.read_bytes()
+    target.unlink()
+    target.symlink_to(built.root / "nowhere.json")
+    lines: list[str] = []
+    build.run(built, installation, "go", update=True, echo=lines.append)
+    assert "  unreadable golden file, rewritten" in lines
+    assert not target.is_symlink() and target.read_bytes() == reviewed

@@ -204,3 +204,15 @@ def test_a_report_too_long_for_a_pr_comment_keeps_every_summary_and_drops_detail
     assert "are left out to keep this comment under 65536 characters" in text
     kept = text.count("\n### ")
     assert 0 < kept < len(names)
+
+
+def test_long_values_and_queries_are_cut_so_one_huge_string_cannot_swell_the_report() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    panel = _panel(new)
+    panel["description"] = "d" * 1_000_000
+    panel["targets"][0]["expr"] = "sum(up) + " + "1 + " * 250_000 + "1"
+    text = _report(old, new)
+    assert len(text) < 20_000
+    assert "more characters)" in text
+    assert '"' + "d" * 499 + "… (999502 more characters)" in text

@@ -104,3 +104,11 @@ def test_a_new_dashboard_lists_its_panels_without_its_rows() -> None:
     }
     [change] = compare({"dashboards/d.json": json.dumps(model).encode()}, {})
     assert change.status == "new" and change.details == ["D: 1 panels: s"]
+
+
+def test_a_long_value_is_cut_in_the_golden_report() -> None:
+    old = {"title": "D", "panels": [{"title": "P", "type": "stat", "description": "short"}]}
+    new = {"title": "D", "panels": [{"title": "P", "type": "stat", "description": "x" * 10**6}]}
+    [line] = dashboard_changes(old, new)
+    assert line.startswith('D › P › description: "short" → "xxx')
+    assert line.endswith("… (999502 more characters)") and len(line) < 700

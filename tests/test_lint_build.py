@@ -67,3 +67,29 @@ def test_schema_directory_follows_leaky_schema_dir(
     monkeypatch.setenv("LEAKY_SCHEMA_DIR", str(tmp_path))
     assert schema_dir() == tmp_path
     assert Paths().schemas == tmp_path
+
+
+def break_a_query(tree: Paths) -> None:
+    source = tree.dashboards / "leaky-tokens-overview.jsonnet"
+    broken = "p.requestsPerMinute { targets: [super.targets[0] { expr: 'sum(rate(up[5m])' }] },"
+    source.write_text(source.read_text().replace("p.requestsPerMinute,", broken, 1))
+
+
+@pytest.mark.parametrize("job", ["build", "golden-update", "docs"])
+def test_promql_error_surfaces_from_lint_with_its_rule_before_anything_parses_queries(
+    tree: Paths, job: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    break_a_query(tree)
+    before = snapshot(tree.root)
+    run = {
+        "build": lambda: cli.build(paths=tree),
+        "golden-update": lambda: cli.build(update=True, paths=tree),
+        "docs": lambda: cli.docs(paths=tree),
+    }[job]
+    assert run() == 2
+    out, err = capsys.readouterr()
+    assert "error: leaky-tokens-overview › " in out
+    assert "Requests per minute › refId A › promql-syntax: unclosed left parenthesis" in out
+    assert any(line.startswith("  promql-syntax ") for line in out.splitlines())
+    assert "lint found 1 error(s)" in err and "PromQL does not parse" not in err
+    assert snapshot(tree.root) == before

@@ -21,7 +21,8 @@ NAME = "leaky-tokens-fixture"
 STAT = f"{NAME} › Requests per minute"
 SERIES = f"{NAME} › Tokens consumed"
 
-EXPECTED = {
+# Grafana's JSON schemas (../shared/schemas/grafana): the stricter check, when it is there.
+SCHEMA_EXPECTED = {
     "schema-dashboard": (NAME, "schema-dashboard", "graphTooltip"),
     "schema-panel": (STAT, "schema-panel", "'colour' was unexpected"),
     "schema-options": (STAT, "schema-options", "options.graphMode: 'sparkline' is not one of"),
@@ -29,6 +30,22 @@ EXPECTED = {
     "schema-target": (f"{STAT} › refId A", "schema-target", "format: 'csv'"),
     "schema-unit": (STAT, "schema-unit", "'requests/min' is not a Grafana unit"),
     "panel-type": (SERIES, "panel-type", "'graph' is not supported"),
+}
+# grafana-foundation-sdk's models: the same rules on a clone with nothing beside it.
+SDK_EXPECTED = {
+    "schema-dashboard": (NAME, "schema-dashboard", "graphTooltip: 'shared' is not one of 0, 1, 2"),
+    "schema-panel": (STAT, "schema-panel", "colour: dropped by Grafana's model"),
+    "schema-options": (STAT, "schema-options", "options.graphMode: 'sparkline' is not one of"),
+    "schema-field-config": (
+        SERIES,
+        "schema-field-config",
+        "fieldConfig.defaults.custom.drawStyle: 'curve' is not one of",
+    ),
+    "schema-target": (f"{STAT} › refId A", "schema-target", "format: 'csv' is not one of"),
+    "schema-unit": (STAT, "schema-unit", "'requests/min' is not a Grafana unit"),
+    "panel-type": (SERIES, "panel-type", "'graph' is not supported"),
+}
+EXPECTED = {
     "promql-syntax": (f"{STAT} › refId A", "promql-syntax", "unclosed left parenthesis"),
     "promql-syntax-variable": (f"{NAME} › variable service", "promql-syntax", "braces"),
     "metric-unknown": (f"{SERIES} › refId A", "metric-unknown", "token_consumed_total"),
@@ -49,6 +66,13 @@ EXPECTED = {
     "grid-layout": (SERIES, "grid-layout", "overlaps 'Requests per minute'"),
     "grid-layout-width": (SERIES, "grid-layout", "leaves the 24-column grid"),
     "uid": (NAME, "uid", "does not match the file name"),
+    "title-length": (
+        f"{NAME} › {'T' * 120}… (1 more characters)",
+        "title-length",
+        "title is 121 characters long; at most 120",
+    ),
+    "description-length": (STAT, "description-length", "2001 characters long; at most 2000"),
+    "description-length-dashboard": (NAME, "description-length", "at most 2000"),
     "tags": (NAME, "tags", "'leaky-tokens'"),
     "variable-unused": (NAME, "variable-unused", "'provider'"),
     "refresh": (NAME, "refresh", "'30s'"),
@@ -77,23 +101,68 @@ def placed(report: Report) -> list[tuple[str, str]]:
     return sorted((str(f.where), f.rule) for f in report.findings)
 
 
-def test_base_fixture_passes_every_rule() -> None:
-    report = lint_fixture("clean")
+def test_base_fixture_passes_every_rule_with_grafanas_json_schemas(schema_paths: Paths) -> None:
+    report = lint_fixture("clean", schema_paths)
     assert report.findings == [] and report.notes == []
 
 
-@pytest.mark.parametrize("fixture", sorted(EXPECTED))
-def test_each_broken_rule_is_reported_at_its_panel_and_query(fixture: str) -> None:
-    where, rule, words = EXPECTED[fixture]
-    report = lint_fixture(fixture)
+def test_base_fixture_passes_every_rule_with_the_sdk_models(sdk_paths: Paths) -> None:
+    report = lint_fixture("clean", sdk_paths)
+    assert report.findings == []
+    [note] = report.notes
+    assert "checked against grafana-foundation-sdk 0.0.18's models instead" in note
+
+
+def assert_reported(report: Report, where: str, rule: str, words: str) -> None:
     assert placed(report) == [(where, rule)]
     (finding,) = report.findings
     assert words in finding.message
     assert str(finding) == f"error: {where} › {rule}: {finding.message}"
 
 
-def test_schema_failure_names_the_specific_cause_not_the_any_of_wrapper() -> None:
-    (finding,) = lint_fixture("schema-options").findings
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_each_broken_rule_is_reported_at_its_panel_and_query(fixture: str) -> None:
+    assert_reported(lint_fixture(fixture), *EXPECTED[fixture])
+
+
+@pytest.mark.parametrize("fixture", sorted(SCHEMA_EXPECTED))
+def test_each_broken_schema_rule_is_reported_by_grafanas_json_schemas(
+    fixture: str, schema_paths: Paths
+) -> None:
+    assert_reported(lint_fixture(fixture, schema_paths), *SCHEMA_EXPECTED[fixture])
+
+
+@pytest.mark.parametrize("fixture", sorted(SDK_EXPECTED))
+def test_each_broken_schema_rule_is_reported_by_the_sdk_models(
+    fixture: str, sdk_paths: Paths
+) -> None:
+    assert_reported(lint_fixture(fixture, sdk_paths), *SDK_EXPECTED[fixture])
+
+
+@pytest.mark.parametrize(
+    "uid",
+    ["leaky-tokens-" + "x" * 28, "leaky-tokens-a.b", "leaky-tokens-a b", "leaky-tokens-ä"],
+)
+def test_dashboard_uid_breaking_grafanas_rule_is_an_error(uid: str) -> None:
+    fixture = compile_fixture("clean")
+    dashboard = Dashboard(name=uid, source=fixture.source, model=fixture.model | {"uid": uid})
+    report = lint([dashboard], Paths(), Installation(), "go", ci=False, check_sources=False)
+    assert [(str(f.where), f.rule) for f in report.findings] == [(uid, "uid-grafana")]
+    assert "1 to 40 characters of A-Z a-z 0-9 _ -" in report.findings[0].message
+
+
+def test_forty_character_uid_is_grafana_valid() -> None:
+    uid = "leaky-tokens-" + "x" * 27
+    fixture = compile_fixture("clean")
+    dashboard = Dashboard(name=uid, source=fixture.source, model=fixture.model | {"uid": uid})
+    report = lint([dashboard], Paths(), Installation(), "go", ci=False, check_sources=False)
+    assert report.findings == []
+
+
+def test_schema_failure_names_the_specific_cause_not_the_any_of_wrapper(
+    schema_paths: Paths,
+) -> None:
+    (finding,) = lint_fixture("schema-options", schema_paths).findings
     assert "is not valid under any of the given schemas" not in finding.message
 
 

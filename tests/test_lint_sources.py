@@ -12,8 +12,11 @@ UNFORMATTED = "{a:1,\n    b: [ 1,2 ]}\n"
 
 
 def source_findings(tree: Paths, *, ci: bool = False) -> list[tuple[str, str, str]]:
+    """The source-format findings (under CI an absent schema directory is a finding too)."""
     report = lint.lint([], tree, Installation(), "go", ci=ci)
-    return [(str(f.where), f.rule, f.severity) for f in report.findings]
+    return [
+        (str(f.where), f.rule, f.severity) for f in report.findings if f.rule.startswith("jsonnet")
+    ]
 
 
 def test_committed_sources_are_formatted_with_the_pinned_version(tree: Paths) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import BuildError
+from ..limits import TITLE_MAX, cut
 from ..model import Json, iter_panels
 
 SEP = " › "
@@ -70,7 +71,8 @@ class LintError(BuildError):
 def panel_where(dashboard: str, panel: Json) -> Where:
     title = panel.get("title") or f"<untitled {panel.get('type', 'panel')} id {panel.get('id')}>"
     panel_id = panel.get("id")
-    return Where(dashboard, str(title), None, panel_id if isinstance(panel_id, int) else None)
+    shown = cut(str(title), TITLE_MAX)  # a finding names a panel in one readable line
+    return Where(dashboard, shown, None, panel_id if isinstance(panel_id, int) else None)
 
 
 def strip_waivers(model: Json) -> Json:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..limits import DESCRIPTION_MAX, TITLE_MAX
 from ..model import Json, iter_panels
 from .promql import Node, Query, children, function, kind
 
@@ -27,6 +28,8 @@ THRESHOLD_TYPES = ("stat", "gauge", "bargauge")
 WINDOWED = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv", "resets", "changes"})
 # Grafana variables a window may use: they never fall below two scrapes ($__interval can).
 SAFE_WINDOW_MACROS = frozenset({"__rate_interval", "__range"})
+# Grafana's rule for a dashboard uid (util.IsValidShortUID; MaxUIDLength 40).
+GRAFANA_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,39 @@ def uid(ctx: Context) -> Iterator[Problem]:
         yield None, None, f"uid {value!r} does not match the file name {ctx.name!r}"
 
 
+def uid_grafana(ctx: Context) -> Iterator[Problem]:
+    value = ctx.model.get("uid")
+    if not isinstance(value, str) or not GRAFANA_UID.match(value):
+        yield (
+            None,
+            None,
+            f"uid {value!r} breaks Grafana's rule: 1 to 40 characters of A-Z a-z 0-9 _ -",
+        )
+
+
+def _texts(ctx: Context, key: str) -> Iterator[tuple[Json | None, object]]:
+    """The dashboard's own `key`, then every panel's (rows included)."""
+    yield None, ctx.model.get(key)
+    for panel in iter_panels(ctx.model):
+        yield panel, panel.get(key)
+
+
+def title_length(ctx: Context) -> Iterator[Problem]:
+    for panel, title in _texts(ctx, "title"):
+        if isinstance(title, str) and len(title) > TITLE_MAX:
+            yield panel, None, f"title is {len(title)} characters long; at most {TITLE_MAX}"
+
+
+def description_length(ctx: Context) -> Iterator[Problem]:
+    for panel, text in _texts(ctx, "description"):
+        if isinstance(text, str) and len(text) > DESCRIPTION_MAX:
+            yield (
+                panel,
+                None,
+                f"description is {len(text)} characters long; at most {DESCRIPTION_MAX}",
+            )
+
+
 def tags(ctx: Context) -> Iterator[Problem]:
     if TAG not in (ctx.model.get("tags") or []):
         yield None, None, f"tags {ctx.model.get('tags')} do not include {TAG!r}"
@@ -211,6 +247,9 @@ RULES: dict[str, Rule] = {
     "panel-id": panel_ids,
     "grid-layout": grid_layout,
     "uid": uid,
+    "uid-grafana": uid_grafana,
+    "title-length": title_length,
+    "description-length": description_length,
     "tags": tags,
     "variable-unused": variable_used,
     "refresh": refresh,

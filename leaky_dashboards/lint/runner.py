@@ -11,9 +11,9 @@ from pathlib import Path
 from ..errors import BuildError
 from ..library import Library
 from ..model import Json, iter_panels
-from ..render import Dashboard, compile_all
+from ..render import Dashboard, compile_all, source_files
 from ..settings import Installation, Paths
-from . import rules, schema, sourcefmt
+from . import rules, schema, sdk, sourcefmt
 from .contract import Checker
 from .promql import Query, parse, variable_query
 from .report import (
@@ -72,18 +72,24 @@ def lint(
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
     schemas = schema.load(paths.schemas)
+    models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
+        instead = (
+            f"checked against {sdk.DISTRIBUTION} {sdk.version()}'s models instead"
+            if models
+            else "schema checks skipped"
+        )
         if ci:
             findings.append(Finding(Where(str(paths.schemas)), "schema-dir", missing))
         else:
-            report.notes.append(f"{missing}; schema checks skipped")
+            report.notes.append(f"{missing}; {instead}")
     library = library or Library.of(paths, installation, engine)
     checker = Checker(library.catalog())
     scrape = _duration(installation.scrape_interval)
     waivers: list[Waiver] = []
     for dashboard in dashboards:
-        found, panel_waivers, problems = _dashboard(dashboard, schemas, checker, scrape)
+        found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
         findings += found + problems
         waivers += panel_waivers
     if check_sources:
@@ -120,6 +126,7 @@ def run(
 
 def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
     """`invoke fmt`: rewrite the Jsonnet sources with the pinned jsonnetfmt."""
+    source_files(paths)  # no dashboards/ (or an empty one) is an error here too
     files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
     try:
         changed = sourcefmt.rewrite(files)
@@ -132,8 +139,14 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
 
 
 def _dashboard(
-    dashboard: Dashboard, schemas: schema.Schemas | None, checker: Checker, scrape: timedelta
+    dashboard: Dashboard,
+    schemas: schema.Schemas | None,
+    models: bool,
+    checker: Checker,
+    scrape: timedelta,
 ) -> tuple[list[Finding], list[Waiver], list[Finding]]:
+    """Every finding of one dashboard: Grafana's JSON schema when the directory is there, else
+    (`models`) grafana-foundation-sdk's models; then queries, variables and the rules."""
     name = dashboard.name
     waivers, problems = read_waivers(name, dashboard.model, ALL_RULES)
     model = strip_waivers(dashboard.model)
@@ -144,9 +157,11 @@ def _dashboard(
             f"refId {ref}" if ref is not None else None
         )
 
-    if schemas is not None:
-        for panel, ref, rule, message in schema.check(model, schemas):
-            found.append(Finding(where(panel, ref), rule, message))
+    grafana = schema.check(model, schemas) if schemas is not None else None
+    if grafana is None and models:
+        grafana = sdk.check(model)
+    for panel, ref, rule, message in grafana or ():
+        found.append(Finding(where(panel, ref), rule, message))
     targets = list(_targets(model))
     for panel, ref, query in targets:
         for rule, message in _query_problems(query, checker, series_query=True):

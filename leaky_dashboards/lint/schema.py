@@ -170,7 +170,7 @@ def _panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
         custom = defaults.get("custom", {})
         for message in errors(schemas.custom[panel_type], custom, "fieldConfig.defaults.custom"):
             yield panel, None, "schema-field-config", message
-    for where, unit in _units(panel):
+    for where, unit in units_of(panel):
         if not (unit in schemas.units or unit.startswith(CUSTOM_UNIT_PREFIXES)):
             yield panel, None, "schema-unit", f"{where}: {unit!r} is not a Grafana unit id"
     for target in panel.get("targets", []):
@@ -179,15 +179,22 @@ def _panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
             yield panel, ref, "schema-target", message
 
 
-def _units(panel: Json) -> Iterator[tuple[str, str]]:
-    field_config = panel.get("fieldConfig", {})
-    unit = field_config.get("defaults", {}).get("unit")
+def units_of(panel: Json) -> Iterator[tuple[str, str]]:
+    """Every unit a panel sets, by where; parts of another shape are the schema's to report."""
+    field_config = _object(panel.get("fieldConfig"))
+    unit = _object(field_config.get("defaults")).get("unit")
     if isinstance(unit, str) and unit:
         yield "fieldConfig.defaults.unit", unit
-    for n, override in enumerate(field_config.get("overrides", [])):
-        for prop in override.get("properties", []):
-            if prop.get("id") == "unit" and isinstance(prop.get("value"), str):
+    overrides = field_config.get("overrides")
+    for n, override in enumerate(overrides if isinstance(overrides, list) else []):
+        properties = _object(override).get("properties")
+        for prop in properties if isinstance(properties, list) else []:
+            if _object(prop).get("id") == "unit" and isinstance(prop.get("value"), str):
                 yield f"fieldConfig.overrides.{n}", prop["value"]
-    axis_unit = panel.get("options", {}).get("yAxis", {}).get("unit")
+    axis_unit = _object(_object(panel.get("options")).get("yAxis")).get("unit")
     if panel.get("type") == "heatmap" and isinstance(axis_unit, str) and axis_unit:
         yield "options.yAxis.unit", axis_unit
+
+
+def _object(value: Any) -> Json:
+    return value if isinstance(value, dict) else {}

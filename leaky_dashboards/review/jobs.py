@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import fsio
+from .. import fsio, lint
 from ..errors import BuildError
 from ..library import Library
 from ..render import compile_all
@@ -33,9 +33,13 @@ def diff(
     output: Path | None = None,
     echo: Callable[[str], None] = print,
 ) -> str:
-    """Write the Markdown change report to `output` (atomically) or print it; return it."""
-    before = sources.base(paths, base, installation, engine)
-    after = sources.working_tree(paths, installation, engine)
+    """Write the Markdown change report to `output` (atomically) or print it; return it.
+
+    Both sides are rendered as golden/ is, with the default installation.
+    """
+    reviewed = Installation()
+    before = sources.base(paths, base, reviewed, engine)
+    after = sources.working_tree(paths, reviewed, engine)
     diffs = compare_all(before.dashboards, after.dashboards)
     text = report.render(diffs, base=before.label, head=after.label)
     if output is not None:
@@ -65,6 +69,7 @@ def preview(
     holds a mix of two runs. Returns the files written, by name.
     """
     output = output or paths.root / "build" / "preview"
+    installation = Installation()  # drawn as golden/ holds them: the default installation
     after = sources.working_tree(paths, installation, engine)
     pages: dict[str, previews.Page] = {}
     if base is None:
@@ -100,11 +105,16 @@ def docs(
     echo: Callable[[str], None] = print,
 ) -> bytes:
     """Write the generated documentation (default build/docs/dashboards.md) and say whether
-    the reviewed copy in golden/ still matches it."""
+    the reviewed copy in golden/ still matches it (both of the default installation).
+
+    Lint runs first, as in the build: a query that does not parse is a lint finding.
+    """
     from . import docs as documentation
 
-    dashboards = compile_all(paths, installation, engine)
-    library = Library.of(paths, installation, engine)
+    reviewed = Installation()
+    dashboards = compile_all(paths, reviewed, engine)
+    library = Library.of(paths, reviewed, engine)
+    lint.check(dashboards, paths, installation, engine, echo=echo, library=library)
     content = documentation.render(dashboards, library).encode("utf-8")
     output = output or paths.root / "build" / documentation.DOCS_FILE
     fsio.write_atomic(output, content)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
 from . import markdown as md
 from .compare import DashboardDiff, Panel, PanelChange, place_text
 
@@ -28,7 +29,7 @@ def render(diffs: Sequence[DashboardDiff], base: str, head: str, limit: int = CO
         if diff.status == "changed":
             section = ["", *details(diff)]
         elif diff.status == "new":
-            section = ["", f"### {md.text(diff.title)} (new)", "", *_panel_table(diff.added)]
+            section = ["", f"### {_title(diff.title)} (new)", "", *_panel_table(diff.added)]
         grown = size + len("\n".join(section)) + 1
         if section and grown > limit - _NOTE_ROOM:
             omitted.append(md.code(diff.name))
@@ -48,7 +49,7 @@ def render(diffs: Sequence[DashboardDiff], base: str, head: str, limit: int = CO
 
 def summary(diff: DashboardDiff) -> str:
     """One line per dashboard: its name and the count of each kind of change."""
-    name = f"**{md.text(diff.title)}** ({md.code(diff.name)})"
+    name = f"**{_title(diff.title)}** ({md.code(diff.name)})"
     if diff.status == "new":
         return f"{name}: new dashboard, {_count(diff.panel_count, 'panel')}"
     if diff.status == "removed":
@@ -66,7 +67,7 @@ def summary(diff: DashboardDiff) -> str:
 
 
 def details(diff: DashboardDiff) -> list[str]:
-    lines = [f"### {md.text(diff.title)}"]
+    lines = [f"### {_title(diff.title)}"]
     if diff.settings:
         lines.extend(["", "Dashboard settings:", "", *_field_table(diff.settings)])
     if diff.rows_added or diff.rows_removed:
@@ -84,7 +85,7 @@ def details(diff: DashboardDiff) -> list[str]:
 
 def panel_details(change: PanelChange) -> list[str]:
     new = change.new
-    lines = [f"#### {md.text(new.title)} ({md.text(new.type)})"]
+    lines = [f"#### {_title(new.title)} ({md.text(new.type)})"]
     rows: list[tuple[str, str, str]] = []
     if change.moved:
         rows.append(("position", place_text(change.old.place), place_text(new.place)))
@@ -93,18 +94,12 @@ def panel_details(change: PanelChange) -> list[str]:
         lines.extend(["", *_field_table(rows)])
     for query in change.queries:
         if query.old is None:
-            lines.extend(
-                ["", f"Query {md.code(query.ref)} added:", "", *md.fence(query.new or "", "promql")]
-            )
+            lines.extend(["", f"Query {md.code(query.ref)} added:", "", *_query(query.new or "")])
         elif query.new is None:
-            lines.extend(
-                ["", f"Query {md.code(query.ref)} removed:", "", *md.fence(query.old, "promql")]
-            )
+            lines.extend(["", f"Query {md.code(query.ref)} removed:", "", *_query(query.old)])
         else:
-            lines.extend(
-                ["", f"Query {md.code(query.ref)} before:", "", *md.fence(query.old, "promql")]
-            )
-            lines.extend(["", "after:", "", *md.fence(query.new, "promql")])
+            lines.extend(["", f"Query {md.code(query.ref)} before:", "", *_query(query.old)])
+            lines.extend(["", "after:", "", *_query(query.new)])
     return lines
 
 
@@ -118,9 +113,19 @@ def _field_table(rows: Sequence[tuple[str, str, str]]) -> list[str]:
 def _panel_table(panels: Sequence[Panel]) -> list[str]:
     return md.table(
         ["panel", "type", "position"],
-        [(md.text(p.title), md.code(p.type), md.text(place_text(p.place))) for p in panels],
+        [(_title(p.title), md.code(p.type), md.text(place_text(p.place))) for p in panels],
     )
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+# A report shows long text cut (limits.py), so one huge string cannot swell a comment; field
+# values come cut from `changes.value_changes`.
+def _title(title: str) -> str:
+    return md.text(cut(title, REPORT_VALUE_MAX))
+
+
+def _query(expr: str) -> list[str]:
+    return md.fence(cut(expr, REPORT_QUERY_MAX), "promql")
