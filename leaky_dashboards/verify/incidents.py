@@ -140,6 +140,9 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
     # The idle service: its scrapes and health checks are not users.
     Shows("overview", "🔥 Requests per minute", 0, "config-server's users sent nothing",
           at=10 * MINUTE, tolerance=0.01, variables={"service": IDLE_SERVICE}),
+    Shows("overview", "⏱️ Latency p95", None, "config-server's users sent nothing; its scrapes "
+          "and health checks are no user's latency", at=10 * MINUTE,
+          variables={"service": IDLE_SERVICE}),
     Excludes("overview", "Top API endpoints", "uri", "/actuator.*",
              "scrapes and health checks are not API endpoints"),
     Silent("LeakyTokensErrorRateHigh", {"application": IDLE_SERVICE},
