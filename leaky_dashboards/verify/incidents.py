@@ -52,6 +52,10 @@ FAILING_SINCE, FAILING_LASTS = 40 * MINUTE, 25 * MINUTE
 PROVIDER_WINDOW_MINUTES = 5
 PROVIDER_FAILURES = FAILURES_PER_MINUTE * PROVIDER_WINDOW_MINUTES
 BASELINE_FAILURES = 5  # at most, per provider per 5 minutes on a healthy day
+# The gateway answers its users 502 for the calls the token service could not place: about a
+# fifth of its consumption traffic that afternoon (gemini's share of the calls).
+GATEWAY_502 = (("status", "502"), ("uri", "/api/v1/tokens/consume"))
+GATEWAY_502_PER_MINUTE = 900
 
 # ---- an idle service that failed twice ----
 IDLE_SERVICE = "config-server"
@@ -92,6 +96,13 @@ INCIDENTS = World(
                 FAILING_LASTS,
             )
             for outcome in ("attempt", "provider_failure")
+        ),
+        Surge(
+            "http_server_requests_seconds_count",
+            GATEWAY_502,
+            GATEWAY_502_PER_MINUTE,
+            FAILING_SINCE,
+            FAILING_LASTS,
         ),
         Surge(
             "auth_login_total",
@@ -136,6 +147,11 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
     Fires("LeakyTokensProviderFailuresHigh", "critical", {"provider": FAILING},
           f"{PROVIDER_FAILURES} failures in 5 min > 20", by=20 * MINUTE),
     Silent("LeakyTokensProviderFailuresHigh", {"provider": "openai"}, "openai is healthy"),
+    Fires("LeakyTokensErrorRateHigh", "critical", {"application": "api-gateway"},
+          f"{GATEWAY_502_PER_MINUTE} users a minute get a 502, about 1 in 6 requests > 5 %",
+          by=FAILING_SINCE - 15 * MINUTE),
+    Silent("LeakyTokensErrorRateHigh", {"application": "api-gateway"},
+           "before gemini failed", until=FAILING_SINCE),
     Silent("LeakyTokensProviderFailuresHigh", {"provider": "qwen"}, "qwen is healthy"),
     # The idle service: its scrapes and health checks are not users.
     Shows("overview", "🔥 Requests per minute", 0, "config-server's users sent nothing",

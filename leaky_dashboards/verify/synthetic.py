@@ -459,7 +459,8 @@ class _Generator:
                 pace = ACTUATOR_RATE[route.uri] * self.timeline.step * route.share / siblings
                 events = self.steady(pace, np.ones(self.steps, dtype=bool))
             else:
-                events = self.poisson(rng, total * route.share, service)
+                surge = self.surges(metric, inst, route.labels())
+                events = self.poisson(rng, total * route.share, service) + surge
             result.append(TimerSeries(route.labels(), events.astype(np.float64), route.median))
         if inst == self.of(service)[0]:  # the world's single requests reach the first instance
             for timed in result:
