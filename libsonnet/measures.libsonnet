@@ -131,6 +131,8 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     // The worst instance's heap usage per `labels` group (all of them when empty): a replica
     // near its limit is never averaged away by healthy siblings.
     worstHeapUsage(scope=[], labels=[]):: q.max(heapUsage(scope), labels),
+    // Seconds paused in garbage collection (its rate: pause time per second of wall time).
+    gcPause:: counter('jvm_gc_pause_seconds_sum'),
   },
 
   // Scrape targets: `up` is made by Prometheus and has only `job` and `instance`.

@@ -13,6 +13,7 @@ local levelsText = patterns.levelsText;
 local perInstance = patterns.perInstance;
 local jvm = m.jvm;
 local up = m.targets.up([sel.serviceJob]);
+local gcPause = jvm.gcPause.scoped([sel.service]);
 // Of the selected services.
 local selected(metric) = q.selector(metric, [sel.service]);
 
@@ -87,7 +88,7 @@ panels.keyed({
     description='Time the selected services spent paused in garbage collection, per minute of wall time '
                 + '(summed over services).',
     unit='s',
-    targets=[target(q.sumRatePerMinute('jvm_gc_pause_seconds_sum', [sel.service]), 'GC pause/min')],
+    targets=[target(gcPause.perMinute(), 'GC pause/min')],
     decimals=2,
   ),
 
@@ -135,7 +136,7 @@ panels.keyed({
     description='Time each service spent paused in garbage collection per minute of wall time; spikes are '
                 + 'stop-the-world pauses users feel as latency.',
     unit='s',
-    targets=[target(q.sumRatePerMinute('jvm_gc_pause_seconds_sum', [sel.service], ['application']), '{{application}}')],
+    targets=[target(gcPause.perMinute(['application']), '{{application}}')],
     decimals=3,
   ),
 
