@@ -22,8 +22,8 @@ lt.dashboard.new(
       p.consumptionOutcomesOverTime,
     ]),
     row('Providers and outcomes', [
-      p.tokenDistribution('Provider distribution', donut=false),
-      p.consumptionOutcomes('Outcomes breakdown'),
+      p.providerDistribution,
+      p.outcomesBreakdown,
       p.providerSuccessRates,
     ]),
     row('Quotas and users', [

@@ -21,7 +21,7 @@ lt.dashboard.new(
       p.apiKeyValidationResults,
       p.cachePerformance,
       p.rateLimitingActivity,
-      p.latencyHeatmap('Gateway latency heatmap', [lt.config.selectors.gateway]),
+      p.gatewayLatencyHeatmap,
     ]),
     row('Authentication', [
       p.authActivityBreakdown,

@@ -22,12 +22,12 @@ lt.dashboard.new(
       p.latencyPercentiles,
     ]),
     row('Tokens and memory', [
-      p.tokenDistribution('Token consumption distribution'),
-      p.consumptionOutcomes('Consumption outcomes'),
-      p.heapGauges('JVM heap usage'),
+      p.tokenDistribution,
+      p.consumptionOutcomes,
+      p.jvmHeapUsage,
     ]),
     row('Latency and endpoints', [
-      p.latencyHeatmap('Latency heatmap', [lt.config.selectors.service]),
+      p.latencyHeatmap,
       p.topEndpoints,
     ]),
   ],

@@ -21,7 +21,7 @@ lt.dashboard.new(
       p.serviceStatus,
     ]),
     row('Memory and classes', [
-      p.heapGauges('Heap usage gauges', width=24),
+      p.heapUsageGauges,
       p.heapMemoryByService,
       p.classesLoaded,
     ]),

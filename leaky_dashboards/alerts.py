@@ -2,8 +2,9 @@
 
 The rules come from the thresholds table that colours the panels. Each alert links to the panel
 showing its measure (`/d/<uid>?viewPanel=<id>`): the library names the panel by dashboard and
-title, and the id is looked up here in the compiled dashboards, so it cannot drift; a missing
-panel is a build error. The rules are linted (mixin conventions) before they are written.
+panel key (its field name in the library, `panelKey` in the compiled model), and the id is looked
+up here in the compiled dashboards, so it cannot drift; a missing panel is a build error. The
+rules are linted (mixin conventions) before they are written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import yaml
 from .alerts_lint import lint
 from .errors import BuildError
 from .library import Library
-from .model import iter_panels
+from .model import KEY_FIELD, iter_panels
 from .render import Dashboard
 
 ALERTS_LIBRARY = "alerts.libsonnet"
@@ -30,7 +31,8 @@ _ENTRY = f"(import '{ALERTS_LIBRARY}').prometheusAlerts(std.parseJson(std.extVar
 def panel_links(
     panels: dict[str, dict[str, str]], dashboards: Sequence[Dashboard]
 ) -> dict[str, str]:
-    """Threshold key → '/d/<uid>?viewPanel=<id>' of the panel the library names for it."""
+    """Alert key → '/d/<uid>?viewPanel=<id>' of the panel the library names (dashboard uid and
+    panel key) for it."""
     by_uid = {d.uid: d for d in dashboards}
     links: dict[str, str] = {}
     for key, spec in sorted(panels.items()):
@@ -40,12 +42,12 @@ def panel_links(
                 f"libsonnet/{ALERTS_LIBRARY}: alert {key} links to dashboard {spec['uid']}, "
                 "which was not compiled"
             )
-        ids = [p.get("id") for p in iter_panels(dashboard.model) if p.get("title") == spec["title"]]
+        ids = [p.get("id") for p in iter_panels(dashboard.model) if p.get(KEY_FIELD) == spec["key"]]
         if len(ids) != 1 or not isinstance(ids[0], int):
             found = "no panel" if not ids else f"{len(ids)} panels"
             raise BuildError(
-                f"libsonnet/{ALERTS_LIBRARY}: alert {key} links to panel {spec['title']!r} of "
-                f"{dashboard.title}, which has {found} with that title and an id"
+                f"libsonnet/{ALERTS_LIBRARY}: alert {key} links to panel key {spec['key']!r} of "
+                f"{dashboard.title}, which has {found} with that key and an id"
             )
         links[key] = f"/d/{dashboard.uid}?viewPanel={ids[0]}"
     return links

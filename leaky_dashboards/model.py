@@ -8,6 +8,10 @@ from typing import Any
 from .errors import a_type
 
 Json = dict[str, Any]
+# A panel's key in the Jsonnet library (`libsonnet/panels.libsonnet` `keyField`): its stable
+# identity, from which its id is derived. Not Grafana's: stripped before the schema check and
+# before any output.
+KEY_FIELD = "panelKey"
 
 
 def shape_error(model: Any) -> str | None:

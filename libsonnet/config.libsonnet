@@ -61,6 +61,8 @@
 
   // Alerting beyond the spec's levels (alerts.libsonnet).
   alerting: {
+    // The window alerts look at: a fixed one of at least four scrapes (dashboards follow the zoom).
+    window: '5m',
     // The error-rate and p95 latency alerts judge a service only while it serves at least this
     // many user requests per second (actuator left out) over their window: 0.5/s is 150 requests
     // in 5 minutes. Below it a ratio is noise (two HTTP 500 among a handful of calls read as a

@@ -7,6 +7,9 @@ local variables = import 'variables.libsonnet';
 local uid(name) = config.dashboard.uidPrefix + name;
 
 {
+  // The uid of dashboard `name` (a key of config.dashboards).
+  uid:: uid,
+
   // name: a key of config.dashboards; vars: names from variables.libsonnet; rows: layout rows.
   new(name, description, vars, rows)::
     local own = config.dashboards[name];

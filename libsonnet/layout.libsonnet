@@ -1,6 +1,18 @@
 // Automatic layout on Grafana's 24-column grid: panels flow left to right inside titled rows and
 // wrap when a line is full, so positions never overlap and no gridPos is written by hand.
+//
+// Panel ids come from keys, never from positions: a panel's id is a hash of its key (its field
+// name in the library, see panels.keyed), a row's of its title. Inserting, removing or moving a
+// panel changes no other panel's id, so `viewPanel=` links and alert links keep their panel.
+local panels = import 'panels.libsonnet';
+
 local gridWidth = 24;
+local keyField = panels.keyField;
+
+// The Grafana id of `key`: 7 digits from its MD5, the same in every dashboard and on every
+// machine (tests/test_dashboards_ids.py computes it the same way).
+local idOf(key) = 1000000 + std.parseHex(std.substr(std.md5(key), 0, 6)) % 9000000;
+local rowKey(title) = 'row:' + title;
 
 // `where` names the row, so a mistake in a dashboard's list is reported where it was made.
 local place(where, item, state, panel) =
@@ -10,6 +22,10 @@ local place(where, item, state, panel) =
   assert panel.gridPos.w <= gridWidth :
          'layout: row %s: panel %s is %d columns wide; the grid has %d'
          % [where, std.toString(panel.title), panel.gridPos.w, gridWidth];
+  assert std.objectHas(panel, keyField) :
+         'layout: row %s: panel %s has no key (library panels are keyed by their field name; give '
+         % [where, std.toString(panel.title)]
+         + "your own panel one with `+ lt.panels.withKey('...')`)";
   local w = panel.gridPos.w, h = panel.gridPos.h;
   local wrap = state.x + w > gridWidth;
   local x = if wrap then 0 else state.x;
@@ -18,42 +34,62 @@ local place(where, item, state, panel) =
     x: x + w,
     y: y,
     lineHeight: if wrap then h else std.max(state.lineHeight, h),
-    nextId: state.nextId + 1,
-    panels: state.panels + [panel { id: state.nextId, gridPos: { x: x, y: y, w: w, h: h } }],
+    panels: state.panels + [panel { id: idOf(panel[keyField]), gridPos: { x: x, y: y, w: w, h: h } }],
   };
 
-local startRow(state, title) =
+local startRow(state, row) =
   local y = state.y + state.lineHeight;
   state {
     x: 0,
     y: y + 1,
     lineHeight: 0,
-    nextId: state.nextId + 1,
     panels: state.panels + [{
       type: 'row',
-      title: title,
-      id: state.nextId,
+      title: row.title,
+      [keyField]: rowKey(row.key),
+      id: idOf(rowKey(row.key)),
       collapsed: false,
       panels: [],
       gridPos: { x: 0, y: y, w: gridWidth, h: 1 },
     }],
   };
 
+// Two panels of one dashboard with one id: the same key twice, or two keys with one hash.
+local clash(a, b) =
+  if a[keyField] == b[keyField] then
+    'layout: panel key "%s" is used twice (panels %s and %s): give one a key of its own with '
+    % [a[keyField], std.toString(a.title), std.toString(b.title)]
+    + 'lt.panels.withKey (a row: lt.layout.row(..., key=...))'
+  else
+    'layout: panel keys "%s" and "%s" both give id %d: rename one of them'
+    % [a[keyField], b[keyField], a.id];
+
+local unique(placed) =
+  local byId = std.sort(placed, function(p) p.id);
+  local clashes = [
+    clash(byId[i - 1], byId[i])
+    for i in std.range(1, std.length(byId) - 1)
+    if byId[i - 1].id == byId[i].id
+  ];
+  if clashes == [] then placed else error std.join('; ', clashes);
+
 {
   gridWidth:: gridWidth,
+  idOf:: idOf,
 
-  row(title, panels):: { title: title, panels: panels },
+  // A titled row of panels; its key is 'row:' + `key`, by default its title.
+  row(title, panels, key=title):: { title: title, key: key, panels: panels },
 
   // rows: [row(title, [panel, ...]), ...] → Grafana's flat `panels` array with ids and positions.
   grid(rows)::
-    local start = { x: 0, y: 0, lineHeight: 0, nextId: 1, panels: [] };
-    std.foldl(
+    local start = { x: 0, y: 0, lineHeight: 0, panels: [] };
+    unique(std.foldl(
       function(state, row) std.foldl(
         function(inner, i) place(std.escapeStringJson(row.title), i + 1, inner, row.panels[i]),
         std.range(0, std.length(row.panels) - 1),
-        startRow(state, row.title),
+        startRow(state, row),
       ),
       rows,
       start,
-    ).panels,
+    ).panels),
 }

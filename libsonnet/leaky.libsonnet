@@ -3,9 +3,19 @@
   config: import 'config.libsonnet',
   metrics: import 'metrics.libsonnet',
   queries: import 'queries.libsonnet',
+  // What the platform measures (PromQL), read by panels and alerts.
+  measures: import 'measures.libsonnet',
   panels: import 'panels.libsonnet',
+  patterns: import 'patterns.libsonnet',
   layout: import 'layout.libsonnet',
   variables: import 'variables.libsonnet',
   dashboard: import 'dashboard.libsonnet',
+  // Every panel by key; the same panels by domain below.
   platform: import 'platform.libsonnet',
+  traffic: import 'traffic.libsonnet',
+  tokens: import 'tokens.libsonnet',
+  gateway: import 'gateway.libsonnet',
+  system: import 'system.libsonnet',
+  alerts: import 'alerts.libsonnet',
+  lint: import 'lint.libsonnet',
 }

@@ -1,14 +1,26 @@
-// Panel constructors: one function per visualization kind. Each returns a panel with its size
-// in `gridPos` (w, h); layout.libsonnet places it, so no dashboard writes a position by hand.
-local config = import 'config.libsonnet';
+// Panel constructors: one function per visualization kind, called with named arguments
+// (`panels.stat(title=..., description=..., unit=..., targets=[...])`). Each returns a panel
+// with its size in `gridPos` (w, h); layout.libsonnet places it and gives it its id, so no
+// dashboard writes a position or an id by hand.
 
 local datasource = { type: 'prometheus', uid: '${datasource}' };
 local refIds = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 local steps(list) = { mode: 'absolute', steps: list };
 
+// A panel's key: its stable identity, from which layout.libsonnet derives its Grafana id. Not a
+// Grafana field: the build strips it (with lint waivers) before the schema check and output.
+local keyField = 'panelKey';
+local withKey(key) = { [keyField]: key };
+
 {
   datasource:: datasource,
+
+  keyField:: keyField,
+  // Give a panel its key: `lt.panels.stat(...) + lt.panels.withKey('myPanel')`.
+  withKey:: withKey,
+  // A library of panels, each keyed by its field name: `keyed({ errorRate: panels.stat(...) })`.
+  keyed(library):: { [key]: library[key] + withKey(key) for key in std.objectFields(library) },
 
   // A query. Panels that show one value per series set `instant`; see `oneValue` below.
   target(expr, legend='__auto', format='time_series'):: {
@@ -85,15 +97,17 @@ local steps(list) = { mode: 'absolute', steps: list };
        targets,
        thresholds=self.thresholds.neutral,
        decimals=null,
-       instant=false):: self.base('stat',
-                                  title,
-                                  description,
-                                  unit,
-                                  targets,
-                                  [4, 5],
-                                  thresholds,
-                                  decimals,
-                                  instant) {
+       instant=false):: self.base(
+    type='stat',
+    title=title,
+    description=description,
+    unit=unit,
+    targets=targets,
+    size=[4, 5],
+    thresholds=thresholds,
+    decimals=decimals,
+    instant=instant,
+  ) {
     options: {
       reduceOptions: reduceLast,
       graphMode: if instant then 'none' else 'area',
@@ -118,14 +132,14 @@ local steps(list) = { mode: 'absolute', steps: list };
              width=12,
              interval=null,
              max=null):: self.base(
-    'timeseries',
-    title,
-    description,
-    unit,
-    targets,
-    [width, 8],
-    if thresholds == null then self.thresholds.neutral else thresholds,
-    decimals,
+    type='timeseries',
+    title=title,
+    description=description,
+    unit=unit,
+    targets=targets,
+    size=[width, 8],
+    thresholds=if thresholds == null then self.thresholds.neutral else thresholds,
+    decimals=decimals,
     min=0,
     max=max,
   ) {
@@ -152,7 +166,14 @@ local steps(list) = { mode: 'absolute', steps: list };
 
   // Shares of a whole: a donut by default, a full pie with `donut=false`.
   pie(title, description, unit, targets, donut=true, decimals=null):: self.base(
-    'piechart', title, description, unit, targets, [8, 8], decimals=decimals, instant=true,
+    type='piechart',
+    title=title,
+    description=description,
+    unit=unit,
+    targets=targets,
+    size=[8, 8],
+    decimals=decimals,
+    instant=true,
   ) {
     fieldConfig+: { defaults+: { color: { mode: 'palette-classic' } } },
     options: {
@@ -171,17 +192,19 @@ local steps(list) = { mode: 'absolute', steps: list };
            targets,
            thresholds=self.thresholds.neutral,
            decimals=null,
-           max=null):: self.base('bargauge',
-                                 title,
-                                 description,
-                                 unit,
-                                 targets,
-                                 [8, 8],
-                                 thresholds,
-                                 decimals,
-                                 instant=true,
-                                 min=0,
-                                 max=max) {
+           max=null):: self.base(
+    type='bargauge',
+    title=title,
+    description=description,
+    unit=unit,
+    targets=targets,
+    size=[8, 8],
+    thresholds=thresholds,
+    decimals=decimals,
+    instant=true,
+    min=0,
+    max=max,
+  ) {
     options: {
       reduceOptions: reduceLast,
       orientation: 'horizontal',
@@ -198,17 +221,19 @@ local steps(list) = { mode: 'absolute', steps: list };
 
   // A dial per series between `min` and `max`, with threshold markers.
   gauge(title, description, unit, targets, thresholds, min, max, decimals=null, width=8)::
-    self.base('gauge',
-              title,
-              description,
-              unit,
-              targets,
-              [width, 8],
-              thresholds,
-              decimals,
-              instant=true,
-              min=min,
-              max=max) {
+    self.base(
+      type='gauge',
+      title=title,
+      description=description,
+      unit=unit,
+      targets=targets,
+      size=[width, 8],
+      thresholds=thresholds,
+      decimals=decimals,
+      instant=true,
+      min=min,
+      max=max,
+    ) {
       options: {
         reduceOptions: reduceLast,
         orientation: 'auto',
@@ -223,12 +248,12 @@ local steps(list) = { mode: 'absolute', steps: list };
   // Distribution over time from Prometheus histogram buckets (one series per `le`); `yUnit` is
   // the buckets' unit, `unit` the cells'.
   heatmap(title, description, bucketsExpr, yUnit, unit='short'):: self.base(
-    'heatmap',
-    title,
-    description,
-    unit,
-    [self.target(bucketsExpr, '{{le}}', 'heatmap')],
-    [12, 8],
+    type='heatmap',
+    title=title,
+    description=description,
+    unit=unit,
+    targets=[self.target(bucketsExpr, '{{le}}', 'heatmap')],
+    size=[12, 8],
   ) {
     fieldConfig+: {
       defaults+: { custom: { scaleDistribution: { type: 'linear' }, hideFrom: { legend: false, tooltip: false, viz: false } } },
@@ -278,12 +303,12 @@ local steps(list) = { mode: 'absolute', steps: list };
         width=12,
         columnProperties={},
         sortDesc=true):: self.base(
-    'table',
-    title,
-    description,
-    unit,
-    [t { format: 'table' } for t in targets],
-    [width, 8],
+    type='table',
+    title=title,
+    description=description,
+    unit=unit,
+    targets=[t { format: 'table' } for t in targets],
+    size=[width, 8],
     instant=true,
   ) {
     fieldConfig+: {

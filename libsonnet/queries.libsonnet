@@ -85,19 +85,4 @@ local scope(matchers) = [
     + self.sumRate(metric + '_bucket', matchers, ['le'] + labels, window) + ') >= 0)',
 
   topk(k, expr):: 'topk(' + k + ', ' + expr + ')',
-
-  // Heap usage of each instance: bytes in use summed over EVERY heap pool, over the heap limit.
-  // Pools without a limit of their own report max = -1 (G1 Eden and Survivor, which live inside
-  // Old Gen's max, the whole -Xmx): -1 is dropped from the denominator only, never a pool from
-  // the numerator (that would divide Old Gen by Old Gen). `labels` must name the instance.
-  heapUsage(matchers=[], labels=['application', 'instance'])::
-    local heap = ['area="heap"'] + matchers;
-    self.ratio(
-      self.sum(self.selector('jvm_memory_used_bytes', heap), labels),
-      self.sum(self.selector('jvm_memory_max_bytes', heap) + ' > 0', labels),
-    ),
-
-  // The worst instance's heap usage per `labels` group (all of them when empty): a replica near
-  // its limit is never averaged away by healthy siblings.
-  worstHeapUsage(matchers=[], labels=[]):: self.max(self.heapUsage(matchers), labels),
 }

@@ -113,12 +113,33 @@ def test_every_alert_links_to_a_panel_coloured_at_the_same_levels(
         assert {row["warning"], row["critical"]} <= levels, f"{rule['alert']} → {panel['title']}"
 
 
-def test_a_renamed_panel_fails_the_build_naming_the_alert_and_the_title(
+def test_a_removed_panel_fails_the_build_naming_the_alert_and_the_key(
     dashboards: list[Dashboard],
 ) -> None:
-    spec = {"errorRate": {"uid": "leaky-tokens-overview", "title": "No such panel"}}
-    with pytest.raises(BuildError, match=r"alert errorRate links to panel 'No such panel'"):
+    spec = {"errorRate": {"uid": "leaky-tokens-overview", "key": "noSuchPanel"}}
+    with pytest.raises(BuildError, match=r"alert errorRate links to panel key 'noSuchPanel'"):
         alerts.panel_links(spec, dashboards)
+
+
+def test_alert_links_name_panels_by_key_and_keep_them_when_panels_move(tree: Paths) -> None:
+    library = Library.of(tree, Installation(), "go")
+    before = alerts.rules(compile_all(tree, Installation(), "go"), library)
+    overview = tree.dashboards / "leaky-tokens-overview.jsonnet"
+    source = overview.read_text()
+    # A panel inserted before the error rate, another removed, the p95 moved to the last row.
+    for old, new in [
+        ("      p.requestsPerMinute,\n", "      p.requestsPerMinute,\n      p.cacheHitRate,\n"),
+        ("      p.activeUsers,\n", ""),
+        ("      p.latencyP95,\n", ""),
+        ("      p.topEndpoints,\n", "      p.topEndpoints,\n      p.latencyP95,\n"),
+    ]:
+        assert old in source
+        source = source.replace(old, new)
+    overview.write_text(source)
+    after = alerts.rules(compile_all(tree, Installation(), "go"), library)
+    assert after == before
+    links = {spec["key"] for spec in library.value(alerts.ALERTS_LIBRARY)["panels"].values()}
+    assert "errorRate" in links and not any(" " in key for key in links)
 
 
 def test_multi_line_queries_are_written_as_literal_blocks() -> None:

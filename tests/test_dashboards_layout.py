@@ -11,7 +11,7 @@ from leaky_dashboards.engine import evaluate_file
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.settings import Installation, Paths
 
-PANEL = "{ title: 'p%d', gridPos: { w: %d, h: %d } }"
+PANEL = "{ title: 'p%d', panelKey: 'p%d', gridPos: { w: %d, h: %d } }"
 
 
 def grid(tmp_path: Path, rows: str) -> list[dict[str, object]]:
@@ -25,7 +25,8 @@ def grid(tmp_path: Path, rows: str) -> list[dict[str, object]]:
 
 
 def test_panels_flow_left_to_right_and_wrap_below_the_tallest(tmp_path: Path) -> None:
-    panels = ", ".join(PANEL % (i, w, h) for i, (w, h) in enumerate([(12, 8), (8, 5), (8, 4)]))
+    sizes = [(12, 8), (8, 5), (8, 4)]
+    panels = ", ".join(PANEL % (i, i, w, h) for i, (w, h) in enumerate(sizes))
     placed = grid(tmp_path, f"[layout.row('R', [{panels}])]")
     assert [p["gridPos"] for p in placed] == [
         {"x": 0, "y": 0, "w": 24, "h": 1},
@@ -33,15 +34,15 @@ def test_panels_flow_left_to_right_and_wrap_below_the_tallest(tmp_path: Path) ->
         {"x": 12, "y": 1, "w": 8, "h": 5},
         {"x": 0, "y": 9, "w": 8, "h": 4},
     ]
-    assert [p["id"] for p in placed] == [1, 2, 3, 4]
+    assert [p["panelKey"] for p in placed] == ["row:R", "p0", "p1", "p2"]
 
 
 def test_a_function_in_a_row_is_named_by_row_and_position(tmp_path: Path) -> None:
-    rows = f"[layout.row('Tokens', [{PANEL % (1, 8, 8)}, function(title) title])]"
+    rows = f"[layout.row('Tokens', [{PANEL % (1, 1, 8, 8)}, function(title) title])]"
     with pytest.raises(BuildError, match=r'row "Tokens": item 2 is a function, not a panel'):
         grid(tmp_path, rows)
 
 
 def test_a_panel_wider_than_the_grid_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=r"p7 is 30 columns wide; the grid has 24"):
-        grid(tmp_path, f"[layout.row('R', [{PANEL % (7, 30, 8)}])]")
+        grid(tmp_path, f"[layout.row('R', [{PANEL % (7, 7, 30, 8)}])]")

@@ -67,11 +67,20 @@ def test_identical_tree_and_ref_give_an_empty_report_file_and_exit_0(
     assert out.read_bytes() == b""
 
 
+def rename_consumption_outcomes(repo: Paths) -> None:
+    """The overview shows its library panel `consumptionOutcomes` titled 'Outcomes'."""
+    source = repo.root / SOURCE
+    text = source.read_text()
+    assert "p.consumptionOutcomes," in text
+    source.write_text(
+        text.replace("p.consumptionOutcomes,", "p.consumptionOutcomes { title: 'Outcomes' },")
+    )
+
+
 def test_changes_exit_1_unless_no_fail_and_the_report_file_is_written_either_way(
     repo: Paths, tmp_path: Path
 ) -> None:
-    source = repo.root / SOURCE
-    source.write_text(source.read_text().replace("'Consumption outcomes'", "'Outcomes'"))
+    rename_consumption_outcomes(repo)
     failing, passing = tmp_path / "a.md", tmp_path / "b.md"
     assert cli.diff("HEAD", output=str(failing), paths=repo) == 1
     assert cli.diff("HEAD", fail=False, output=str(passing), paths=repo) == 0
@@ -80,8 +89,7 @@ def test_changes_exit_1_unless_no_fail_and_the_report_file_is_written_either_way
 
 
 def test_default_base_is_the_golden_copy(repo: Paths, installation: Installation) -> None:
-    source = repo.root / SOURCE
-    source.write_text(source.read_text().replace("'Consumption outcomes'", "'Outcomes'"))
+    rename_consumption_outcomes(repo)
     report = jobs.diff(repo, installation, "go", fail=False, echo=lambda _: None)
     assert "working tree against `golden`" in report
     assert '`"Consumption outcomes"` | `"Outcomes"`' in report

@@ -2,8 +2,8 @@
 
 A finding reads `dashboard › panel title › refId A › rule: message`; the parts that do not apply
 are left out. Waivers live on panels in the Jsonnet source as `lintWaivers: {rule: reason}` (see
-`libsonnet/lint.libsonnet`); the field is not Grafana's, so `strip_waivers` removes it before the
-schema check and before any dashboard JSON is written.
+`libsonnet/lint.libsonnet`); the field is not Grafana's, so `strip_waivers` removes it, and the
+panels' library keys (`panelKey`), before the schema check and before any dashboard JSON is written.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 from ..errors import BuildError
 from ..limits import TITLE_MAX, cut
-from ..model import Json, iter_panels
+from ..model import KEY_FIELD, Json, iter_panels
 
 SEP = " › "
 ERROR, WARNING = "error", "warning"
 WAIVER_FIELD = "lintWaivers"
+# Fields of the Jsonnet library, not Grafana's, on the dashboard or a panel.
+LIBRARY_FIELDS = (WAIVER_FIELD, KEY_FIELD)
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,14 @@ def panel_where(dashboard: str, panel: Json) -> Where:
 
 
 def strip_waivers(model: Json) -> Json:
-    """A copy of the dashboard without lint waivers, as Grafana (and golden/) should see it."""
-    if not any(WAIVER_FIELD in p for p in iter_panels(model)) and WAIVER_FIELD not in model:
+    """A copy of the dashboard without lint waivers and panel keys, as Grafana (and golden/)
+    should see it."""
+    if not any(f in p for p in (model, *iter_panels(model)) for f in LIBRARY_FIELDS):
         return model
     clean = copy.deepcopy(model)
-    clean.pop(WAIVER_FIELD, None)
-    for panel in iter_panels(clean):
-        panel.pop(WAIVER_FIELD, None)
+    for part in (clean, *iter_panels(clean)):
+        for name in LIBRARY_FIELDS:
+            part.pop(name, None)
     return clean
 
 

@@ -1,0 +1,144 @@
+// Measures: the PromQL of each thing the platform measures, written once and read by the panels
+// (traffic, tokens, gateway, system) and by the alerts. A measure takes the matchers that scope
+// it (`scope`: a dashboard's variables, which come first), the labels it keeps and its window,
+// so a panel and an alert of one measure differ only in those, never in what they count.
+// The contract's traps live here: decided token outcomes only, users' HTTP traffic only (no
+// /actuator), heap over every heap pool per instance, a failure counter that never fired is 0.
+local config = import 'config.libsonnet';
+local q = import 'queries.libsonnet';
+
+local sel = config.selectors;
+local th = config.thresholds;
+local windows = config.windows;
+
+local outcome(value) = q.eq('outcome', value);
+
+// A counter of events: its metric and the matchers that pick the events.
+local counter(metric, matchers=[]) = {
+  metric: metric,
+  matchers: matchers,
+  // The same events among the series `scope` selects (scope matchers first).
+  scoped(scope):: counter(metric, scope + matchers),
+  // Only the events that also match `more`.
+  where(more):: counter(metric, matchers + more),
+  // Events per second, per minute, and over a period (the time_range variable by default).
+  rate(labels=[], window=windows.rate):: q.sumRate(metric, matchers, labels, window),
+  perMinute(labels=[], window=windows.rate):: q.perMinute(self.rate(labels, window)),
+  increase(labels=[], window=windows.period):: q.sumIncrease(metric, matchers, labels, window),
+  // An ungrouped count of these events is 0, not "No data", where the family is exported.
+  orZero(expr):: q.orZero(expr, metric, matchers),
+};
+
+local http = 'http_server_requests_seconds';
+local consume = counter('token_consume_total');
+local allowed = outcome('allowed');
+local attempt = outcome('attempt');
+
+// The auth server's counters, one per flow; all have `outcome` and, on failures, `reason`.
+local authFlows = [
+  { name: 'login', events: counter('auth_login_total') },
+  { name: 'register', events: counter('auth_register_total') },
+  { name: 'API key create', events: counter('auth_api_key_create_total') },
+  { name: 'API key validate', events: counter('auth_api_key_validate_total') },
+];
+local failed = outcome('failure');
+
+// Heap usage of each instance: bytes in use summed over EVERY heap pool, over the heap limit.
+// Pools without a limit of their own report max = -1 (G1 Eden and Survivor, which live inside
+// Old Gen's max, the whole -Xmx): -1 is dropped from the denominator only, never a pool from
+// the numerator (that would divide Old Gen by Old Gen). `labels` must name the instance.
+local heapUsage(scope=[], labels=['application', 'instance']) =
+  local heap = ['area="heap"'] + scope;
+  q.ratio(
+    q.sum(q.selector('jvm_memory_used_bytes', heap), labels),
+    q.sum(q.selector('jvm_memory_max_bytes', heap) + ' > 0', labels),
+  );
+
+{
+  counter:: counter,
+  outcome:: outcome,
+
+  // ---- Traffic: HTTP requests of every service ----
+  http:: {
+    metric: http,
+    // Users' requests: Prometheus scrapes /actuator/prometheus and health checks hit
+    // /actuator/health on every service; on a quiet service that is most of its traffic.
+    users(scope=[]):: scope + [sel.userTraffic],
+    requests:: counter(http + '_count', [sel.userTraffic]),
+    serverErrors:: self.requests.where([outcome('SERVER_ERROR')]),
+    // Server errors as a share of user requests; no requests is 0, never NaN.
+    errorRatio(scope=[], labels=[], window=windows.rate)::
+      q.errorRatio(self.serverErrors.scoped(scope).rate(labels, window),
+                   self.requests.scoped(scope).rate(labels, window)),
+    // A quantile of user response time; no requests is "No data", never NaN.
+    latency(quantile, scope=[], labels=[], window=windows.rate)::
+      q.quantile(quantile, http, self.users(scope), labels, window),
+    // User requests per second in each response-time bucket (`le`).
+    buckets(scope=[]):: q.sumRate(http + '_bucket', self.users(scope), ['le']),
+  },
+
+  // ---- Tokens: consumption, quotas, purchases ----
+  tokens:: {
+    consumptions:: consume,
+    // Allowed consumptions: the tokens users really spent.
+    consumed:: consume.where([allowed]),
+    // Every decided call: `attempt` counts each call a second time, before the decision.
+    decided:: consume.where([q.ne('outcome', 'attempt')]),
+    denied:: consume.where([outcome('quota_insufficient')]),
+    rateLimited:: consume.where([outcome('rate_limited')]),
+    providerFailures:: consume.where([outcome('provider_failure')]),
+    // Provider failures over the alert table's window.
+    providerFailuresRecent(scope=[], labels=[])::
+      self.providerFailures.scoped(scope).increase(labels, th.providerFailures.window),
+    // Allowed as a share of attempts; no attempts is "No data".
+    allowedShare(scope=[], labels=[], window=windows.rate)::
+      q.share(consume.metric, allowed, attempt, scope, labels, window),
+    quotaLookups:: counter('token_quota_lookup_total'),
+    saga(step):: counter('token_purchase_saga_' + step + '_total'),
+    sagaSteps:: ['started', 'completed', 'failed', 'compensated'],
+  },
+
+  // ---- Gateway: API key validation, its cache, rate limiting ----
+  gateway:: {
+    rateLimit:: counter('gateway_rate_limit_total'),
+    rateLimitBlocks:: self.rateLimit.where([outcome('blocked')]),
+    apiKeyValidations:: counter('gateway_api_key_validation_total'),
+    // Successful validations as a share of success + failure.
+    validationSuccess(window=windows.rate)::
+      q.share(self.apiKeyValidations.metric, outcome('success'), q.re('outcome', 'success|failure'), window=window),
+    apiKeyCache:: counter('gateway_api_key_cache_total'),
+    cacheHits(window=windows.rate)::
+      q.share(self.apiKeyCache.metric, outcome('hit'), q.re('outcome', 'hit|miss'), window=window),
+  },
+
+  // ---- Auth server: logins, registrations, API keys ----
+  auth:: {
+    flows:: authFlows,
+    flow(name):: [f for f in authFlows if f.name == name][0],
+    apiKeyFlows:: [f for f in authFlows if std.startsWith(f.name, 'API key')],
+    failed:: failed,
+    // Failed operations of every flow per minute; a flow that never failed counts as 0.
+    failuresPerMinute(window=windows.rate)::
+      q.perMinute('(' + std.join(' + ', [
+        q.orZero(flow.events.where([failed]).rate([], window), [f.events.metric for f in authFlows])
+        for flow in authFlows
+      ]) + ')'),
+  },
+
+  // ---- JVM and system ----
+  jvm:: {
+    heapUsage:: heapUsage,
+    // The worst instance's heap usage per `labels` group (all of them when empty): a replica
+    // near its limit is never averaged away by healthy siblings.
+    worstHeapUsage(scope=[], labels=[]):: q.max(heapUsage(scope), labels),
+    // Seconds paused in garbage collection (its rate: pause time per second of wall time).
+    gcPause:: counter('jvm_gc_pause_seconds_sum'),
+  },
+
+  // Scrape targets: `up` is made by Prometheus and has only `job` and `instance`.
+  targets:: {
+    up(scope=[]):: q.selector('up', scope),
+    instanceDown:: self.up() + ' == 0',
+    serviceDown:: q.max(self.up(), ['job']) + ' == 0',
+  },
+}
