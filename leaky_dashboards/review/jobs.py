@@ -14,6 +14,7 @@ from ..render import compile_all
 from ..settings import Installation, Paths
 from . import chromium, report, sources
 from . import preview as previews
+from .changeset import ChangeSet, compare_files
 from .compare import compare_all
 
 
@@ -40,17 +41,21 @@ def diff(
     reviewed = Installation()
     before = sources.base(paths, base, reviewed, engine)
     after = sources.working_tree(paths, reviewed, engine)
-    diffs = compare_all(before.dashboards, after.dashboards)
-    text = report.render(diffs, base=before.label, head=after.label)
+    changes = compare_sides(before, after)
+    text = report.render(changes, base=before.label, head=after.label)
     if output is not None:
         fsio.write_atomic(output, text.encode("utf-8"))
         print(f"wrote {output} ({len(text.splitlines())} lines)", file=sys.stderr)
     elif text:
         echo(text.rstrip("\n"))
-    changed = [d.name for d in diffs if d.status != "unchanged"]
+    changed = changes.changed_paths()
     if changed and fail:
-        raise ChangesFound(f"{len(changed)} dashboard(s) changed against {before.label}")
+        raise ChangesFound(f"{len(changed)} golden file(s) changed against {before.label}")
     return text
+
+
+def compare_sides(before: sources.Side, after: sources.Side) -> ChangeSet:
+    return compare_files(before.files, after.files, before.thresholds, after.thresholds)
 
 
 def preview(
