@@ -94,7 +94,7 @@ def test_golden_update_accepts_a_change_and_the_next_build_passes(
         build.run(tree, installation, "go", echo=lambda _: None)
     lines: list[str] = []
     build.run(tree, installation, "go", update=True, echo=lines.append)
-    assert any("panel added: 'Headline numbers'" in line for line in lines)
+    assert any("row renamed: 'Key metrics' → 'Headline numbers'" in line for line in lines)
     golden = json.loads((tree.golden / "dashboards" / "leaky-tokens-overview.json").read_text())
     assert golden["panels"][0]["title"] == "Headline numbers"
     assert build.run(tree, installation, "go", echo=lambda _: None).changes == []

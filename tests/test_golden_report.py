@@ -41,7 +41,12 @@ def test_changed_query_is_reported_by_panel_title_and_refid_with_old_and_new(
 
 
 def _at(title: str, x: int, panel_id: int, kind: str = "stat") -> dict[str, object]:
-    return {"title": title, "type": kind, "id": panel_id, "gridPos": {"x": x, "y": 0, "w": 4, "h": 4}}
+    return {
+        "title": title,
+        "type": kind,
+        "id": panel_id,
+        "gridPos": {"x": x, "y": 0, "w": 4, "h": 4},
+    }
 
 
 def test_panels_are_matched_by_title_so_an_inserted_panel_reads_as_one_addition() -> None:
