@@ -77,16 +77,21 @@ def fmt(c: Context) -> None:
 
 @task(
     help={
-        "base": "git ref to draw side by side with the working tree, changes marked",
+        "base": "git ref to draw side by side with the working tree (default: golden/)",
         "output": "output directory (default build/preview/)",
         "engine": "Jsonnet engine: go (default) or cpp",
+        "all": "draw every dashboard, not only the changed ones",
     }
 )
 def preview(
-    c: Context, base: str | None = None, output: str | None = None, engine: str | None = None
+    c: Context,
+    base: str | None = None,
+    output: str | None = None,
+    engine: str | None = None,
+    all: bool = False,
 ) -> None:
-    """An HTML page and a PNG (headless Chromium) of each dashboard's layout."""
-    _exit(cli.preview(base, output=output, engine=engine))
+    """An HTML page and a PNG (headless Chromium) of each changed dashboard, changes marked."""
+    _exit(cli.preview(base, output=output, engine=engine, all_dashboards=all))
 
 
 @task(

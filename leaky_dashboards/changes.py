@@ -1,8 +1,9 @@
 """The golden diff: what changed between reviewed output and a new rendering, in reviewer words.
 
-Dashboards are compared as parsed JSON; only when they differ is deepdiff asked for details, and
-panels are matched by title (not array index) and targets by refId, so an inserted panel does not
-read as every later panel changing.
+The comparison is the one `invoke diff` reports (`review.compare` for dashboards: panels matched
+by key, renamed, moved only when their row or their place in it changed; `review.rules` for rule
+files, rule by rule); this module writes it as the lines `invoke build` and `invoke golden-update`
+print: `dashboard › panel › field: old → new`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from typing import Any
 import yaml
 
 from .errors import BuildError
-from .limits import REPORT_VALUE_MAX, cut
 from .model import Json, panel_keys, shape_error
+from .review.compare import DashboardDiff, compare_dashboard, place_text
+from .review.rules import RuleChange, compare_rules, is_rules
+from .review.values import Key, identity, keyed, show, value_changes, word_diff_text
+
+# Kept here for callers of the golden diff's helpers; they live in review.values.
+__all__ = ["Change", "CorruptGolden", "Key", "compare", "describe", "identity", "value_changes"]
 
 SEP = " › "
 
@@ -67,7 +73,7 @@ def compare(
 
 
 def describe(path: str, old: bytes, new: bytes) -> list[str]:
-    """Reviewer-facing lines for one changed file."""
+    """Reviewer-facing lines for one changed file, from the comparer `invoke diff` uses."""
     if path.endswith(".json"):
         before, after = _parse_json(path, old), json.loads(new)
         problem = shape_error(before)
@@ -80,6 +86,8 @@ def describe(path: str, old: bytes, new: bytes) -> list[str]:
         before, after = _parse_yaml(path, old), yaml.safe_load(new)
         if before == after:
             return ["same content, but not in canonical form (run `invoke golden-update`)"]
+        if is_rules(before) and is_rules(after):
+            return rule_lines(compare_rules(before, after))
         return [f"{p}: {o} → {n}" for p, o, n in value_changes(keyed(before), keyed(after))]
     diff = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(),
@@ -93,99 +101,55 @@ def describe(path: str, old: bytes, new: bytes) -> list[str]:
 
 
 def dashboard_changes(old: Json, new: Json) -> list[str]:
-    """Changes of one dashboard: its own fields, then panels removed, added and changed."""
-    title = str(new.get("title") or old.get("title"))
-    lines = [
-        f"{title}{SEP}(dashboard){SEP}{p}: {o} → {n}"
-        for p, o, n in value_changes(keyed(_without_panels(old)), keyed(_without_panels(new)))
-    ]
-    old_panels, new_panels = panel_keys(old), panel_keys(new)
-    for key in old_panels.keys() - new_panels.keys():
-        lines.append(f"{title}{SEP}panel removed: {key!r} ({old_panels[key].get('type')})")
-    for key in new_panels.keys() - old_panels.keys():
-        lines.append(f"{title}{SEP}panel added: {key!r} ({new_panels[key].get('type')})")
-    for key in old_panels.keys() & new_panels.keys():
-        before, after = (
-            keyed(_without_panels(old_panels[key])),
-            keyed(_without_panels(new_panels[key])),
-        )
-        if before != after:
-            lines.extend(
-                f"{title}{SEP}{key}{SEP}{p}: {o} → {n}" for p, o, n in value_changes(before, after)
+    """Changes of one dashboard as lines: `dashboard › panel › field: old → new`."""
+    return dashboard_lines(compare_dashboard(str(new.get("title") or old.get("title")), old, new))
+
+
+def dashboard_lines(diff: DashboardDiff) -> list[str]:
+    """The comparer's findings in build words: settings, rows, panels removed, added, renamed,
+    moved and changed (in the new order), then ids that changed."""
+    head = f"{diff.title}{SEP}"
+    lines = [f"{head}(dashboard){SEP}{p}: {o} → {n}" for p, o, n in diff.settings]
+    lines += [f"{head}row added: {r!r}" for r in diff.rows_added]
+    lines += [f"{head}row removed: {r!r}" for r in diff.rows_removed]
+    lines += [f"{head}row renamed: {o!r} → {n!r}" for o, n in diff.rows_renamed]
+    lines += [f"{head}panel removed: {p.key!r} ({p.type})" for p in diff.removed]
+    lines += [f"{head}panel added: {p.key!r} ({p.type}, {place_text(p.place)})" for p in diff.added]
+    for change in diff.touched:
+        panel = f"{head}{change.new.key}{SEP}"
+        if change.renamed:
+            lines.append(f"{head}panel renamed: {change.old.title!r} → {change.new.title!r}")
+        if change.moved:
+            lines.append(
+                f"{panel}moved: {place_text(change.old.place)} → {place_text(change.new.place)}"
             )
-    return sorted(lines)
+        lines += [f"{panel}{p}: {o} → {n}" for p, o, n in change.fields]
+        lines += [f"{panel}{t.path}: {word_diff_text(t.old, t.new)}" for t in change.texts]
+        for query in change.queries:
+            old_expr = "(absent)" if query.old is None else show(query.old)
+            new_expr = "(absent)" if query.new is None else show(query.new)
+            lines.append(f"{panel}targets[{query.ref}].expr: {old_expr} → {new_expr}")
+    if diff.renumbered:
+        ids = ", ".join(f"{c.new.key!r} {c.old.id} → {c.new.id}" for c in diff.renumbered)
+        lines.append(f"{head}panel ids changed (viewPanel= links to them change): {ids}")
+    return lines
 
 
-def value_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
-    """(field path, old value, new value) for every leaf deepdiff finds changed."""
-    if old == new:
-        return []
-    from deepdiff import DeepDiff  # imported only when something differs: it is slow to load
-
-    diff = DeepDiff(old, new, view="tree", verbose_level=2)
-    found: list[tuple[str, str, str]] = []
-    for levels in diff.tree.values():
-        for level in levels:
-            found.append(
-                (_path(level.path(output_format="list")), _show(level.t1), _show(level.t2))
-            )
-    return sorted(found)
-
-
-class Key(str):
-    """The identity of a list item (refId, alert name...), shown in brackets like an index."""
-
-    __slots__ = ()
-
-
-def identity(item: Any) -> str | None:
-    """What names a list item for a reviewer: a target's refId, an alert rule's name and
-    severity, a variable's, datasource's or rule group's name."""
-    if not isinstance(item, dict):
-        return None
-    if isinstance(item.get("refId"), str):
-        return str(item["refId"])
-    if isinstance(item.get("alert"), str):
-        severity = (item.get("labels") or {}).get("severity")
-        return f"{item['alert']} {severity}" if severity else str(item["alert"])
-    for field_name in ("name", "uid"):
-        if isinstance(item.get(field_name), str):
-            return str(item[field_name])
-    return None
-
-
-def keyed(value: Any) -> Any:
-    """`value` with every list of uniquely named items turned into a mapping by that name, so
-    an inserted item reads as one addition and paths name items (targets[A], rules[X warning])."""
-    if isinstance(value, dict):
-        return {k: keyed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        names = [identity(item) for item in value]
-        items = [keyed(item) for item in value]
-        if value and all(names) and len(set(names)) == len(names):
-            return {Key(n): item for n, item in zip(names, items, strict=True)}
-        return items
-    return value
-
-
-def _path(parts: list[Any]) -> str:
-    text = ""
-    for part in parts:
-        if isinstance(part, int | Key):
-            text += f"[{part}]"
+def rule_lines(changes: list[RuleChange]) -> list[str]:
+    """Rule changes as lines: `LeakyTokensX (warning) › expr: old → new`."""
+    lines: list[str] = []
+    for change in changes:
+        head = f"{change.rule.label}{SEP}"
+        if change.new is None:
+            lines.append(f"{head}rule removed")
+        elif change.old is None:
+            lines.append(f"{head}rule added: expr {show(change.new.expr)}")
         else:
-            text += f".{part}" if text else str(part)
-    return text or "(whole)"
-
-
-def _show(value: Any) -> str:
-    if type(value).__name__ == "NotPresent":
-        return "(absent)"
-    return cut(json.dumps(value, ensure_ascii=False, sort_keys=True), REPORT_VALUE_MAX)
-
-
-def _without_panels(dashboard: Json) -> Json:
-    return {k: v for k, v in dashboard.items() if k != "panels"}
+            if change.expr_changed:
+                lines.append(f"{head}expr: {show(change.old.expr)} → {show(change.new.expr)}")
+            lines += [f"{head}{p}: {o} → {n}" for p, o, n in change.fields]
+            lines += [f"{head}{t.path}: {word_diff_text(t.old, t.new)}" for t in change.texts]
+    return lines
 
 
 def _summary_of_new(path: str, content: bytes) -> list[str]:

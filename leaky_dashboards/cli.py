@@ -130,6 +130,7 @@ def preview(
     *,
     output: str | None = None,
     engine: str | None = None,
+    all_dashboards: bool = False,
     paths: Paths | None = None,
 ) -> int:
     from pathlib import Path
@@ -141,6 +142,7 @@ def preview(
             *project(paths, engine),
             base=base,
             output=Path(output) if output else None,
+            all_dashboards=all_dashboards,
         )
     )
 

@@ -11,7 +11,7 @@ import yaml
 from leaky_dashboards import build, canonical
 from leaky_dashboards.errors import DriftError
 from leaky_dashboards.render import compile_all
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.settings import ROOT, Installation, Paths
 
 from .conftest import snapshot
 
@@ -30,6 +30,39 @@ def test_canonical_form_keeps_emoji_sorts_keys_indents_two_and_ends_with_newline
     text = canonical.dumps({"title": "🚀 Overview", "a": [1, {"z": 1, "b": 2}]}).decode()
     expected = '{\n  "a": [\n    1,\n    {\n      "b": 2,\n      "z": 1\n    }\n  ],\n'
     assert text == expected + '  "title": "🚀 Overview"\n}\n'
+
+
+def test_every_panel_starts_with_id_type_and_title_and_other_objects_stay_sorted() -> None:
+    model = {
+        "title": "D",
+        "panels": [
+            {"gridPos": {"y": 0, "x": 0}, "title": "R", "type": "row", "id": 1, "panels": [
+                {"targets": [{"refId": "A", "expr": "up"}], "title": "P", "id": 2, "type": "stat"}
+            ]},
+        ],
+        "templating": {"list": [{"type": "custom", "name": "v", "id": "x"}]},
+    }  # fmt: skip
+    text = canonical.dumps(model).decode()
+    parsed = json.loads(text)
+    row = parsed["panels"][0]
+    assert list(row) == ["id", "type", "title", "gridPos", "panels"]
+    assert list(row["panels"][0]) == ["id", "type", "title", "targets"]
+    assert list(row["panels"][0]["targets"][0]) == ["expr", "refId"]
+    assert list(row["gridPos"]) == ["x", "y"]
+    assert list(parsed) == ["panels", "templating", "title"]
+    assert list(parsed["templating"]["list"][0]) == ["id", "name", "type"]  # not a panel
+    assert canonical.dumps(parsed) == text.encode()
+
+
+def test_a_golden_dashboard_hunk_sits_under_its_panel_title() -> None:
+    lines = (ROOT / "golden" / "dashboards" / "leaky-tokens-overview.json").read_text().splitlines()
+    title = lines.index('      "title": "🔥 Requests per minute",')
+    assert [line.strip() for line in lines[title - 3 : title]] == [
+        "{",
+        '"id": 2,',
+        '"type": "stat",',
+    ]
+    assert lines[title + 1].strip().startswith('"datasource"')
 
 
 def test_two_builds_of_the_same_tree_are_byte_identical(
@@ -61,7 +94,7 @@ def test_golden_update_accepts_a_change_and_the_next_build_passes(
         build.run(tree, installation, "go", echo=lambda _: None)
     lines: list[str] = []
     build.run(tree, installation, "go", update=True, echo=lines.append)
-    assert any("panel added: 'Headline numbers'" in line for line in lines)
+    assert any("row renamed: 'Key metrics' → 'Headline numbers'" in line for line in lines)
     golden = json.loads((tree.golden / "dashboards" / "leaky-tokens-overview.json").read_text())
     assert golden["panels"][0]["title"] == "Headline numbers"
     assert build.run(tree, installation, "go", echo=lambda _: None).changes == []

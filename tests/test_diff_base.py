@@ -41,7 +41,7 @@ def test_base_ref_renders_its_own_library_so_a_library_change_shows(
     config.write_text(text.replace("warning: 0.5, critical: 1,", "warning: 0.4, critical: 1,"))
     report = jobs.diff(repo, installation, "go", base="HEAD", fail=False, echo=lambda _: None)
     assert "working tree against `HEAD`" in report
-    assert "`green, yellow ≥ 0.5, red ≥ 1` | `green, yellow ≥ 0.4, red ≥ 1`" in report
+    assert "`green, yellow ≥ 500 ms, red ≥ 1 s` | `green, yellow ≥ 400 ms, red ≥ 1 s" in report
     assert list(private_tmp.iterdir()) == []  # the temporary checkout is gone
 
 
@@ -54,8 +54,8 @@ def test_base_ref_sees_a_panel_removed_from_the_source_since_that_commit(
         jobs.diff(repo, installation, "go", base="HEAD", echo=lambda _: None)
     assert raised.value.exit_code == 1
     report = jobs.diff(repo, installation, "go", base="HEAD", fail=False, echo=lambda _: None)
-    assert "panels 0 added, 1 removed, 0 moved, 0 changed" in report
-    assert "👥 Active users" in report.split("Removed panels:")[1]
+    assert "panels 0 added, 1 removed, 0 renamed, 0 moved, 0 changed" in report
+    assert "#### 👥 Active users (stat, ➖ removed)" in report
     assert list(private_tmp.iterdir()) == []
 
 
@@ -85,14 +85,14 @@ def test_changes_exit_1_unless_no_fail_and_the_report_file_is_written_either_way
     assert cli.diff("HEAD", output=str(failing), paths=repo) == 1
     assert cli.diff("HEAD", fail=False, output=str(passing), paths=repo) == 0
     assert failing.read_bytes() == passing.read_bytes()
-    assert '`"Consumption outcomes"` | `"Outcomes"`' in passing.read_text()
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in passing.read_text()
 
 
 def test_default_base_is_the_golden_copy(repo: Paths, installation: Installation) -> None:
     rename_consumption_outcomes(repo)
     report = jobs.diff(repo, installation, "go", fail=False, echo=lambda _: None)
     assert "working tree against `golden`" in report
-    assert '`"Consumption outcomes"` | `"Outcomes"`' in report
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
 
 
 def test_unknown_ref_is_an_input_error_naming_the_ref(
@@ -117,3 +117,106 @@ def test_a_base_whose_sources_do_not_compile_names_the_ref_and_file(
     assert str(raised.value).startswith("at HEAD: ")
     assert "leaky-tokens-overview.jsonnet" in str(raised.value)
     assert list(private_tmp.iterdir()) == []
+
+
+# Three pull requests as a reviewer meets them, made in the sources of a throwaway tree.
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path.name} no longer holds {old!r}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _diff(repo: Paths, installation: Installation, base: str | None = "HEAD") -> str:
+    return jobs.diff(repo, installation, "go", base=base, fail=False, echo=lambda _: None)
+
+
+P95_ALERT = "LeakyTokensLatencyP95High (warning)"
+P95_DRIVES = (
+    "- `thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels "
+    "🚀 Executive Overview › ⏱️ Latency p95, 🚀 Executive Overview › Response latency "
+    f"percentiles and alert {P95_ALERT}"
+)
+
+
+@pytest.mark.parametrize("base", ["HEAD", None])
+def test_a_threshold_change_is_shown_once_with_every_panel_and_alert_it_drives(
+    repo: Paths, installation: Installation, base: str | None
+) -> None:
+    _edit(repo.libsonnet / "config.libsonnet", "warning: 0.5, critical: 1,", "warning: 0.4,"
+          " critical: 1,")  # fmt: skip
+    report = _diff(repo, installation, base)
+    lines = report.splitlines()
+    assert [line for line in lines if line.startswith("- `thresholds.")] == [P95_DRIVES]
+    # the alert that now pages at 0.4, under its name and severity, expression before and after
+    assert "rules 0 added, 0 removed, 1 changed" in report
+    alert = report.split(f"#### {P95_ALERT}: changed", 1)[1]
+    assert "Driven by `thresholds.latencyP95.warning`." in alert
+    assert alert.split("after:", 1)[0].rstrip().endswith(") > 0.5\n```")
+    assert alert.split("after:", 1)[1].split("```", 2)[1].rstrip().endswith(") > 0.4")
+    assert '| `annotations.summary` | `"P95 Latency above 500ms on' in alert
+    # the panels say where their new level comes from; the docs get their summary line
+    assert "`green, yellow ≥ 400 ms, red ≥ 1 s (from thresholds.latencyP95.warning)`" in report
+    assert "- **Docs** (`docs/dashboards.md`): 3 lines added, 3 removed, under" in report
+
+
+def test_a_panel_inserted_mid_row_is_one_addition_and_moves_nothing_else(
+    repo: Paths, installation: Installation
+) -> None:
+    _edit(repo.root / SOURCE, "      p.latencyP95,\n", "      p.latencyP95,\n      p.authLogins,\n")
+    report = _diff(repo, installation)
+    # Ids come from keys: the panels after it keep theirs, and so do the alerts' links.
+    summary = "panels 1 added, 0 removed, 0 renamed, 0 moved, 0 changed"
+    assert f"- **🚀 Executive Overview** (`leaky-tokens-overview`): {summary}\n" in report
+    added = report.split("#### 🔐 Auth logins per minute (stat, ➕ added)", 1)[1]
+    assert "- place: row “Key metrics”, place 4 (x 12, y 1), size 4×5" in added
+    assert "```promql\n(sum (rate(auth_login_total{" in added
+    assert "panel ids changed" not in report
+    assert "LeakyTokensErrorRateHigh" not in report
+
+
+def test_a_removal_beside_a_rename_with_a_query_change_pairs_only_the_renamed_panel(
+    repo: Paths, installation: Installation
+) -> None:
+    _edit(repo.root / "dashboards/leaky-tokens-gateway.jsonnet", "      p.cachePerformance,\n", "")
+    gateway = repo.libsonnet / "gateway.libsonnet"
+    _edit(gateway, "title='Rate limiting activity',", "title='Rate limiter decisions',")
+    _edit(gateway, "    events=gateway.rateLimit,\n  ),", "    events=gateway.rateLimit,\n"
+          "  ) + { targets: [super.targets[0] { expr: 'sum(rate(gateway_rate_limit_total"
+          "[$__rate_interval])) * 60' }] },")  # fmt: skip
+    report = _diff(repo, installation)
+    summary = "panels 0 added, 1 removed, 1 renamed, 0 moved, 1 changed"
+    assert f"(`leaky-tokens-gateway`): {summary}" in report
+    assert "#### Cache performance (timeseries, ➖ removed)" in report
+    renamed = report.split("#### Rate limiter decisions (timeseries)", 1)[1]
+    assert "Renamed: “Rate limiting activity” → “Rate limiter decisions”." in renamed
+    before = renamed.split("Query `A` before:\n\n```promql\n", 1)[1].split("\n```")[0]
+    after = renamed.split("after:\n\n```promql\n", 1)[1].split("\n```")[0]
+    assert (before, after) == (
+        "sum by (outcome) (rate(gateway_rate_limit_total[$__rate_interval])) * 60",
+        "sum(rate(gateway_rate_limit_total[$__rate_interval])) * 60",
+    )
+
+
+def test_build_and_diff_report_a_rename_alike(repo: Paths, installation: Installation) -> None:
+    from leaky_dashboards import build
+    from leaky_dashboards.errors import DriftError
+
+    source = repo.root / SOURCE
+    _edit(source, "      p.latencyP95,\n", "      p.authLogins,\n      p.latencyP95,\n")
+    _edit(
+        repo.libsonnet / "tokens.libsonnet",
+        "outcomes('Consumption outcomes')",
+        "outcomes('Outcomes')",
+    )
+    lines: list[str] = []
+    with pytest.raises(DriftError):
+        build.run(repo, installation, "go", echo=lines.append)
+    overview = "  🚀 Executive Overview › "
+    assert f"{overview}panel renamed: 'Consumption outcomes' → 'Outcomes'" in lines
+    assert not any("panel removed" in line or "moved" in line for line in lines), lines
+    assert any(line.startswith(f"{overview}panel added: '🔐 Auth logins") for line in lines)
+    report = _diff(repo, installation)
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
+    assert "panels 1 added, 0 removed, 1 renamed, 0 moved, 0 changed" in report

@@ -22,6 +22,13 @@ def _golden() -> dict[str, Any]:
     return model
 
 
+def _golden_of(name: str) -> dict[str, Any]:
+    model: dict[str, Any] = json.loads(
+        (ROOT / "golden" / "dashboards" / f"{name}.json").read_text(encoding="utf-8")
+    )
+    return model
+
+
 def _panel(model: dict[str, Any], index: int = 0) -> dict[str, Any]:
     panels = [p for p in model["panels"] if p["type"] != "row"]
     panel: dict[str, Any] = panels[index]
@@ -46,22 +53,35 @@ def test_changed_query_is_shown_whole_before_and_after_under_its_panel() -> None
     panel["targets"][0]["expr"] = after
     text = _report(old, new)
     assert f"#### {panel['title']} (stat)" in text
-    assert "panels 0 added, 0 removed, 0 moved, 1 changed" in text
+    assert "panels 0 added, 0 removed, 0 renamed, 0 moved, 1 changed" in text
     ref = panel["targets"][0]["refId"]
     assert f"Query `{ref}` before:\n\n```promql\n{before}\n```" in text
     assert f"after:\n\n```promql\n{after}\n```" in text
 
 
-def test_moved_panel_reports_from_and_to_position_and_counts_as_moved_not_changed() -> None:
+def test_of_two_panels_that_swapped_places_one_is_reported_moved_with_both_places() -> None:
     old = _golden()
     new = copy.deepcopy(old)
     a, b = _panel(new, 0), _panel(new, 1)
     a["gridPos"]["x"], b["gridPos"]["x"] = b["gridPos"]["x"], a["gridPos"]["x"]
     text = _report(old, new)
-    assert "panels 0 added, 0 removed, 2 moved, 0 changed" in text
-    x0, x1 = b["gridPos"]["x"], a["gridPos"]["x"]
+    assert "panels 0 added, 0 removed, 0 renamed, 1 moved, 0 changed" in text
+    section = text.split(f"#### {b['title']} (stat)", 1)[1]
     row = "row “Key metrics”"
-    assert f"| `position` | `{row}, x {x0}, y 1, 4×5` | `{row}, x {x1}, y 1, 4×5` |" in text
+    assert f"Moved: {row}, place 2 (x 4, y 1) → {row}, place 1 (x 0, y 1)." in section
+
+
+def test_a_panel_moved_to_another_row_is_moved_and_its_old_neighbours_are_not() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    first = _panel(new, 0)
+    new["panels"].remove(first)
+    first["gridPos"] = {"x": 0, "y": 100, "w": 4, "h": 5}  # the last row
+    new["panels"].append(first)
+    text = _report(old, new)
+    assert "panels 0 added, 0 removed, 0 renamed, 1 moved, 0 changed" in text
+    assert f"#### {first['title']} (stat)\n\nMoved: row “Key metrics”, place 1" in text
+    assert text.count("Moved:") == 1
 
 
 def test_panels_sliding_down_under_a_grown_row_are_not_reported_as_moved() -> None:
@@ -73,48 +93,149 @@ def test_panels_sliding_down_under_a_grown_row_are_not_reported_as_moved() -> No
     first = _panel(new, 0)
     first["gridPos"]["h"] += 2
     text = _report(old, new)
-    assert "panels 0 added, 0 removed, 1 moved, 0 changed" in text
-    assert text.count("`position`") == 1
+    assert "panels 0 added, 0 removed, 0 renamed, 0 moved, 1 changed" in text
+    assert "Moved:" not in text
+    assert "| `size` | `4×5` | `4×7` |" in text
 
 
-def test_added_and_removed_panels_are_listed_and_counted() -> None:
+def test_panels_after_one_inserted_mid_row_keep_their_place_and_are_not_moved() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    row = [p for p in new["panels"] if p["type"] != "row" and p["gridPos"]["y"] == 1]
+    inserted = copy.deepcopy(row[0]) | {"title": "🆕 Inserted", "description": "new", "id": 99}
+    inserted["targets"] = [{"refId": "A", "expr": "sum(up)"}]
+    for panel in row[2:]:  # the rest of the row shifts right, the last one wraps
+        panel["gridPos"]["x"] += 4
+        if panel["gridPos"]["x"] >= 24:
+            panel["gridPos"]["x"], panel["gridPos"]["y"] = 0, 6
+    inserted["gridPos"] = dict(row[2]["gridPos"], x=row[2]["gridPos"]["x"] - 4)
+    new["panels"].insert(new["panels"].index(row[2]), inserted)
+    text = _report(old, new)
+    assert "panels 1 added, 0 removed, 0 renamed, 0 moved, 0 changed" in text
+    assert "#### 🆕 Inserted (stat, ➕ added)" in text
+
+
+def test_added_and_removed_panels_are_shown_whole_with_their_queries() -> None:
     old = _golden()
     new = copy.deepcopy(old)
     gone = new["panels"].pop(2)
     extra = copy.deepcopy(_panel(new, 3))
+    extra["id"] = 9_999_998  # a new panel has a new key, so a new id
     extra["title"] = "New | piped title"
+    extra["description"] = "Something else entirely, shown on its own."
+    extra["targets"] = [{"refId": "A", "expr": "sum(other_metric_total)", "legendFormat": "x"}]
     extra["gridPos"] = {"x": 0, "y": 40, "w": 6, "h": 4}
     new["panels"].append(extra)
     text = _report(old, new)
-    assert "panels 1 added, 1 removed, 0 moved, 0 changed" in text
-    assert "Added panels:" in text and "Removed panels:" in text
-    assert gone["title"] in text.split("Removed panels:")[1]
-    # the pipe would split the table cell: it is escaped
-    assert "| New \\| piped title | `stat` | row “Latency and endpoints”, x 0, y 40, 6×4 |" in text
+    assert "panels 1 added, 1 removed, 0 renamed, 0 moved, 0 changed" in text
+    removed = text.split(f"#### {gone['title']} ({gone['type']}, ➖ removed)", 1)[1]
+    assert f"```promql\n{gone['targets'][0]['expr']}\n```" in removed
+    added = text.split("#### New | piped title (stat, ➕ added)", 1)[1]
+    assert "- place: row “Latency and endpoints”, place 3 (x 0, y 40), size 6×4" in added
+    assert "- description: Something else entirely, shown on its own." in added
+    assert "Query `A` (legend `x`):\n\n```promql\nsum(other_metric_total)\n```" in added
 
 
-def test_renamed_panel_in_the_same_place_is_one_change_not_an_add_and_a_remove() -> None:
+def test_an_added_panel_shows_its_unit_and_thresholds_in_that_unit() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    latency = next(p for p in new["panels"] if p.get("title") == "⏱️ Latency p95")
+    new["panels"].remove(latency)
+    text = _report(new, old)  # the latency panel is the one added
+    section = text.split("#### ⏱️ Latency p95 (stat, ➕ added)", 1)[1]
+    assert "- unit: `s`" in section
+    assert "- thresholds: green, yellow ≥ 500 ms, red ≥ 1 s" in section
+
+
+def test_renamed_panel_in_the_same_place_is_one_rename_not_an_add_and_a_remove() -> None:
     old = _golden()
     new = copy.deepcopy(old)
     panel = _panel(new, 2)
     title = panel["title"]
     panel["title"] = "Latency (p95)"
     text = _report(old, new)
-    assert "panels 0 added, 0 removed, 0 moved, 1 changed" in text
-    assert f'| `title` | `{json.dumps(title, ensure_ascii=False)}` | `"Latency (p95)"` |' in text
+    assert "panels 0 added, 0 removed, 1 renamed, 0 moved, 0 changed" in text
+    assert f"Renamed: “{title}” → “Latency (p95)”." in text
 
 
-def test_threshold_and_unit_changes_read_as_levels_and_units() -> None:
+def test_a_rename_with_a_query_change_is_one_panel_renamed_and_changed() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    panel = next(p for p in new["panels"] if p.get("title") == "🚦 Rate limit blocks per minute")
+    panel["title"] = "🚦 Blocked requests per minute"
+    before = panel["targets"][0]["expr"]
+    panel["targets"][0]["expr"] = before.replace('outcome="blocked"', 'outcome=~"blocked|denied"')
+    assert panel["targets"][0]["expr"] != before
+    panel["gridPos"]["y"] += 20  # and it went elsewhere in the layout
+    text = _report(old, new)
+    assert "panels 0 added, 0 removed, 1 renamed, 1 moved, 1 changed" in text
+    section = text.split("#### 🚦 Blocked requests per minute (stat)", 1)[1]
+    assert (
+        "Renamed: “🚦 Rate limit blocks per minute” → “🚦 Blocked requests per minute”." in section
+    )
+    assert f"Query `A` before:\n\n```promql\n{before}\n```" in section
+
+
+def test_removing_one_panel_and_renaming_its_neighbour_does_not_pair_the_removed_one() -> None:
+    old = _golden_of("leaky-tokens-gateway")
+    new = copy.deepcopy(old)
+    cache = next(p for p in new["panels"] if p.get("title") == "Cache performance")
+    limiter = next(p for p in new["panels"] if p.get("title") == "Rate limiting activity")
+    limiter["gridPos"] = cache["gridPos"]  # takes its place; its id stays its key's
+    new["panels"].remove(cache)
+    limiter["title"] = "Rate limiter decisions"
+    text = report.render(compare_all({"g": old}, {"g": new}), "golden", "working tree")
+    assert "panels 0 added, 1 removed, 1 renamed, 0 moved, 0 changed" in text
+    assert "#### Cache performance (timeseries, ➖ removed)" in text
+    assert "Renamed: “Rate limiting activity” → “Rate limiter decisions”." in text
+    assert "gateway_rate_limit_total" not in text  # no query "changed" into the other's
+
+
+def test_panels_with_ids_from_their_keys_are_matched_by_them_alone() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    first, second = _panel(new, 0), _panel(new, 1)
+    first["title"], first["description"] = "Everything changed", "nothing alike"
+    first["targets"] = [{"refId": "A", "expr": "vector(1)"}]
+    second["id"] = 9_999_999  # same title, another key's id: another panel
+    [diff] = compare_all({"d": old}, {"d": new})
+    assert [c.new.title for c in diff.renamed] == ["Everything changed"]
+    assert [p.title for p in diff.added] == [second["title"]]
+    assert [p.title for p in diff.removed] == [second["title"]]
+
+
+def test_changed_positional_ids_are_listed_because_links_to_them_break() -> None:
+    old = _golden()
+    for n, panel in enumerate(old["panels"], start=1):  # as rendered before panels had keys
+        panel["id"] = n
+    new = copy.deepcopy(old)
+    _panel(new, 0)["id"], _panel(new, 1)["id"] = _panel(old, 1)["id"], _panel(old, 0)["id"]
+    text = _report(old, new)
+    assert "panels 0 added, 0 removed, 0 renamed, 0 moved, 0 changed; 2 panel ids changed" in text
+    assert f"{_panel(old, 0)['title']} 2 → 3, {_panel(old, 1)['title']} 3 → 2." in text
+
+
+def test_threshold_and_unit_changes_read_as_levels_in_each_sides_unit() -> None:
     old = _golden()
     new = copy.deepcopy(old)
     panel = next(p for p in new["panels"] if p.get("title") == "⏱️ Latency p95")
     panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.7
+    text = _report(old, new)
+    assert "| `green, yellow ≥ 500 ms, red ≥ 1 s` | `green, yellow ≥ 700 ms, red ≥ 1 s` |" in text
     panel["fieldConfig"]["defaults"]["unit"] = "ms"
     text = _report(old, new)
-    assert (
-        "| `thresholds` | `green, yellow ≥ 0.5, red ≥ 1` | `green, yellow ≥ 0.7, red ≥ 1` |" in text
-    )
+    assert "`green, yellow ≥ 500 ms, red ≥ 1 s` | `green, yellow ≥ 0.7 ms, red ≥ 1 ms` |" in text
     assert '| `fieldConfig.defaults.unit` | `"s"` | `"ms"` |' in text
+
+
+def test_a_long_description_change_is_a_word_diff() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    panel = _panel(new, 2)
+    panel["description"] = panel["description"].replace("Yellow above 0.5s", "Yellow above 0.4s")
+    text = _report(old, new)
+    assert "`description` (~~removed~~ **added**): … " in text
+    assert "Yellow above ~~0.5s,~~ **0.4s,** red above 1s." in text
 
 
 def test_unchanged_dashboards_take_one_line_and_new_or_removed_ones_are_named() -> None:
@@ -131,15 +252,28 @@ def test_unchanged_dashboards_take_one_line_and_new_or_removed_ones_are_named() 
     assert "- **🚀 Executive Overview** (`fresh`): new dashboard, 13 panels" in lines
     assert "- **🚀 Executive Overview** (`gone`): removed (13 panels)" in lines
     assert '| `refresh` | `"10s"` | `"30s"` |' in lines
-    # the changed dashboard gets its changes, the new one its panel list, the others nothing
-    assert [line for line in lines if line.startswith("### ")] == [
-        "### 🚀 Executive Overview",
-        "### 🚀 Executive Overview (new)",
+    # the changed, new and removed dashboards each get a folded section, the unchanged nothing
+    summaries = [line for line in lines if line.startswith("<summary>")]
+    assert [s.split("</b>")[1].split(":")[0] for s in summaries] == [
+        " (<code>a</code>)",
+        " (<code>fresh</code>)",
+        " (<code>gone</code>)",
     ]
-    new_section = text.split("(new)\n", 1)[1]
+    new_section = text.split("(<code>fresh</code>)", 1)[1].split("</details>")[0]
     for panel in model["panels"]:
-        listed = f"| {panel['title']} | " in new_section
-        assert listed == (panel["type"] != "row"), panel["title"]
+        shown = f"#### {panel['title']} ({panel['type']}, ➕ added)" in new_section
+        assert shown == (panel["type"] != "row"), panel["title"]
+
+
+def test_every_dashboard_section_folds_and_holds_its_own_changes() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    _panel(new, 0)["targets"][0]["expr"] = "vector(1)"
+    text = _report(old, new)
+    opening = text.index("<details>\n<summary><b>🚀 Executive Overview</b>")
+    closing = text.index("</details>", opening)
+    assert opening < text.index("vector(1)") < closing
+    assert text.index("- **🚀 Executive Overview**") < opening  # the summary stays unfolded
 
 
 @pytest.mark.parametrize(
@@ -159,20 +293,19 @@ def test_queries_holding_backticks_pipes_or_html_stay_whole_inside_their_fence(e
     assert fence.removesuffix("promql") not in expr
 
 
-def test_renamed_and_moved_panel_keeps_its_identity_through_its_id() -> None:
+def test_renamed_and_resized_panel_keeps_its_identity_through_its_content() -> None:
     old = _golden()
     new = copy.deepcopy(old)
     panel = _panel(new, 0)
     title = panel["title"]
     panel["title"] = "Requests / min"
-    panel["gridPos"]["w"] = 6  # resized too, so only the id still says it is the same panel
+    panel["gridPos"]["w"] = 6
+    panel["id"] = 42  # neither title, size nor id says it is the same panel: its content does
     text = _report(old, new)
-    assert "panels 0 added, 0 removed, 1 moved, 1 changed" in text
+    assert "panels 0 added, 0 removed, 1 renamed, 0 moved, 1 changed; 1 panel id changed" in text
     section = text.split("#### Requests / min (stat)", 1)[1]
-    assert (
-        f'| `title` | `{json.dumps(title, ensure_ascii=False)}` | `"Requests / min"` |' in section
-    )
-    assert "x 0, y 1, 4×5` | `row “Key metrics”, x 0, y 1, 6×5` |" in section
+    assert f"Renamed: “{title}” → “Requests / min”." in section
+    assert "| `size` | `4×5` | `6×5` |" in section
 
 
 def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
@@ -184,6 +317,7 @@ def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
     assert md.code("a ` b") == "``a ` b``"
     assert md.code("`x`") == "`` `x` ``"
     assert md.table(["h"], [[md.code("a|b")]]) == ["| h |", "|---|", "| `a\\|b` |"]
+    assert md.text("{{ $labels.job }} costs $5") == "{{ \\$labels.job }} costs \\$5"  # no math
 
 
 def test_a_report_too_long_for_a_pr_comment_keeps_every_summary_and_drops_details() -> None:
@@ -200,10 +334,27 @@ def test_a_report_too_long_for_a_pr_comment_keeps_every_summary_and_drops_detail
     text = report.render(compare_all(old, new), "golden", "working tree")
     assert len(text) <= report.COMMENT_LIMIT
     for name in names:
-        assert f"(`{name}`): panels 0 added, 0 removed, 0 moved, 13 changed" in text
+        assert f"(`{name}`): panels 0 added, 0 removed, 0 renamed, 0 moved, 13 changed" in text
+    assert "**Truncated:** details of `d" in text
     assert "are left out to keep this comment under 65536 characters" in text
-    kept = text.count("\n### ")
+    kept = text.count("<details>")
     assert 0 < kept < len(names)
+    assert text.count("<details>") == text.count("</details>")  # no section cut in half
+
+
+def test_a_report_whose_summaries_alone_are_too_long_is_cut_with_a_note() -> None:
+    model = _golden()
+    changed = copy.deepcopy(model)
+    changed["refresh"] = "30s"
+    names = [f"dashboard-{i:04}" for i in range(400)]
+    text = report.render(
+        compare_all(dict.fromkeys(names, model), dict.fromkeys(names, changed)),
+        "golden",
+        "working tree",
+        limit=5_000,
+    )
+    assert len(text) <= 5_000
+    assert text.endswith("**Truncated** at 5000 characters: run `invoke diff` to read it all.\n")
 
 
 def test_long_values_and_queries_are_cut_so_one_huge_string_cannot_swell_the_report() -> None:
@@ -214,5 +365,5 @@ def test_long_values_and_queries_are_cut_so_one_huge_string_cannot_swell_the_rep
     panel["targets"][0]["expr"] = "sum(up) + " + "1 + " * 250_000 + "1"
     text = _report(old, new)
     assert len(text) < 20_000
-    assert "more characters)" in text
-    assert '"' + "d" * 499 + "… (999502 more characters)" in text
+    assert "**" + "d" * 500 + "… (999500 more characters)**" in text  # its word diff, cut
+    assert "1 + 1 … (996011 more characters)\n```" in text

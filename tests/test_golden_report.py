@@ -40,13 +40,21 @@ def test_changed_query_is_reported_by_panel_title_and_refid_with_old_and_new(
     assert any(line.strip() == expected for line in lines), lines
 
 
-def test_panels_are_matched_by_title_so_an_inserted_panel_reads_as_one_addition() -> None:
-    old = {"title": "D", "panels": [{"title": "a", "id": 1}, {"title": "b", "id": 2}]}
-    new = {
-        "title": "D",
-        "panels": [{"title": "x", "id": 1}, {"title": "a", "id": 1}, {"title": "b", "id": 2}],
+def _at(title: str, x: int, panel_id: int, kind: str = "stat") -> dict[str, object]:
+    return {
+        "title": title,
+        "type": kind,
+        "id": panel_id,
+        "gridPos": {"x": x, "y": 0, "w": 4, "h": 4},
     }
-    assert dashboard_changes(old, new) == ["D › panel added: 'x' (None)"]
+
+
+def test_panels_are_matched_by_title_so_an_inserted_panel_reads_as_one_addition() -> None:
+    old = {"title": "D", "panels": [_at("a", 0, 1), _at("b", 4, 2)]}
+    new = {"title": "D", "panels": [_at("x", 0, 1), _at("a", 4, 1), _at("b", 8, 2)]}
+    assert dashboard_changes(old, new) == [
+        "D › panel added: 'x' (stat, above the rows, place 1 (x 0, y 0))"
+    ]
 
 
 def test_removed_panel_and_dashboard_field_changes_are_reported() -> None:
@@ -84,9 +92,14 @@ def test_yaml_list_items_are_named_by_their_identity_not_their_index() -> None:
     old = yaml.safe_dump({"groups": [{"name": "g", "rules": [rule, other]}]}).encode()
     moved = {**rule, "expr": "x > 0.75"}
     new = yaml.safe_dump({"groups": [{"name": "g", "rules": [other, moved]}]}).encode()
-    assert describe("rules.yaml", old, new) == [
-        'groups[g].rules[HeapHigh warning].expr: "x > 0.7" → "x > 0.75"'
-    ]
+    assert describe("rules.yaml", old, new) == ['HeapHigh (warning) › expr: "x > 0.7" → "x > 0.75"']
+
+
+def test_other_yaml_list_items_are_named_by_their_identity_not_their_index() -> None:
+    source = {"name": "Prometheus", "url": "http://a"}
+    old = yaml.safe_dump({"datasources": [{"name": "Loki"}, source]}).encode()
+    new = yaml.safe_dump({"datasources": [source | {"url": "http://b"}, {"name": "Loki"}]}).encode()
+    assert describe("d.yaml", old, new) == ['datasources[Prometheus].url: "http://a" → "http://b"']
 
 
 def test_a_variable_change_names_the_variable() -> None:
@@ -110,5 +123,5 @@ def test_a_long_value_is_cut_in_the_golden_report() -> None:
     old = {"title": "D", "panels": [{"title": "P", "type": "stat", "description": "short"}]}
     new = {"title": "D", "panels": [{"title": "P", "type": "stat", "description": "x" * 10**6}]}
     [line] = dashboard_changes(old, new)
-    assert line.startswith('D › P › description: "short" → "xxx')
-    assert line.endswith("… (999502 more characters)") and len(line) < 700
+    assert line.startswith("D › P › description: [-short-] {+xxx")  # a word diff
+    assert line.endswith(" more characters)") and len(line) < 2_100

@@ -316,6 +316,6 @@ def test_a_signal_stops_the_job_with_130_and_leaves_old_or_new_outputs_and_no_te
         assert after == before
     else:  # the signal waited for the journal: both outputs are wholly new
         assert after != before
-        assert "panel added: 'Headline numbers'" in done.stdout
+        assert "row renamed: 'Key metrics' → 'Headline numbers'" in done.stdout
     assert stray(built) == []
     assert list(temp.iterdir()) == []

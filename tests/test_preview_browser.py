@@ -228,6 +228,7 @@ def test_side_by_side_marks_added_removed_changed_and_moved_panels(
         visible[2]["gridPos"]["x"], visible[1]["gridPos"]["x"]
     )  # fmt: skip
     added = copy.deepcopy(visible[0]) | {
+        "id": 9_999_997,  # a new panel's key gives it its own id
         "title": "Brand new",
         "gridPos": {"x": 0, "y": 60, "w": 6, "h": 4},
     }
@@ -247,8 +248,8 @@ def test_side_by_side_marks_added_removed_changed_and_moved_panels(
     assert marked(before, "removed") == {removed["title"]}
     assert marked(after, "added") == {"Brand new"}
     assert marked(before, "changed") == marked(after, "changed") == {visible[0]["title"]}
-    moved = {visible[1]["title"], visible[2]["title"]}
-    assert marked(before, "moved") == marked(after, "moved") == moved
+    # of two panels that swapped places, the one out of the order kept is the one that moved
+    assert marked(before, "moved") == marked(after, "moved") == {visible[2]["title"]}
     assert browser.evaluate(FITS)[:2] == [True, True]
 
 
@@ -256,7 +257,9 @@ def test_preview_job_writes_pages_and_pngs_that_are_real_pictures(
     tree: Paths, installation: Installation, tmp_path: Path
 ) -> None:
     out = tmp_path / "preview"
-    files = jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
+    files = jobs.preview(
+        tree, installation, "go", output=out, all_dashboards=True, echo=lambda _: None
+    )
     names = sorted(p.stem for p in (tree.dashboards).glob("*.jsonnet"))
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["index.html", *(f"{n}.html" for n in names), *(f"{n}.png" for n in names)]
@@ -286,3 +289,45 @@ def test_a_new_dashboard_beside_its_absent_base_marks_every_panel_added(
     _assert_placed(after, model)
     assert all("added" in p["status"].split() for p in after["panels"])
     assert browser.evaluate("document.querySelector('.absent').textContent") == "(not in main)"
+
+
+HIGHLIGHTS = """
+[...document.querySelectorAll('.grid')].map(grid => Object.fromEntries(
+  [...grid.querySelectorAll('.panel')].filter(el => el.querySelector('.hl')).map(el => [
+    el.querySelector('.title').textContent,
+    [...el.querySelectorAll('.hl')].map(h => h.classList[0]).sort()])))
+"""
+
+
+def test_the_changed_parts_of_a_changed_panel_are_highlighted_on_both_sides(
+    tree: Paths, installation: Installation, browser: Browser, tmp_path: Path
+) -> None:
+    from leaky_dashboards.review import sources
+
+    old = sources.working_tree(tree, installation, "go").dashboards["leaky-tokens-overview"]
+    new = copy.deepcopy(old)
+    panels = {p["title"]: p for p in new["panels"]}
+    latency = panels["⏱️ Latency p95"]
+    latency["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.4
+    latency["description"] = latency["description"].replace("0.5s", "0.4s")
+    panels["❌ Error rate"]["title"] = "❌ Server error rate"
+    panels["🔥 Requests per minute"]["targets"][0]["expr"] = "sum(up)"
+    [diff] = compare_all({"d": old}, {"d": new})
+    page = previews.compare_page(old, new, diff, "main")
+    browser.open(_write(tmp_path, "highlight", page), page.width, page.height)
+    assert browser.problems() == []
+    before, after = browser.evaluate(HIGHLIGHTS)
+    assert after == {
+        "⏱️ Latency p95": ["about", "steps"],
+        "❌ Server error rate": ["title"],
+    }
+    assert before == {"⏱️ Latency p95": ["about", "steps"], "❌ Error rate": ["title"]}
+    marks = browser.evaluate(
+        "[...document.querySelectorAll('.side[data-side=after] .panel .mark')]"
+        ".map(m => m.textContent)"
+    )
+    assert sorted(marks) == [
+        "changed: description, thresholds",
+        "changed: queries",
+        "changed: title",
+    ]

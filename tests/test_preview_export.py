@@ -12,6 +12,10 @@ from leaky_dashboards.review import chromium, jobs
 from leaky_dashboards.settings import Installation, Paths
 
 
+def _quiet(_: str) -> None:
+    pass
+
+
 def _previous_run(out: Path) -> dict[str, bytes]:
     out.mkdir(parents=True)
     (out / "old.html").write_text("from an earlier run")
@@ -25,7 +29,7 @@ def test_missing_chromium_is_an_input_error_that_says_how_to_get_it_and_writes_n
     out = tmp_path / "preview"
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
-        jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
+        jobs.preview(tree, installation, "go", output=out, all_dashboards=True, echo=_quiet)
     assert raised.value.exit_code == 2
     assert "install Debian's `chromium`" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -39,7 +43,7 @@ def test_a_browser_that_makes_no_picture_is_named_with_the_page_and_leaves_no_sc
     out = tmp_path / "preview"
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
-        jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
+        jobs.preview(tree, installation, "go", output=out, all_dashboards=True, echo=_quiet)
     assert ".html: chromium made no screenshot (exit 1)" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert list(private_tmp.iterdir()) == []
@@ -50,7 +54,7 @@ def test_a_run_replaces_the_previous_output_whole_and_leaves_no_scratch(
 ) -> None:
     out = tmp_path / "preview"
     _previous_run(out)
-    assert cli.preview(output=str(out), paths=tree) == 0
+    assert cli.preview(output=str(out), all_dashboards=True, paths=tree) == 0
     names = {p.name for p in out.iterdir()}
     assert "old.html" not in names
     assert "index.html" in names and "leaky-tokens-overview.png" in names
@@ -58,3 +62,45 @@ def test_a_run_replaces_the_previous_output_whole_and_leaves_no_scratch(
     index = (out / "index.html").read_text()
     for source in tree.dashboards.glob("*.jsonnet"):
         assert f'href="{source.stem}.html"' in index and f'href="{source.stem}.png"' in index
+
+
+def test_only_changed_dashboards_are_drawn_in_the_specs_order_and_their_pictures_named(
+    tree: Paths, installation: Installation, tmp_path: Path
+) -> None:
+    for name, old, new in (
+        ("system", "'Database and host'", "'Database and the host'"),
+        ("overview", "'Key metrics'", "'Headline numbers'"),
+    ):
+        source = tree.dashboards / f"leaky-tokens-{name}.jsonnet"
+        text = source.read_text()
+        assert old in text
+        source.write_text(text.replace(old, new))
+    out = tmp_path / "preview"
+    lines: list[str] = []
+    files = jobs.preview(tree, installation, "go", output=out, echo=lines.append)
+    drawn = ["leaky-tokens-overview", "leaky-tokens-system"]  # config order: overview 1, system 4
+    assert sorted(files) == sorted(
+        ["index.html", *(f"{n}.{e}" for n in drawn for e in ["html", "png"])]
+    )
+    assert lines[:2] == [f"wrote {out / (n + '.png')}" for n in drawn]
+    assert all((out / f"{n}.png").is_file() for n in drawn)
+    index = files["index.html"].decode()
+    assert index.index("leaky-tokens-overview.html") < index.index("leaky-tokens-system.html")
+    assert "changed against golden" in index
+
+
+def test_nothing_changed_draws_nothing_and_says_so_unless_all(
+    tree: Paths, installation: Installation, tmp_path: Path
+) -> None:
+    out = tmp_path / "preview"
+    lines: list[str] = []
+    files = jobs.preview(tree, installation, "go", output=out, screenshots=False, echo=lines.append)
+    assert list(files) == ["index.html"]
+    assert "no dashboard changed against golden; --all draws every dashboard" in lines
+    everything = jobs.preview(
+        tree, installation, "go", output=out, screenshots=False, all_dashboards=True, echo=_quiet
+    )
+    order = [n for n in everything if n.endswith(".html") and n != "index.html"]
+    assert order == [
+        f"leaky-tokens-{n}.html" for n in ("overview", "business", "gateway", "system")
+    ]

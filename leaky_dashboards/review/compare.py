@@ -1,43 +1,51 @@
-"""What changed between two renderings of the dashboards, panel by panel, as data.
+"""What changed between two renderings of a dashboard, panel by panel, as data: the one comparer
+behind `invoke build`, `invoke golden-update` (their text lines, `changes.py`) and `invoke diff`
+and `invoke preview` (the Markdown report, the pictures).
 
-Panels are matched by title; a panel whose title changed is matched by its place (same position,
-else same id, and same type). A panel counts as moved when its row, its place inside that row or
-its size changed: panels that only slid down because a row above them grew are not moved.
-Field changes come from `changes.value_changes` (deepdiff), as in the golden report.
+Panels are matched by key (`identity.py`: an explicit key, else the title, else the content of a
+renamed panel). A matched panel whose title differs is renamed. It moved when it sits in another
+row, or its place among the row's other matched panels changed: panels that only slid down
+because a row above grew, or aside because a panel was inserted or removed beside them, did not
+move. Of panels that swapped places, those outside the longest run kept in order moved. A
+changed size is a field change; a changed `id` is reported apart, because links
+(`viewPanel=<id>`) to the panel change with it.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..changes import value_changes
 from ..model import Json, panel_keys
+from .identity import explicit_key, pair
+from .values import is_long_text, keyed, raw_changes, show, value_changes
 
-# Fields that are layout or bookkeeping, reported as a move (gridPos) or not at all (id).
-_LAYOUT = frozenset({"gridPos", "id", "panels", "targets"})
+# Fields that are layout or identity: reported as a move, a rename, a size or an id change.
+_LAYOUT = frozenset({"gridPos", "id", "panels", "targets", "title"})
 _THRESHOLDS = "fieldConfig.defaults.thresholds"
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where a panel sits: its row (None above the first row) and its gridPos."""
+    """Where a panel sits: its row (title; None above the first row), the row's index among the
+    rows (-1 above the first), the panel's place in the row in reading order (1 = first), and
+    its gridPos."""
 
     row: str | None
+    row_index: int
+    rank: int
     x: int
     y: int
     w: int
     h: int
-    row_y: int  # first grid line of the row's content, so y - row_y is the place inside the row
-
-    def relative(self) -> tuple[str | None, int, int, int, int]:
-        return (self.row, self.x, self.y - self.row_y, self.w, self.h)
 
 
 @dataclass(frozen=True)
 class Panel:
-    """One visible panel (not a row) with its key (unique title) and place."""
+    """One visible panel (not a row) with its display key (unique title) and place."""
 
     key: str
     model: Json
@@ -51,6 +59,15 @@ class Panel:
     def type(self) -> str:
         return str(self.model.get("type", "panel"))
 
+    @property
+    def unit(self) -> str | None:
+        unit = defaults(self.model).get("unit")
+        return None if unit is None else str(unit)
+
+    @property
+    def id(self) -> Any:
+        return self.model.get("id")
+
 
 @dataclass(frozen=True)
 class QueryChange:
@@ -61,21 +78,46 @@ class QueryChange:
     new: str | None
 
 
+@dataclass(frozen=True)
+class TextChange:
+    """A long string field that changed, shown as a word diff."""
+
+    path: str
+    old: str
+    new: str
+
+
 @dataclass
 class PanelChange:
     old: Panel
     new: Panel
     fields: list[tuple[str, str, str]] = field(default_factory=list)
     queries: list[QueryChange] = field(default_factory=list)
+    texts: list[TextChange] = field(default_factory=list)
     moved: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.fields or self.queries)
+        return bool(self.fields or self.queries or self.texts)
 
     @property
     def renamed(self) -> bool:
         return self.old.title != self.new.title
+
+    @property
+    def renumbered(self) -> bool:
+        return bool(self.old.id != self.new.id)
+
+    def changed_parts(self) -> set[str]:
+        """Which parts of the panel changed, as the preview marks them: title, type, unit,
+        thresholds, description, queries, options, size, place."""
+        parts = {"title"} if self.renamed else set()
+        parts |= {"queries"} if self.queries else set()
+        for path in [f[0] for f in self.fields] + [t.path for t in self.texts]:
+            parts.add(_part(path))
+        if self.moved:
+            parts.add("place")
+        return parts
 
 
 @dataclass
@@ -91,6 +133,7 @@ class DashboardDiff:
     panels: list[PanelChange] = field(default_factory=list)
     rows_added: list[str] = field(default_factory=list)
     rows_removed: list[str] = field(default_factory=list)
+    rows_renamed: list[tuple[str, str]] = field(default_factory=list)
     panel_count: int = 0
 
     @property
@@ -102,9 +145,17 @@ class DashboardDiff:
         return [p for p in self.panels if p.changed]
 
     @property
+    def renamed(self) -> list[PanelChange]:
+        return [p for p in self.panels if p.renamed]
+
+    @property
+    def renumbered(self) -> list[PanelChange]:
+        return [p for p in self.panels if p.renumbered]
+
+    @property
     def touched(self) -> list[PanelChange]:
-        """Matched panels that moved or changed, in the new dashboard's order."""
-        return [p for p in self.panels if p.moved or p.changed]
+        """Matched panels renamed, moved or changed, in the new dashboard's order."""
+        return [p for p in self.panels if p.renamed or p.moved or p.changed]
 
 
 def compare_all(old: Mapping[str, Json], new: Mapping[str, Json]) -> list[DashboardDiff]:
@@ -121,9 +172,10 @@ def compare_all(old: Mapping[str, Json], new: Mapping[str, Json]) -> list[Dashbo
             )
         elif name not in new:
             model = old[name]
+            panels = panels_of(model)
             diffs.append(
                 DashboardDiff(
-                    name, _title(model, name), "removed", panel_count=len(panels_of(model))
+                    name, _title(model, name), "removed", removed=panels, panel_count=len(panels)
                 )
             )
         else:
@@ -136,29 +188,39 @@ def compare_dashboard(name: str, old: Json, new: Json) -> DashboardDiff:
     if old == new:
         return diff
     diff.settings = value_changes(_settings(old), _settings(new))
-    old_rows, new_rows = _row_titles(old), _row_titles(new)
-    diff.rows_added = [r for r in new_rows if r not in old_rows]
-    diff.rows_removed = [r for r in old_rows if r not in new_rows]
+    old_rows, new_rows = _rows(old), _rows(new)
+    row_map = match_rows(old_rows, new_rows)
+    diff.rows_removed = [_text(r) for i, r in enumerate(old_rows) if i not in row_map]
+    paired_rows = set(row_map.values())
+    diff.rows_added = [_text(r) for i, r in enumerate(new_rows) if i not in paired_rows]
+    diff.rows_renamed = [
+        (_text(old_rows[o]), _text(new_rows[n]))
+        for o, n in row_map.items()
+        if _text(old_rows[o]) != _text(new_rows[n])
+    ]
     before, after = panels_of(old), panels_of(new)
     pairs = match(before, after)
     paired_old = {id(o) for o, _ in pairs}
     paired_new = {id(n) for _, n in pairs}
     diff.removed = [p for p in before if id(p) not in paired_old]
     diff.added = [p for p in after if id(p) not in paired_new]
+    moves = moved_pairs(pairs, row_map)
     for o, n in pairs:
         change = compare_panel(o, n)
-        change.moved = moved(o.place, n.place, row_kept=o.place.row in new_rows)
+        change.moved = (id(o), id(n)) in moves
         diff.panels.append(change)
     found = (
         diff.settings,
         diff.added,
         diff.removed,
         diff.touched,
+        diff.renumbered,
         diff.rows_added,
         diff.rows_removed,
+        diff.rows_renamed,
     )
     if not any(found):
-        # What is left differs only in bookkeeping (panel ids, row positions): still say so.
+        # What is left differs only in bookkeeping (row ids, positions): still say so.
         diff.settings = value_changes(_skeleton(old), _skeleton(new))
     if diff.settings or any(found):
         diff.status = "changed"
@@ -166,90 +228,187 @@ def compare_dashboard(name: str, old: Json, new: Json) -> DashboardDiff:
 
 
 def match(before: list[Panel], after: list[Panel]) -> list[tuple[Panel, Panel]]:
-    """Pairs (old, new) in the new order: by key, then renamed panels by position, then by id."""
-    by_key = {p.key: p for p in before}
-    pairs = {id(n): (by_key[n.key], n) for n in after if n.key in by_key}
-    for fingerprint in (_position, _panel_id):
-        lonely_old = [p for p in before if all(o is not p for o, _ in pairs.values())]
-        lonely_new = [p for p in after if id(p) not in pairs]
-        for n in lonely_new:
-            candidates = [o for o in lonely_old if fingerprint(o) == fingerprint(n)]
-            rivals = [m for m in lonely_new if fingerprint(m) == fingerprint(n)]
-            if len(candidates) == 1 and len(rivals) == 1 and fingerprint(n) is not None:
-                pairs[id(n)] = (candidates[0], n)
-                lonely_old.remove(candidates[0])
-    return [pairs[id(n)] for n in after if id(n) in pairs]
+    """Pairs (old, new) in the new order (see identity.pair)."""
+    return pair(before, after, lambda p: p.model, lambda p: p.key)
+
+
+def match_rows(old_rows: list[Json], new_rows: list[Json]) -> dict[int, int]:
+    """Old row index → new row index: by explicit key, by title, then a renamed row by its
+    place among the rows (the same index, unmatched on both sides)."""
+    found: dict[int, int] = {}
+    for same in (explicit_key, _text):
+        for n, row in enumerate(new_rows):
+            key = same(row)
+            if key is None or n in found.values():
+                continue
+            for o, old_row in enumerate(old_rows):
+                if o not in found and same(old_row) == key:
+                    found[o] = n
+                    break
+    # A row's id comes from its title unless the library keys it, so a renamed row is known by
+    # its place among the rows.
+    for o in range(min(len(old_rows), len(new_rows))):
+        if o not in found and o not in found.values():
+            found[o] = o
+    return found
+
+
+def moved_pairs(
+    pairs: list[tuple[Panel, Panel]], row_map: Mapping[int, int]
+) -> set[tuple[int, int]]:
+    """The pairs (by id of old and new panel) that moved: to another row, or out of the longest
+    run of the row's matched panels that kept their order."""
+    moved: set[tuple[int, int]] = set()
+    by_row: dict[int, list[tuple[Panel, Panel]]] = {}
+    for o, n in pairs:
+        old_row = row_map.get(o.place.row_index, -2) if o.place.row_index >= 0 else -1
+        if old_row != n.place.row_index:
+            moved.add((id(o), id(n)))
+        else:
+            by_row.setdefault(n.place.row_index, []).append((o, n))
+    for members in by_row.values():
+        members.sort(key=lambda p: p[1].place.rank)
+        order = [o.place.rank for o, _ in members]
+        kept = _longest_increasing(order)
+        moved |= {(id(o), id(n)) for i, (o, n) in enumerate(members) if i not in kept}
+    return moved
 
 
 def compare_panel(old: Panel, new: Panel) -> PanelChange:
     change = PanelChange(old, new)
-    fields = value_changes(_fields(old.model), _fields(new.model))
-    thresholds = [f for f in fields if f[0].startswith(_THRESHOLDS)]
-    change.fields = [f for f in fields if not f[0].startswith(_THRESHOLDS)]
-    if thresholds:
+    raw = raw_changes(keyed(_fields(old.model)), keyed(_fields(new.model)))
+    if any(path.startswith(_THRESHOLDS) for path, _, _ in raw):
         change.fields.append(
             (
                 "thresholds",
-                describe_thresholds(_defaults(old.model).get("thresholds")),
-                describe_thresholds(_defaults(new.model).get("thresholds")),
+                describe_thresholds(defaults(old.model).get("thresholds"), old.unit),
+                describe_thresholds(defaults(new.model).get("thresholds"), new.unit),
             )
         )
+    for path, a, b in raw:
+        if path.startswith(_THRESHOLDS):
+            continue
+        if is_long_text(a, b):
+            change.texts.append(TextChange(path, a, b))
+        else:
+            change.fields.append((path, show(a), show(b)))
+    if (old.place.w, old.place.h) != (new.place.w, new.place.h):
+        change.fields.append(("size", size_text(old.place), size_text(new.place)))
     old_targets, new_targets = _targets(old.model), _targets(new.model)
-    for ref in _ordered(old_targets, new_targets):
+    for ref in sorted(set(old_targets) | set(new_targets)):
         a, b = old_targets.get(ref), new_targets.get(ref)
         old_expr = None if a is None else str(a.get("expr", ""))
         new_expr = None if b is None else str(b.get("expr", ""))
         if old_expr != new_expr:
             change.queries.append(QueryChange(ref, old_expr, new_expr))
         if a is not None and b is not None:
-            rest = value_changes(_without(a, "expr"), _without(b, "expr"))
+            rest = value_changes(keyed(_without(a, "expr")), keyed(_without(b, "expr")))
             change.fields.extend((f"targets[{ref}].{p}", o, n) for p, o, n in rest)
     change.fields.sort()
     return change
-
-
-def moved(old: Place, new: Place, *, row_kept: bool) -> bool:
-    """Moved: to another row, inside its row, or resized. A panel whose row was renamed or
-    removed did not move itself (the row change is reported once), so only x and size count."""
-    if old.row == new.row or row_kept:
-        return old.relative() != new.relative()
-    return (old.x, old.w, old.h) != (new.x, new.w, new.h)
 
 
 def panels_of(dashboard: Json) -> list[Panel]:
     """Visible panels in display order with their rows; a collapsed row's panels included."""
     keys = {id(model): key for key, model in panel_keys(dashboard).items()}
     found: list[Panel] = []
-    row: str | None = None
-    row_y = 0
+    groups: list[tuple[str | None, int, list[Json]]] = [(None, -1, [])]
     for top in dashboard.get("panels", []):
         if top.get("type") == "row":
-            row = str(top.get("title", ""))
-            row_y = _grid(top)[1] + 1
-            for nested in top.get("panels", []):
-                found.append(Panel(keys[id(nested)], nested, _place(nested, row, row_y)))
+            groups.append((_text(top), len(groups) - 1, list(top.get("panels", []))))
         else:
-            found.append(Panel(keys[id(top)], top, _place(top, row, row_y)))
+            groups[-1][2].append(top)
+    for row, row_index, members in groups:
+        reading = sorted(
+            range(len(members)), key=lambda i: (_grid(members[i])[1], _grid(members[i])[0])
+        )
+        rank = {index: place + 1 for place, index in enumerate(reading)}
+        for index, model in enumerate(members):
+            x, y, w, h = _grid(model)
+            place = Place(row, row_index, rank[index], x, y, w, h)
+            found.append(Panel(keys[id(model)], model, place))
     return found
 
 
-def describe_thresholds(value: Any) -> str:
-    """Threshold steps as a reader says them: `green, yellow ≥ 0.5, red ≥ 1`."""
+def describe_thresholds(value: Any, unit: str | None = None) -> str:
+    """Threshold steps as a reader says them: `green, yellow ≥ 0.5, red ≥ 1`, or with the
+    panel's unit `green, yellow ≥ 500 ms, red ≥ 1 s`."""
     if not isinstance(value, dict) or not isinstance(value.get("steps"), list):
         return "(none)"
     parts = []
+    mode = value.get("mode", "absolute")
     for step in value["steps"]:
         color = str(step.get("color", "?"))
         level = step.get("value")
-        parts.append(color if level is None else f"{color} ≥ {number(level)}")
-    mode = value.get("mode", "absolute")
-    suffix = "" if mode == "absolute" else f" ({mode})"
+        if level is None:
+            parts.append(color)
+        elif mode == "percentage":
+            parts.append(f"{color} ≥ {number(level)}%")
+        else:
+            parts.append(f"{color} ≥ {with_unit(level, unit)}")
+    suffix = "" if mode in ("absolute", "percentage") else f" ({mode})"
     return ", ".join(parts) + suffix
 
 
+# Grafana units a reviewer reads with a word after the number.
+_UNIT_WORDS = {
+    "ms": "ms",
+    "reqpm": "req/min",
+    "reqps": "req/s",
+    "opm": "ops/min",
+    "ops": "ops/s",
+    "bytes": "B",
+    "decbytes": "B",
+    "percent": "%",
+}
+
+
+def with_unit(value: Any, unit: str | None) -> str:
+    """A level in the panel's unit: `500 ms` (s below 1), `1 s`, `5%` (percentunit), `20 req/min`;
+    a plain number for short, none or no unit."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value)
+    if unit == "s":
+        return f"{number(round(value * 1000, 6))} ms" if abs(value) < 1 else f"{number(value)} s"
+    if unit == "percentunit":
+        return f"{number(round(value * 100, 6))}%"
+    if unit in _UNIT_WORDS:
+        word = _UNIT_WORDS[unit]
+        return f"{number(value)}{word}" if word == "%" else f"{number(value)} {word}"
+    if unit in (None, "", "short", "none"):
+        return number(value)
+    return f"{number(value)} {unit}"
+
+
+def coloured_by(panel: Json, level: Json) -> bool:
+    """Whether the panel's steps are this row of config.thresholds, rising (errors) or falling
+    (success rates: one minus the levels)."""
+    thresholds = defaults(panel).get("thresholds") or {}
+    steps = thresholds.get("steps", []) if isinstance(thresholds, dict) else []
+    values = [s.get("value") for s in steps if isinstance(s, dict) and s.get("value") is not None]
+    if len(values) != 2 or not all(_is_number(v) for v in values):
+        return False
+    if not (_is_number(level.get("warning")) and _is_number(level.get("critical"))):
+        return False
+    warning, critical = float(level["warning"]), float(level["critical"])
+    return _close(values, [warning, critical]) or _close(values, [1 - critical, 1 - warning])
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _close(a: list[Any], b: list[float]) -> bool:
+    return all(math.isclose(float(x), y, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
+
+
 def place_text(place: Place) -> str:
-    row = f"row “{place.row}”, " if place.row is not None else ""
-    return f"{row}x {place.x}, y {place.y}, {place.w}×{place.h}"
+    row = f"row “{place.row}”" if place.row is not None else "above the rows"
+    return f"{row}, place {place.rank} (x {place.x}, y {place.y})"
+
+
+def size_text(place: Place) -> str:
+    return f"{place.w}×{place.h}"
 
 
 def number(value: Any) -> str:
@@ -258,38 +417,74 @@ def number(value: Any) -> str:
     return str(value)
 
 
+def defaults(panel: Json) -> Json:
+    found = panel.get("fieldConfig", {}).get("defaults", {})
+    return found if isinstance(found, dict) else {}
+
+
+def _part(path: str) -> str:
+    if path.startswith("thresholds") or path.startswith(_THRESHOLDS):
+        return "thresholds"
+    if path.startswith("fieldConfig.defaults.unit"):
+        return "unit"
+    if path.startswith(("description", "type", "size")):
+        return path.split(".")[0]
+    if path.startswith("targets"):
+        return "queries"
+    return "options"
+
+
+def _longest_increasing(values: list[int]) -> set[int]:
+    """Indexes of one longest strictly increasing subsequence (the first found)."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    previous = [-1] * len(values)
+    for i, value in enumerate(values):
+        at = bisect.bisect_left(tails, value)
+        if at == len(tails):
+            tails.append(value)
+            tail_index.append(i)
+        else:
+            tails[at], tail_index[at] = value, i
+        previous[i] = tail_index[at - 1] if at else -1
+    kept: set[int] = set()
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        kept.add(i)
+        i = previous[i]
+    return kept
+
+
 def _title(model: Json, name: str) -> str:
     return str(model.get("title") or name)
 
 
+def _text(panel: Json) -> str:
+    return str(panel.get("title", ""))
+
+
 def _settings(dashboard: Json) -> Json:
-    """Dashboard fields without panels; variables keyed by name so a new one is one change."""
-    view = {k: v for k, v in dashboard.items() if k not in ("panels", "templating")}
-    variables = dashboard.get("templating", {}).get("list", [])
-    view["variables"] = {str(v.get("name")): v for v in variables if isinstance(v, dict)}
-    return view
+    """Dashboard fields without panels; named items (variables, links) keyed by name so a new
+    one is one change: `templating.list[service].query`."""
+    settings: Json = keyed({k: v for k, v in dashboard.items() if k != "panels"})
+    return settings
+
+
+def _rows(dashboard: Json) -> list[Json]:
+    return [p for p in dashboard.get("panels", []) if p.get("type") == "row"]
 
 
 def _fields(panel: Json) -> Json:
     return {k: v for k, v in panel.items() if k not in _LAYOUT}
 
 
-def _defaults(panel: Json) -> Json:
-    defaults = panel.get("fieldConfig", {}).get("defaults", {})
-    return defaults if isinstance(defaults, dict) else {}
-
-
 def _targets(panel: Json) -> dict[str, Json]:
     targets = [t for t in panel.get("targets", []) if isinstance(t, dict)]
-    keyed: dict[str, Json] = {}
+    found: dict[str, Json] = {}
     for index, target in enumerate(targets):
         ref = str(target.get("refId") or f"#{index + 1}")
-        keyed[ref if ref not in keyed else f"{ref}#{index + 1}"] = target
-    return keyed
-
-
-def _ordered(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    return sorted(set(old) | set(new))
+        found[ref if ref not in found else f"{ref}#{index + 1}"] = target
+    return found
 
 
 def _without(target: Json, key: str) -> Json:
@@ -301,25 +496,8 @@ def _grid(panel: Json) -> tuple[int, int, int, int]:
     return (int(pos.get("x", 0)), int(pos.get("y", 0)), int(pos.get("w", 0)), int(pos.get("h", 0)))
 
 
-def _place(panel: Json, row: str | None, row_y: int) -> Place:
-    x, y, w, h = _grid(panel)
-    return Place(row, x, y, w, h, row_y)
-
-
 def _skeleton(dashboard: Json) -> Json:
     return {
         key: {"id": p.get("id"), "gridPos": p.get("gridPos")}
         for key, p in panel_keys(dashboard).items()
     }
-
-
-def _row_titles(dashboard: Json) -> list[str]:
-    return [str(p.get("title", "")) for p in dashboard.get("panels", []) if p.get("type") == "row"]
-
-
-def _position(panel: Panel) -> tuple[Any, ...] | None:
-    return (panel.type, *_grid(panel.model))
-
-
-def _panel_id(panel: Panel) -> tuple[Any, ...] | None:
-    return None if panel.model.get("id") is None else (panel.type, panel.model["id"])

@@ -8,7 +8,6 @@ hand, so it cannot drift from the code; `invoke build` golden-checks it like the
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +18,7 @@ from ..lint import promql
 from ..model import Json
 from ..render import Dashboard
 from . import markdown as md
-from .compare import describe_thresholds, panels_of
+from .compare import coloured_by, describe_thresholds, panels_of
 
 DOCS_FILE = "docs/dashboards.md"
 KEY_PANEL_TYPE = "stat"
@@ -174,7 +173,7 @@ def thresholds_section(dashboards: Sequence[Dashboard], library: Library) -> lis
             f"{md.text(d.title)} › {md.text(p.title)}"
             for d in dashboards
             for p in panels_of(d.model)
-            if _coloured_by(p.model, level)
+            if coloured_by(p.model, level)
         ]
         rows.append(
             (
@@ -207,20 +206,6 @@ def format_level(value: float, unit: str) -> str:
     if per := re.fullmatch(r"per (?:(\d+) )?minutes?", unit):
         return f"{_plain(value)}/{per.group(1) or ''}min"
     return f"{_plain(value)} {unit}".strip()
-
-
-def _coloured_by(panel: Json, level: Json) -> bool:
-    """Whether the panel's steps are this level, rising (errors) or falling (success rates)."""
-    thresholds = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds") or {}
-    values = [s.get("value") for s in thresholds.get("steps", []) if s.get("value") is not None]
-    if len(values) != 2:
-        return False
-    warning, critical = float(level["warning"]), float(level["critical"])
-    return _close(values, [warning, critical]) or _close(values, [1 - critical, 1 - warning])
-
-
-def _close(a: list[Any], b: list[float]) -> bool:
-    return all(math.isclose(float(x), y, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
 
 
 def _plain(value: float) -> str:

@@ -14,6 +14,7 @@ from ..render import compile_all
 from ..settings import Installation, Paths
 from . import chromium, report, sources
 from . import preview as previews
+from .changeset import ChangeSet, compare_files
 from .compare import compare_all
 
 
@@ -40,17 +41,21 @@ def diff(
     reviewed = Installation()
     before = sources.base(paths, base, reviewed, engine)
     after = sources.working_tree(paths, reviewed, engine)
-    diffs = compare_all(before.dashboards, after.dashboards)
-    text = report.render(diffs, base=before.label, head=after.label)
+    changes = compare_sides(before, after)
+    text = report.render(changes, base=before.label, head=after.label)
     if output is not None:
         fsio.write_atomic(output, text.encode("utf-8"))
         print(f"wrote {output} ({len(text.splitlines())} lines)", file=sys.stderr)
     elif text:
         echo(text.rstrip("\n"))
-    changed = [d.name for d in diffs if d.status != "unchanged"]
+    changed = changes.changed_paths()
     if changed and fail:
-        raise ChangesFound(f"{len(changed)} dashboard(s) changed against {before.label}")
+        raise ChangesFound(f"{len(changed)} golden file(s) changed against {before.label}")
     return text
+
+
+def compare_sides(before: sources.Side, after: sources.Side) -> ChangeSet:
+    return compare_files(before.files, after.files, before.thresholds, after.thresholds)
 
 
 def preview(
@@ -60,29 +65,33 @@ def preview(
     *,
     base: str | None = None,
     output: Path | None = None,
+    all_dashboards: bool = False,
     screenshots: bool = True,
     echo: Callable[[str], None] = print,
 ) -> dict[str, bytes]:
-    """Write one HTML page (and PNG) per dashboard to `output` (default build/preview/).
+    """Write one HTML page (and PNG) per changed dashboard against `base` (golden/ by default),
+    or per dashboard with `all_dashboards`, to `output` (default build/preview/), in the spec's
+    order, printing each picture's path.
 
     Pages and pictures are made in a scratch directory and swapped in whole, so the output never
     holds a mix of two runs. Returns the files written, by name.
     """
     output = output or paths.root / "build" / "preview"
     installation = Installation()  # drawn as golden/ holds them: the default installation
+    before = sources.base(paths, base, installation, engine)
     after = sources.working_tree(paths, installation, engine)
+    library = Library.of(paths, installation, engine)
+    diffs = compare_all(before.dashboards, after.dashboards)
     pages: dict[str, previews.Page] = {}
-    if base is None:
-        for name, model in after.dashboards.items():
-            pages[name] = previews.page(model)
-    else:
-        before = sources.base(paths, base, installation, engine)
-        for d in compare_all(before.dashboards, after.dashboards):
-            old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
+    for d in sorted(diffs, key=lambda d: _rank(library, d.name, before, after)):
+        old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
+        if d.status != "unchanged":
             pages[d.name] = previews.compare_page(old, new, d, before.label)
+        elif all_dashboards and new is not None:
+            pages[d.name] = previews.page(new)
     files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp:
-        for name, page in sorted(pages.items()):
+        for name, page in pages.items():
             html = Path(tmp) / f"{name}.html"
             html.write_text(page.html, encoding="utf-8")
             files[html.name] = html.read_bytes()
@@ -90,10 +99,26 @@ def preview(
                 png = html.with_suffix(".png")
                 chromium.screenshot(html, png, page.width, page.height)
                 files[png.name] = png.read_bytes()
-    files["index.html"] = previews.index(sorted(pages), screenshots=screenshots).encode("utf-8")
+    changed = {d.name: d.status for d in diffs if d.status != "unchanged"}
+    files["index.html"] = previews.index(
+        list(pages), screenshots=screenshots, statuses=changed, base=before.label
+    ).encode("utf-8")
     fsio.replace_tree(output, files)
-    echo(f"wrote {output}/: {len(pages)} pages" + (" with PNGs" if screenshots else ""))
+    for name in pages:
+        echo(f"wrote {output / (name + ('.png' if screenshots else '.html'))}")
+    if not pages:
+        echo(f"no dashboard changed against {before.label}; --all draws every dashboard")
+    kind = "all dashboards" if all_dashboards else "changed dashboards"
+    echo(f"wrote {output}/: {len(pages)} pages ({kind})" + (" with PNGs" if screenshots else ""))
     return files
+
+
+def _rank(
+    library: Library, name: str, before: sources.Side, after: sources.Side
+) -> tuple[int, str]:
+    """Where a dashboard stands in the spec's order (config.dashboards[].order)."""
+    model = after.dashboards.get(name) or before.dashboards.get(name) or {}
+    return library.dashboard_rank(str(model.get("uid") or name))
 
 
 def docs(

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 # Characters that can start or end Markdown or HTML syntax wherever they stand, then those that
 # only can in some places: `_` at a word's edge, `&` starting an entity, `#` starting a word,
-# `>` starting the text.
+# `>` starting the text; `$` would open GitHub's math.
 # Escaping only these keeps the raw text readable (GFM allows escaping any punctuation).
 _SPECIAL = re.compile(
-    r"[\\`*\[\]<~]|^>|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)|(?:(?<=\s)|^)#"
+    r"[\\`*\[\]<~$]|^>|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)|(?:(?<=\s)|^)#"
 )
 _BACKTICKS = re.compile(r"`+")
 

@@ -53,21 +53,26 @@ class Page:
 
 def page(model: Json) -> Page:
     """The dashboard alone."""
-    side = _side(model, "", {})
+    side = _side(model, "", {}, {})
     return _render(model, [side], legend="")
 
 
 def compare_page(old: Json | None, new: Json | None, diff: DashboardDiff, base: str) -> Page:
     """Before (the base) and after (the working tree) side by side, changes marked."""
     before, after = _statuses(diff)
+    parts = _parts(diff)
     sides = [
-        _side(old, f"before: {base}", before) if old is not None else _absent(f"not in {base}"),
-        _side(new, "after: working tree", after) if new is not None else _absent("removed"),
+        _side(old, f"before: {base}", before, parts[0])
+        if old is not None
+        else _absent(f"not in {base}"),
+        _side(new, "after: working tree", after, parts[1])
+        if new is not None
+        else _absent("removed"),
     ]
     shown = new if new is not None else old
     assert shown is not None
     counts = (
-        f"{len(diff.added)} added, {len(diff.removed)} removed, "
+        f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.renamed)} renamed, "
         f"{len(diff.moved)} moved, {len(diff.changed)} changed"
     )
     return _render(shown, sides, legend=f"against {base}: {counts}")
@@ -103,14 +108,27 @@ def _statuses(diff: DashboardDiff) -> tuple[dict[str, str], dict[str, str]]:
     before = {p.key: "removed" for p in diff.removed}
     after = {p.key: "added" for p in diff.added}
     for change in diff.panels:
-        status = "changed" if change.changed else "moved" if change.moved else ""
+        status = "changed" if change.changed or change.renamed else "moved" if change.moved else ""
         if status:
             before[change.old.key] = status
             after[change.new.key] = status
     return before, after
 
 
-def _side(model: Json, heading: str, marks: dict[str, str]) -> dict[str, Any]:
+def _parts(diff: DashboardDiff) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The changed parts of each matched panel, by panel key on each side, to highlight them."""
+    before: dict[str, set[str]] = {}
+    after: dict[str, set[str]] = {}
+    for change in diff.panels:
+        parts = change.changed_parts()
+        if parts:
+            before[change.old.key] = after[change.new.key] = parts
+    return before, after
+
+
+def _side(
+    model: Json, heading: str, marks: dict[str, str], parts: dict[str, set[str]]
+) -> dict[str, Any]:
     keyed = {id(p.model): p for p in panels_of(model)}
     rows, boxes, bottom = [], [], 0
     for top in model.get("panels", []):
@@ -122,7 +140,8 @@ def _side(model: Json, heading: str, marks: dict[str, str]) -> dict[str, Any]:
                 {"title": str(top.get("title", "")), "hidden": hidden, "style": _style(x, y, w, h)}
             )
         else:
-            boxes.append(_box(keyed[id(top)], marks.get(keyed[id(top)].key, "")))
+            panel = keyed[id(top)]
+            boxes.append(_box(panel, marks.get(panel.key, ""), parts.get(panel.key, set())))
     return {
         "name": "before" if heading.startswith("before") else "after",
         "heading": heading,
@@ -144,7 +163,10 @@ def _absent(text: str) -> dict[str, Any]:
     }
 
 
-def _box(panel: Panel, status: str) -> dict[str, Any]:
+def _box(panel: Panel, status: str, parts: set[str]) -> dict[str, Any]:
+    """A panel's box; `parts` are the changed parts the picture highlights (CSS class `hl`):
+    title, kind (type, unit), steps (thresholds), about (description); the others are named in
+    the box's change line."""
     model = panel.model
     x, y, w, h = _grid(model)
     queries = [
@@ -159,6 +181,13 @@ def _box(panel: Panel, status: str) -> dict[str, Any]:
         "unit": "" if unit is None else str(unit),
         "steps": steps(model),
         "status": status,
+        "hl": {
+            "title": "title" in parts,
+            "kind": bool(parts & {"type", "unit"}),
+            "steps": "thresholds" in parts,
+            "about": "description" in parts,
+        },
+        "changes": ", ".join(sorted(parts)),
         "queries": queries,
         "description": str(model.get("description", "")),
         # what is left of the box under title, type and thresholds, less room for the mark
@@ -242,10 +271,23 @@ def _css() -> str:
     )
 
 
-def index(names: list[str], *, screenshots: bool) -> str:
-    """A page linking every dashboard's page (and picture)."""
+def index(
+    names: list[str],
+    *,
+    screenshots: bool,
+    statuses: dict[str, str] | None = None,
+    base: str = "",
+) -> str:
+    """A page linking every dashboard's page (and picture), in the order given, each with its
+    status against the base (changed, new, removed)."""
     return (
         _environment()
         .get_template("index.html.j2")
-        .render(names=names, screenshots=screenshots, css=_css())
+        .render(
+            names=names,
+            screenshots=screenshots,
+            statuses=statuses or {},
+            base=base,
+            css=_css(),
+        )
     )

@@ -1,0 +1,155 @@
+"""Field-level differences of two JSON/YAML values, named the way a reviewer reads them.
+
+Lists of uniquely named items (targets by refId, rules by alert name and severity, variables by
+name) are compared by name, so an inserted item reads as one addition; paths name the items
+(`targets[A].expr`, `rules[HeapHigh warning].expr`). Long strings can be shown as a word diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any
+
+from ..limits import REPORT_VALUE_MAX, cut
+
+# A string at least this long that changed is shown as a word diff, not whole twice.
+WORD_DIFF_MIN = 80
+# Unchanged words kept on each side of a change in a word diff; longer runs become "…".
+WORD_CONTEXT = 8
+
+
+class Key(str):
+    """The identity of a list item (refId, alert name...), shown in brackets like an index."""
+
+    __slots__ = ()
+
+
+class Absent:
+    """A value on one side only: shown as `(absent)`."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+ABSENT = Absent()
+
+
+def identity(item: Any) -> str | None:
+    """What names a list item for a reviewer: a target's refId, an alert rule's name and
+    severity, a variable's, datasource's or rule group's name."""
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("refId"), str):
+        return str(item["refId"])
+    for rule_name in ("alert", "record"):
+        if isinstance(item.get(rule_name), str):
+            labels = item.get("labels")
+            severity = labels.get("severity") if isinstance(labels, dict) else None
+            return f"{item[rule_name]} {severity}" if severity else str(item[rule_name])
+    for field_name in ("name", "uid"):
+        if isinstance(item.get(field_name), str):
+            return str(item[field_name])
+    return None
+
+
+def keyed(value: Any) -> Any:
+    """`value` with every list of uniquely named items turned into a mapping by that name."""
+    if isinstance(value, dict):
+        return {k: keyed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        names = [identity(item) for item in value]
+        items = [keyed(item) for item in value]
+        if value and all(names) and len(set(names)) == len(names):
+            return {Key(str(n)): item for n, item in zip(names, items, strict=True)}
+        return items
+    return value
+
+
+def raw_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """(field path, old value, new value) for every leaf that differs; ABSENT on a missing side."""
+    if old == new:
+        return []
+    from deepdiff import DeepDiff  # imported only when something differs: it is slow to load
+
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    found: list[tuple[str, Any, Any]] = []
+    for levels in diff.tree.values():
+        for level in levels:
+            found.append(
+                (path_text(level.path(output_format="list")), _raw(level.t1), _raw(level.t2))
+            )
+    return sorted(found, key=lambda change: change[0])
+
+
+def value_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """(field path, old value, new value) as shown: JSON, long values cut."""
+    return [(p, show(o), show(n)) for p, o, n in raw_changes(old, new)]
+
+
+def path_text(parts: list[Any]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int | Key):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(whole)"
+
+
+def show(value: Any) -> str:
+    """A value as one line of JSON, cut at REPORT_VALUE_MAX; `(absent)` for a missing side."""
+    if value is ABSENT:
+        return "(absent)"
+    return cut(json.dumps(value, ensure_ascii=False, sort_keys=True), REPORT_VALUE_MAX)
+
+
+def is_long_text(old: Any, new: Any) -> bool:
+    """Two strings worth a word diff: both text, one of them long."""
+    return (
+        isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) >= WORD_DIFF_MIN
+    )
+
+
+_WORD = re.compile(r"\S+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The change as runs of ("=", words), ("-", words) and ("+", words); long unchanged runs
+    keep WORD_CONTEXT words on each side of a change and become ("…", "") in between."""
+    a, b = _WORD.findall(old), _WORD.findall(new)
+    runs: list[tuple[str, str]] = []
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            words = a[i1:i2]
+            first, last = index == 0, index == len(opcodes) - 1
+            head = [] if first else words[:WORD_CONTEXT]
+            tail = [] if last else words[-WORD_CONTEXT:]
+            if len(words) > len(head) + len(tail) + 1:
+                if head:
+                    runs.append(("=", " ".join(head)))
+                runs.append(("…", ""))
+                if tail:
+                    runs.append(("=", " ".join(tail)))
+            else:
+                runs.append(("=", " ".join(words)))
+            continue
+        if i2 > i1:
+            runs.append(("-", " ".join(a[i1:i2])))
+        if j2 > j1:
+            runs.append(("+", " ".join(b[j1:j2])))
+    return runs
+
+
+def word_diff_text(old: str, new: str) -> str:
+    """A word diff on one plain line: `[-removed-]{+added+}` (git's --word-diff style)."""
+    parts = []
+    for tag, words in word_diff(old, new):
+        parts.append({"=": words, "-": f"[-{words}-]", "+": f"{{+{words}+}}", "…": "…"}[tag])
+    return cut(" ".join(parts), 4 * REPORT_VALUE_MAX)
+
+
+def _raw(value: Any) -> Any:
+    return ABSENT if type(value).__name__ == "NotPresent" else value
