@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import build
 from .engine import ENGINES, evaluate_file, evaluate_files
+from .project import Project
 from .render import source_files
 from .settings import Installation, Paths
 
@@ -65,9 +66,7 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
         echo(
             _line(
                 "build, real tree (go)",
-                _timed(
-                    lambda: build.run(real, installation, "go", update=True, echo=quiet), repeat
-                ),
+                _timed(lambda: build.run(Project(real), update=True, echo=quiet), repeat),
             )
         )
         for source in source_files(real):
@@ -100,7 +99,7 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
             _line(
                 f"build, {GENERATED} generated dashboards (go)",
                 _timed(
-                    lambda: build.run(generated, installation, "go", update=True, echo=quiet),
+                    lambda: build.run(Project(generated), update=True, echo=quiet),
                     max(1, repeat // 2),
                 ),
             )

@@ -13,12 +13,13 @@ from typing import Any
 
 from . import build as build_job
 from .errors import BuildError
-from .settings import Installation, Paths, default_engine
+from .project import Project
+from .settings import Paths
 
 
-def project(paths: Paths | None, engine: str | None) -> tuple[Paths, Installation, str]:
+def project(paths: Paths | None, engine: str | None) -> Project:
     """What every job works on: the project tree, this installation's values, the engine."""
-    return paths or Paths(), Installation.from_env(), engine or default_engine()
+    return Project.from_env(paths, engine)
 
 
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
@@ -63,7 +64,7 @@ def guarded(job: Callable[[], object]) -> int:
 
 
 def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
-    return guarded(lambda: build_job.run(*project(paths, engine), update=update))
+    return guarded(lambda: build_job.run(project(paths, engine), update=update))
 
 
 def test(args: str = "") -> int:
@@ -105,7 +106,7 @@ def diff(
 
     return guarded(
         lambda: review.diff(
-            *project(paths, engine),
+            project(paths, engine),
             base=base,
             fail=fail,
             output=Path(output) if output else None,
@@ -116,7 +117,7 @@ def diff(
 def lint(engine: str | None = None, *, paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(lambda: lint_job.run(*project(paths, engine)))
+    return guarded(lambda: lint_job.run(project(paths, engine)))
 
 
 def fmt(paths: Paths | None = None) -> int:
@@ -138,7 +139,7 @@ def preview(
 
     return guarded(
         lambda: review.preview(
-            *project(paths, engine),
+            project(paths, engine),
             base=base,
             output=Path(output) if output else None,
         )
@@ -159,7 +160,7 @@ def verify(
     # An interrupt stops the server on the way out (verify.server), then exits 130.
     return guarded(
         lambda: verify_job.run_scenarios(
-            *project(paths, engine),
+            project(paths, engine),
             scenario,
             seed=DEFAULT_SEED if seed is None else seed,
         )
@@ -175,7 +176,7 @@ def docs(
 
     return guarded(
         lambda: review.docs(
-            *project(paths, engine),
+            project(paths, engine),
             output=Path(output) if output else None,
         )
     )

@@ -1,7 +1,8 @@
 """The Jsonnet library's own data as Python reads it: config, metrics catalog, alert inputs.
 
-One `Library` per build knows where libsonnet/ is, the installation values and the engine, and
-evaluates each library file at most once; the producers, lint, docs and verify all read through it.
+One `Library` per project (`Project.library`) knows where libsonnet/ is, the installation values
+and the engine, and evaluates each library file at most once; the producers, lint, docs and
+verify all read through it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .engine import evaluate_file, evaluate_snippet
-from .settings import Installation, Paths
+from .settings import Installation
 
 CONFIG_FILE = "config.libsonnet"
 CATALOG_FILE = "metrics.libsonnet"
@@ -25,10 +26,6 @@ class Library:
     installation: Installation
     engine: str
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def of(cls, paths: Paths, installation: Installation, engine: str) -> Library:
-        return cls(paths.libsonnet, installation, engine)
 
     def value(self, name: str) -> Any:
         """The evaluated value of libsonnet/`name`, cached."""

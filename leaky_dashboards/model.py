@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
 from .errors import a_type
 
 Json = dict[str, Any]
+# Lint waivers a panel carries in the Jsonnet source (lint.libsonnet); stripped before output.
+WAIVER_FIELD = "lintWaivers"
 
 
 def shape_error(model: Any) -> str | None:
@@ -73,3 +76,48 @@ def panel_keys(dashboard: Json) -> dict[str, Json]:
 def count_panels(dashboard: Json) -> int:
     """Panels a viewer sees, rows not counted."""
     return sum(1 for panel in iter_panels(dashboard) if panel.get("type") != "row")
+
+
+def panels_in_rows(dashboard: Json) -> Iterator[tuple[str | None, Json]]:
+    """Visible panels (rows left out) in display order, each with its row's title (None above
+    the first row); a collapsed row's panels included."""
+    row: str | None = None
+    for top in dashboard.get("panels", []):
+        if top.get("type") == "row":
+            row = str(top.get("title", ""))
+            for nested in top.get("panels", []):
+                yield row, nested
+        else:
+            yield row, top
+
+
+def describe_thresholds(value: Any) -> str:
+    """Threshold steps as a reader says them: `green, yellow ≥ 0.5, red ≥ 1`."""
+    if not isinstance(value, dict) or not isinstance(value.get("steps"), list):
+        return "(none)"
+    parts = []
+    for step in value["steps"]:
+        color = str(step.get("color", "?"))
+        level = step.get("value")
+        parts.append(color if level is None else f"{color} ≥ {number(level)}")
+    mode = value.get("mode", "absolute")
+    suffix = "" if mode == "absolute" else f" ({mode})"
+    return ", ".join(parts) + suffix
+
+
+def number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def strip_waivers(model: Json) -> Json:
+    """A copy of the dashboard without lint waivers (`lintWaivers`, a source annotation, not a
+    Grafana field), as Grafana and golden/ see it."""
+    if not any(WAIVER_FIELD in p for p in iter_panels(model)) and WAIVER_FIELD not in model:
+        return model
+    clean = copy.deepcopy(model)
+    clean.pop(WAIVER_FIELD, None)
+    for panel in iter_panels(clean):
+        panel.pop(WAIVER_FIELD, None)
+    return clean

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from leaky_dashboards.artifacts import dashboard_files
-from leaky_dashboards.lint import strip_waivers
+from leaky_dashboards.model import strip_waivers
 from leaky_dashboards.settings import Installation
 
 from .test_lint_rules import NAME, SERIES, STAT, compile_fixture, lint_fixture, placed

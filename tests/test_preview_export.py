@@ -8,6 +8,7 @@ import pytest
 
 from leaky_dashboards import cli
 from leaky_dashboards.errors import BuildError
+from leaky_dashboards.project import Project
 from leaky_dashboards.review import chromium, jobs
 from leaky_dashboards.settings import Installation, Paths
 
@@ -25,7 +26,7 @@ def test_missing_chromium_is_an_input_error_that_says_how_to_get_it_and_writes_n
     out = tmp_path / "preview"
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
-        jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
+        jobs.preview(Project(tree, installation), output=out, echo=lambda _: None)
     assert raised.value.exit_code == 2
     assert "install Debian's `chromium`" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -39,7 +40,7 @@ def test_a_browser_that_makes_no_picture_is_named_with_the_page_and_leaves_no_sc
     out = tmp_path / "preview"
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
-        jobs.preview(tree, installation, "go", output=out, echo=lambda _: None)
+        jobs.preview(Project(tree, installation), output=out, echo=lambda _: None)
     assert ".html: chromium made no screenshot (exit 1)" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert list(private_tmp.iterdir()) == []

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from leaky_dashboards import catalog
-from leaky_dashboards.library import Library
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.project import Project
 from leaky_dashboards.verify import openmetrics, synthetic
 from leaky_dashboards.verify.synthetic import Series
 
@@ -19,7 +18,7 @@ SHORT = synthetic.Timeline(hours=2)
 
 @pytest.fixture(scope="module")
 def metrics() -> catalog.Catalog:
-    return Library.of(Paths(), Installation(), "go").catalog()
+    return Project().library.catalog()
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,16 @@ schema check and before any dashboard JSON is written.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import BuildError
 from ..limits import TITLE_MAX, cut
-from ..model import Json, iter_panels
+from ..model import WAIVER_FIELD, Json, iter_panels
 
 SEP = " › "
 ERROR, WARNING = "error", "warning"
-WAIVER_FIELD = "lintWaivers"
 
 
 @dataclass(frozen=True)
@@ -73,17 +71,6 @@ def panel_where(dashboard: str, panel: Json) -> Where:
     panel_id = panel.get("id")
     shown = cut(str(title), TITLE_MAX)  # a finding names a panel in one readable line
     return Where(dashboard, shown, None, panel_id if isinstance(panel_id, int) else None)
-
-
-def strip_waivers(model: Json) -> Json:
-    """A copy of the dashboard without lint waivers, as Grafana (and golden/) should see it."""
-    if not any(WAIVER_FIELD in p for p in iter_panels(model)) and WAIVER_FIELD not in model:
-        return model
-    clean = copy.deepcopy(model)
-    clean.pop(WAIVER_FIELD, None)
-    for panel in iter_panels(clean):
-        panel.pop(WAIVER_FIELD, None)
-    return clean
 
 
 def read_waivers(

@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import BuildError
-from ..library import Library
-from ..model import Json, iter_panels
-from ..render import Dashboard, compile_all, source_files
-from ..settings import Installation, Paths
+from ..model import Json, iter_panels, strip_waivers
+from ..project import Project
+from ..render import Dashboard, source_files
+from ..settings import Paths
 from . import rules, schema, sdk, sourcefmt
 from .contract import Checker
 from .promql import Query, parse, variable_query
@@ -26,7 +26,6 @@ from .report import (
     Where,
     panel_where,
     read_waivers,
-    strip_waivers,
 )
 
 SCHEMA_RULES = (
@@ -57,17 +56,18 @@ def in_ci(env: dict[str, str] | None = None) -> bool:
 
 
 def lint(
-    dashboards: Sequence[Dashboard],
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
+    dashboards: Sequence[Dashboard] | None = None,
     *,
     ci: bool | None = None,
     check_sources: bool = True,
-    library: Library | None = None,
 ) -> Report:
-    """Run every check; the report holds findings (waived ones apart), notes and timing."""
+    """Run every check over `dashboards` (default: the project's) and the project's sources;
+    the report holds findings (waived ones apart), notes and timing. The rate-window minimum is
+    the project's installation's scrape interval."""
     started = time.perf_counter()
+    paths = project.paths
+    dashboards = project.dashboards if dashboards is None else dashboards
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
@@ -84,9 +84,9 @@ def lint(
             findings.append(Finding(Where(str(paths.schemas)), "schema-dir", missing))
         else:
             report.notes.append(f"{missing}; {instead}")
-    library = library or Library.of(paths, installation, engine)
-    checker = Checker(library.catalog())
-    scrape = _duration(installation.scrape_interval)
+    # The metrics catalog does not depend on the installation: the reviewed one is shared.
+    checker = Checker(project.reviewed.library.catalog())
+    scrape = _duration(project.installation.scrape_interval)
     waivers: list[Waiver] = []
     for dashboard in dashboards:
         found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
@@ -100,16 +100,13 @@ def lint(
 
 
 def check(
-    dashboards: Sequence[Dashboard],
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
+    dashboards: Sequence[Dashboard] | None = None,
     *,
     echo: Callable[[str], None] = print,
-    library: Library | None = None,
 ) -> Report:
     """Lint, print every finding and the per-rule summary; any error raises LintError (exit 2)."""
-    report = lint(dashboards, paths, installation, engine, library=library)
+    report = lint(project, dashboards)
     for line in report.lines():
         echo(line)
     if report.errors:
@@ -117,11 +114,9 @@ def check(
     return report
 
 
-def run(
-    paths: Paths, installation: Installation, engine: str, *, echo: Callable[[str], None] = print
-) -> Report:
+def run(project: Project, *, echo: Callable[[str], None] = print) -> Report:
     """`invoke lint`: compile every dashboard and check it and the sources."""
-    return check(compile_all(paths, installation, engine), paths, installation, engine, echo=echo)
+    return check(project, echo=echo)
 
 
 def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..changes import value_changes
-from ..model import Json, panel_keys
+from ..model import Json, describe_thresholds, panel_keys
 
 # Fields that are layout or bookkeeping, reported as a move (gridPos) or not at all (id).
 _LAYOUT = frozenset({"gridPos", "id", "panels", "targets"})
@@ -233,29 +233,9 @@ def panels_of(dashboard: Json) -> list[Panel]:
     return found
 
 
-def describe_thresholds(value: Any) -> str:
-    """Threshold steps as a reader says them: `green, yellow ≥ 0.5, red ≥ 1`."""
-    if not isinstance(value, dict) or not isinstance(value.get("steps"), list):
-        return "(none)"
-    parts = []
-    for step in value["steps"]:
-        color = str(step.get("color", "?"))
-        level = step.get("value")
-        parts.append(color if level is None else f"{color} ≥ {number(level)}")
-    mode = value.get("mode", "absolute")
-    suffix = "" if mode == "absolute" else f" ({mode})"
-    return ", ".join(parts) + suffix
-
-
 def place_text(place: Place) -> str:
     row = f"row “{place.row}”, " if place.row is not None else ""
     return f"{row}x {place.x}, y {place.y}, {place.w}×{place.h}"
-
-
-def number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _title(model: Json, name: str) -> str:

@@ -7,11 +7,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import fsio, lint
+from .. import docs as documentation
+from .. import fsio, lint, outputs
 from ..errors import BuildError
-from ..library import Library
-from ..render import compile_all
-from ..settings import Installation, Paths
+from ..project import Project
 from . import chromium, report, sources
 from . import preview as previews
 from .compare import compare_all
@@ -24,9 +23,7 @@ class ChangesFound(BuildError):
 
 
 def diff(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     base: str | None = None,
     fail: bool = True,
@@ -37,9 +34,9 @@ def diff(
 
     Both sides are rendered as golden/ is, with the default installation.
     """
-    reviewed = Installation()
-    before = sources.base(paths, base, reviewed, engine)
-    after = sources.working_tree(paths, reviewed, engine)
+    reviewed = project.reviewed
+    before = sources.base(reviewed, base)
+    after = sources.working_tree(reviewed)
     diffs = compare_all(before.dashboards, after.dashboards)
     text = report.render(diffs, base=before.label, head=after.label)
     if output is not None:
@@ -54,9 +51,7 @@ def diff(
 
 
 def preview(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     base: str | None = None,
     output: Path | None = None,
@@ -68,15 +63,15 @@ def preview(
     Pages and pictures are made in a scratch directory and swapped in whole, so the output never
     holds a mix of two runs. Returns the files written, by name.
     """
-    output = output or paths.root / "build" / "preview"
-    installation = Installation()  # drawn as golden/ holds them: the default installation
-    after = sources.working_tree(paths, installation, engine)
+    output = output or project.paths.root / "build" / "preview"
+    reviewed = project.reviewed  # drawn as golden/ holds them: the default installation
+    after = sources.working_tree(reviewed)
     pages: dict[str, previews.Page] = {}
     if base is None:
         for name, model in after.dashboards.items():
             pages[name] = previews.page(model)
     else:
-        before = sources.base(paths, base, installation, engine)
+        before = sources.base(reviewed, base)
         for d in compare_all(before.dashboards, after.dashboards):
             old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
             pages[d.name] = previews.compare_page(old, new, d, before.label)
@@ -97,9 +92,7 @@ def preview(
 
 
 def docs(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     output: Path | None = None,
     echo: Callable[[str], None] = print,
@@ -109,16 +102,12 @@ def docs(
 
     Lint runs first, as in the build: a query that does not parse is a lint finding.
     """
-    from . import docs as documentation
-
-    reviewed = Installation()
-    dashboards = compile_all(paths, reviewed, engine)
-    library = Library.of(paths, reviewed, engine)
-    lint.check(dashboards, paths, installation, engine, echo=echo, library=library)
-    content = documentation.render(dashboards, library).encode("utf-8")
-    output = output or paths.root / "build" / documentation.DOCS_FILE
+    reviewed = project.reviewed
+    lint.check(project, reviewed.dashboards, echo=echo)
+    content = documentation.files(reviewed.dashboards, reviewed.library)[outputs.DOCS_FILE]
+    output = output or project.paths.root / "build" / outputs.DOCS_FILE
     fsio.write_atomic(output, content)
-    golden = paths.golden / documentation.DOCS_FILE
+    golden = outputs.golden_file(project.paths, outputs.DOCS_FILE)
     state = (
         "matches golden"
         if golden.is_file() and golden.read_bytes() == content

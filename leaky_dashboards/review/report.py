@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import markdown as md
 from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
-from . import markdown as md
 from .compare import DashboardDiff, Panel, PanelChange, place_text
 
 # GitHub refuses a comment over 65,536 characters; keep room for the note on what was left out.

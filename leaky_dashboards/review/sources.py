@@ -12,17 +12,13 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .. import artifacts
-from ..artifacts import DASHBOARD_DIR
+from .. import artifacts, outputs
 from ..errors import BuildError
-from ..library import Library
 from ..model import Json
-from ..render import compile_all
-from ..settings import Installation, Paths
-
-GOLDEN = "golden"
+from ..project import Project
+from ..settings import Paths
 
 
 @dataclass(frozen=True)
@@ -33,23 +29,23 @@ class Side:
     dashboards: dict[str, Json]
 
 
-def working_tree(paths: Paths, installation: Installation, engine: str) -> Side:
-    return Side("working tree", _rendered(paths, installation, engine))
+def working_tree(project: Project) -> Side:
+    return Side("working tree", _rendered(project))
 
 
 def golden(paths: Paths) -> Side:
-    directory = paths.golden / DASHBOARD_DIR
     models: dict[str, Json] = {}
-    for path in sorted(directory.glob("*.json")):
+    for path in outputs.golden_dashboards(paths):
         try:
             models[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BuildError(f"{path}: unreadable golden dashboard: {exc}") from None
-    return Side(GOLDEN, models)
+    return Side(outputs.GOLDEN, models)
 
 
-def git_ref(paths: Paths, ref: str, installation: Installation, engine: str) -> Side:
+def git_ref(project: Project, ref: str) -> Side:
     """Render the dashboards of `ref` from its own sources in a temporary tree, removed after."""
+    paths = project.paths
     try:
         commit = _git(paths.root, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
     except BuildError as exc:
@@ -60,22 +56,22 @@ def git_ref(paths: Paths, ref: str, installation: Installation, engine: str) -> 
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(root, filter="data")
         try:
-            dashboards = _rendered(Paths.under(root), installation, engine)
+            dashboards = _rendered(project.under(Paths.under(root)))
         except BuildError as exc:
             raise BuildError(f"at {ref}: {exc}") from None
     return Side(ref, dashboards)
 
 
-def base(paths: Paths, ref: str | None, installation: Installation, engine: str) -> Side:
-    return golden(paths) if ref is None else git_ref(paths, ref, installation, engine)
+def base(project: Project, ref: str | None) -> Side:
+    return golden(project.paths) if ref is None else git_ref(project, ref)
 
 
-def _rendered(paths: Paths, installation: Installation, engine: str) -> dict[str, Json]:
+def _rendered(project: Project) -> dict[str, Json]:
     """Dashboards exactly as the build writes them (the golden files' content), by name."""
-    dashboards = compile_all(paths, installation, engine)
-    files = artifacts.dashboard_files(dashboards, Library.of(paths, installation, engine))
+    files = artifacts.dashboard_files(project.dashboards, project.library)
     return {
-        PurePosixPath(path).stem: json.loads(content) for path, content in sorted(files.items())
+        str(outputs.dashboard_name(path)): json.loads(content)
+        for path, content in sorted(files.items())
     }
 
 
