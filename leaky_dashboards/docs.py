@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import markdown as md
+from . import promql
 from .errors import BuildError
+from .grafana import variable_query, variable_query_text
 from .library import Library
-from .lint import promql
 from .model import Json, describe_thresholds, panels_in_rows
 from .outputs import DOCS_FILE
 from .render import Dashboard
@@ -126,9 +127,8 @@ def metrics_table(dashboard: Dashboard, library: Library) -> list[str]:
             for name in metric_names(_expr(target), where):
                 _add(readers, name, md.text(_title(panel)))
     for variable in _variables(dashboard.model):
-        query = variable.get("definition") or variable.get("query")
-        if variable.get("type") == "query" and isinstance(query, str):
-            expr = promql.variable_query(query).expr
+        if variable.get("type") == "query":
+            expr = variable_query(variable_query_text(variable)).expr
             where = f"{dashboard.title} › variable ${variable.get('name')}"
             for name in metric_names(expr, where) if expr else []:
                 _add(readers, name, md.code(f"${variable.get('name')}"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import BuildError
+from .grafana import PROMETHEUS_DURATION
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,8 +71,6 @@ def env_name(field_name: str) -> str:
 
 # Grafana's rule for a uid (util.IsValidShortUID, at most 40 characters).
 UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-# A Prometheus duration: 15s, 1m, 1m30s, 500ms.
-DURATION = re.compile(r"^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$")
 NAME_MAX = 190  # Grafana's limit on a datasource name (and a folder title is no longer)
 SECRETS_HINT = (
     "give Grafana the credentials from its environment instead: in "
@@ -125,7 +124,7 @@ def _url(value: str) -> str | None:
 
 
 def _duration(value: str) -> str | None:
-    if DURATION.match(value) and any(ch in "123456789" for ch in value):
+    if PROMETHEUS_DURATION.match(value) and any(ch in "123456789" for ch in value):
         return None
     return f"{value!r} is not a duration such as 15s, 1m or 1m30s"
 

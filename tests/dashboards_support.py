@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +12,9 @@ from typing import Any
 import promql_parser
 
 from leaky_dashboards.engine import evaluate_file
+from leaky_dashboards.grafana import references
 from leaky_dashboards.model import Json, iter_panels
+from leaky_dashboards.promql import children
 from leaky_dashboards.render import compile_all
 from leaky_dashboards.settings import Installation, Paths
 
@@ -70,20 +71,6 @@ def parse(expr: str) -> Any:
     return promql_parser.parse(expr)
 
 
-def children(node: Any) -> list[Any]:
-    """The direct sub-expressions of a parsed PromQL node."""
-    kind = type(node).__name__
-    if kind == "BinaryExpr":
-        return [node.lhs, node.rhs]
-    if kind in ("ParenExpr", "AggregateExpr", "UnaryExpr", "SubqueryExpr"):
-        return [node.expr]
-    if kind == "Call":
-        return list(node.args)
-    if kind == "MatrixSelector":
-        return [node.vector_selector]
-    return []
-
-
 def walk(node: Any, parents: tuple[Any, ...] = ()) -> Iterator[tuple[Any, tuple[Any, ...]]]:
     """Every node with the chain of its ancestors, outermost first."""
     yield node, parents
@@ -124,4 +111,5 @@ def valued(expr: str) -> list[Selector]:
 
 
 def variables_used(text: str) -> set[str]:
-    return set(re.findall(r"\$\{?(\w+)", text))
+    """The variables and macros `text` refers to, as Grafana reads it."""
+    return references(text)

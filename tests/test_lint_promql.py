@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from leaky_dashboards.grafana import variable_query
 from leaky_dashboards.lint.contract import Checker
-from leaky_dashboards.lint.promql import MARKER, parse, substitute, variable_query
 from leaky_dashboards.project import Project
+from leaky_dashboards.promql import MARKER, parse, substitute
 
 
 @pytest.fixture(scope="module")

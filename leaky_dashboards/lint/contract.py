@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog, Metric
-from .promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
+from ..promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
 
 # Functions whose input is meant to be a counter: everywhere else a raw counter is a mistake.
 # `group` reads only which series exist (1 per group), never their values: whether a family is

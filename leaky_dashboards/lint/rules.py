@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..grafana import references
 from ..limits import DESCRIPTION_MAX, TITLE_MAX
 from ..model import Json, iter_panels
-from .promql import Node, Query, children, function, kind
+from ..promql import Node, Query, children, function, kind
 
 GRID_WIDTH = 24
 UID_PREFIX = "leaky-tokens-"
@@ -223,7 +224,7 @@ def variable_used(ctx: Context) -> Iterator[Problem]:
         name = str(variable.get("name"))
         others = [v for v in ctx.variables if v is not variable]
         text = json.dumps([ctx.model.get("panels", []), others], ensure_ascii=False)
-        if not re.search(rf"\$\{{{name}[}}:]|\${name}\b|\[\[{name}\]\]", text):
+        if name not in references(text):
             yield None, None, f"variable {name!r} is not used by any panel or variable"
 
 

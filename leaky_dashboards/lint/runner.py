@@ -9,13 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import BuildError
+from ..grafana import parse_duration, variable_query, variable_query_text
 from ..model import Json, iter_panels, strip_waivers
 from ..project import Project
+from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
 from . import rules, schema, sdk, sourcefmt
 from .contract import Checker
-from .promql import Query, parse, variable_query
 from .report import (
     ERROR,
     WARNING,
@@ -187,10 +188,8 @@ def _query_problems(query: Query, checker: Checker, *, series_query: bool) -> li
 def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
     if variable.get("type") != "query":
         return []
-    raw = variable.get("query")
-    text = str(raw.get("query", "") if isinstance(raw, dict) else raw or "")
     where = Where(name, f"variable {variable.get('name')}")
-    asked = variable_query(text)
+    asked = variable_query(variable_query_text(variable))
     if asked.expr is None:
         return []
     query = parse(asked.expr)
@@ -220,7 +219,4 @@ def _sources(paths: Paths, ci: bool) -> list[Finding]:
 
 
 def _duration(text: str) -> timedelta:
-    import promql_parser
-
-    value: timedelta = promql_parser.parse_duration(text)
-    return value
+    return timedelta(seconds=parse_duration(text))
