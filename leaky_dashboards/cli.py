@@ -167,6 +167,12 @@ def verify(
     )
 
 
+def readme(paths: Paths | None = None) -> int:
+    from . import readme as readme_job
+
+    return guarded(lambda: readme_job.update(paths or Paths()))
+
+
 def docs(
     output: str | None = None, *, engine: str | None = None, paths: Paths | None = None
 ) -> int:

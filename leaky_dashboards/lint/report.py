@@ -15,9 +15,16 @@ from dataclasses import dataclass, field
 from ..errors import BuildError
 from ..limits import TITLE_MAX, cut
 from ..model import WAIVER_FIELD, Json, iter_panels
+from .rule import Rule
 
 SEP = " › "
 ERROR, WARNING = "error", "warning"
+
+WAIVER = Rule(
+    "waiver",
+    "waiver",
+    "a waiver sits on one panel, names a known rule and gives a reason; an unused one is a warning",
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def read_waivers(
     problems: list[Finding] = []
     if WAIVER_FIELD in model:
         problems.append(
-            Finding(Where(name), "waiver", "waivers belong on one panel, not on the dashboard")
+            Finding(Where(name), WAIVER.name, "waivers belong on one panel, not on the dashboard")
         )
     for panel in iter_panels(model):
         given = panel.get(WAIVER_FIELD)
@@ -94,13 +101,13 @@ def read_waivers(
             continue
         where = panel_where(name, panel)
         if not isinstance(given, dict):
-            problems.append(Finding(where, "waiver", f"{WAIVER_FIELD} must map rule → reason"))
+            problems.append(Finding(where, WAIVER.name, f"{WAIVER_FIELD} must map rule → reason"))
             continue
         for rule, reason in sorted(given.items()):
             if rule not in known:
-                problems.append(Finding(where, "waiver", f"waives unknown rule {rule!r}"))
+                problems.append(Finding(where, WAIVER.name, f"waives unknown rule {rule!r}"))
             elif not isinstance(reason, str) or not reason.strip():
-                problems.append(Finding(where, "waiver", f"waiver of {rule} gives no reason"))
+                problems.append(Finding(where, WAIVER.name, f"waiver of {rule} gives no reason"))
             else:
                 waivers.append(Waiver(where, rule, reason.strip()))
     return waivers, problems
@@ -130,7 +137,7 @@ class Report:
                 finding.where.panel,
                 finding.rule,
             )
-            waiver = by_place.get(key) if finding.rule != "waiver" else None
+            waiver = by_place.get(key) if finding.rule != WAIVER.name else None
             if waiver is not None:
                 self.waived.append((finding, waiver))
             else:
@@ -139,7 +146,7 @@ class Report:
         for waiver in waivers:
             if id(waiver) not in used:
                 message = f"waiver of {waiver.rule} is unused (nothing to waive): remove it"
-                self.findings.append(Finding(waiver.where, "waiver", message, WARNING))
+                self.findings.append(Finding(waiver.where, WAIVER.name, message, WARNING))
 
     @property
     def errors(self) -> list[Finding]:

@@ -15,7 +15,7 @@ from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
-from . import rules, schema, sdk, sourcefmt
+from . import rules, ruleset, schema, sdk, sourcefmt
 from .contract import Checker
 from .report import (
     ERROR,
@@ -28,27 +28,9 @@ from .report import (
     panel_where,
     read_waivers,
 )
-
-SCHEMA_RULES = (
-    "schema-dir",
-    "schema-dashboard",
-    "schema-panel",
-    "schema-options",
-    "schema-field-config",
-    "schema-target",
-    "schema-unit",
-    "panel-type",
-)
-PROMQL_RULES = ("promql-syntax",)
-CONTRACT_RULES = (
-    "metric-unknown",
-    "label-unknown",
-    "label-value-unknown",
-    "counter-without-rate",
-    "quantile-without-le",
-)
-SOURCE_RULES = ("jsonnetfmt", "jsonnetfmt-version")
-ALL_RULES = (*SCHEMA_RULES, *PROMQL_RULES, *CONTRACT_RULES, *rules.RULES, *SOURCE_RULES, "waiver")
+from .ruleset import PROMQL_SYNTAX
+from .schema import SCHEMA_DIR
+from .sourcefmt import JSONNETFMT, JSONNETFMT_VERSION
 
 
 def in_ci(env: dict[str, str] | None = None) -> bool:
@@ -82,7 +64,7 @@ def lint(
             else "schema checks skipped"
         )
         if ci:
-            findings.append(Finding(Where(str(paths.schemas)), "schema-dir", missing))
+            findings.append(Finding(Where(str(paths.schemas)), SCHEMA_DIR.name, missing))
         else:
             report.notes.append(f"{missing}; {instead}")
     # The metrics catalog does not depend on the installation: the reviewed one is shared.
@@ -144,7 +126,7 @@ def _dashboard(
     """Every finding of one dashboard: Grafana's JSON schema when the directory is there, else
     (`models`) grafana-foundation-sdk's models; then queries, variables and the rules."""
     name = dashboard.name
-    waivers, problems = read_waivers(name, dashboard.model, ALL_RULES)
+    waivers, problems = read_waivers(name, dashboard.model, ruleset.NAMES)
     model = strip_waivers(dashboard.model)
     found: list[Finding] = []
 
@@ -156,18 +138,19 @@ def _dashboard(
     grafana = schema.check(model, schemas) if schemas is not None else None
     if grafana is None and models:
         grafana = sdk.check(model)
-    for panel, ref, rule, message in grafana or ():
-        found.append(Finding(where(panel, ref), rule, message))
+    for panel, ref, found_rule, message in grafana or ():
+        found.append(Finding(where(panel, ref), found_rule, message))
     targets = list(_targets(model))
     for panel, ref, query in targets:
-        for rule, message in _query_problems(query, checker, series_query=True):
-            found.append(Finding(where(panel, ref), rule, message))
+        for problem_rule, message in _query_problems(query, checker, series_query=True):
+            found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
     context = rules.Context(name, model, targets, scrape)
-    for rule, check in rules.RULES.items():
-        for panel, ref, message in check(context):
-            found.append(Finding(where(panel, ref), rule, message))
+    for rule in rules.RULES:
+        assert rule.check is not None  # every dashboard rule has its check
+        for panel, ref, message in rule.check(context):
+            found.append(Finding(where(panel, ref), rule.name, message))
     return found, waivers, problems
 
 
@@ -179,9 +162,9 @@ def _targets(model: Json) -> Iterator[tuple[Json, str, Query]]:
 
 def _query_problems(query: Query, checker: Checker, *, series_query: bool) -> list[tuple[str, str]]:
     if not query.text.strip():
-        return [("promql-syntax", "empty expression")]
+        return [(PROMQL_SYNTAX.name, "empty expression")]
     if query.error is not None:
-        return [("promql-syntax", f"{query.error} in: {query.text}")]
+        return [(PROMQL_SYNTAX.name, f"{query.error} in: {query.text}")]
     return checker.check(query, series_query=series_query)
 
 
@@ -204,17 +187,24 @@ def _sources(paths: Paths, ci: bool) -> list[Finding]:
     findings: list[Finding] = []
     if result.missing:
         severity = ERROR if ci else WARNING
-        findings.append(Finding(Where("jsonnetfmt"), "jsonnetfmt", result.missing, severity))
+        findings.append(
+            Finding(Where(sourcefmt.JSONNETFMT_COMMAND), JSONNETFMT.name, result.missing, severity)
+        )
     if result.version_note:
         findings.append(
-            Finding(Where("jsonnetfmt"), "jsonnetfmt-version", result.version_note, WARNING)
+            Finding(
+                Where(sourcefmt.JSONNETFMT_COMMAND),
+                JSONNETFMT_VERSION.name,
+                result.version_note,
+                WARNING,
+            )
         )
     for file in result.unformatted:
         findings.append(
-            Finding(Where(paths.show(file)), "jsonnetfmt", "not formatted; run `invoke fmt`")
+            Finding(Where(paths.show(file)), JSONNETFMT.name, "not formatted; run `invoke fmt`")
         )
     for file, message in result.failed:
-        findings.append(Finding(Where(paths.show(file)), "jsonnetfmt", message))
+        findings.append(Finding(Where(paths.show(file)), JSONNETFMT.name, message))
     return findings
 
 
