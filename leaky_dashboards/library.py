@@ -63,5 +63,10 @@ class Library:
         entry = config["dashboards"].get(key, {})
         return (int(entry.get("order", len(config["dashboards"]) + 1)), uid)
 
+    def dashboard_names(self) -> list[str]:
+        """The dashboards `config.dashboards` lists (short names, `overview`...), in its order."""
+        entries = self.value(CONFIG_FILE)["dashboards"]
+        return sorted(entries, key=lambda name: self.dashboard_rank(self.uid_prefix() + name))
+
     def catalog(self) -> Catalog:
         return Catalog.from_series(self.value(CATALOG_FILE).get("series"), self.root / CATALOG_FILE)
