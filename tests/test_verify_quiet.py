@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from leaky_dashboards import catalog, cli
+from leaky_dashboards import catalog, cli, grafana
 from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import Installation, Paths
 from leaky_dashboards.verify import (
     backfill,
     evaluate,
-    grafana,
     quiet,
     report,
     run,

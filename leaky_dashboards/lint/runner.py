@@ -15,7 +15,7 @@ from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
-from . import rules, ruleset, schema, sdk, sourcefmt
+from . import rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .contract import Checker
 from .report import (
     ERROR,
@@ -54,7 +54,9 @@ def lint(
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
-    schemas = schema.load(paths.schemas)
+    schemas = (
+        schema_cache.Cache(paths.root, paths.schemas) if schema.present(paths.schemas) else None
+    )
     models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
@@ -75,6 +77,8 @@ def lint(
         found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
         findings += found + problems
         waivers += panel_waivers
+    if schemas is not None:
+        schemas.save()
     if check_sources:
         findings += _sources(paths, ci)
     report.apply(findings, waivers)
@@ -118,7 +122,7 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
 
 def _dashboard(
     dashboard: Dashboard,
-    schemas: schema.Schemas | None,
+    schemas: schema_cache.Cache | None,
     models: bool,
     checker: Checker,
     scrape: timedelta,
@@ -135,7 +139,7 @@ def _dashboard(
             f"refId {ref}" if ref is not None else None
         )
 
-    grafana = schema.check(model, schemas) if schemas is not None else None
+    grafana = schemas.check(model) if schemas is not None else None
     if grafana is None and models:
         grafana = sdk.check(model)
     for panel, ref, found_rule, message in grafana or ():

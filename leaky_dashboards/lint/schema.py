@@ -111,7 +111,7 @@ def _definitions(directory: Path, name: str) -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def load(directory: Path) -> Schemas | None:
     """The compiled validators, or None when the schema directory is absent."""
-    if not (directory / "dashboard.jsonschema.json").is_file():
+    if not present(directory):
         return None
     from jsonschema.validators import Draft7Validator  # lazy: ~50 ms to import
 
@@ -168,18 +168,24 @@ def _short(message: str, limit: int = 160) -> str:
 Problem = tuple[Json | None, str | None, str, str]  # (panel, refId, rule, message)
 
 
+def present(directory: Path) -> bool:
+    """Whether Grafana's schema directory is there (without loading it)."""
+    return (directory / "dashboard.jsonschema.json").is_file()
+
+
 def check(model: Json, schemas: Schemas) -> Iterator[Problem]:
     """Schema problems of a (waiver-free) dashboard model, attributed to panel and refId."""
     shell = {k: v for k, v in model.items() if k != "panels"} | {"panels": []}
     for message in errors(schemas.dashboard, shell):
         yield None, None, SCHEMA_DASHBOARD.name, message
     for panel in model.get("panels", []):
-        yield from _panel(panel, schemas)
+        yield from check_panel(panel, schemas)
         for child in panel.get("panels", []) if panel.get("type") == "row" else []:
-            yield from _panel(child, schemas)
+            yield from check_panel(child, schemas)
 
 
-def _panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
+def check_panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
+    """Schema problems of one panel (a row without its panels)."""
     panel_type = panel.get("type")
     if panel_type not in SUPPORTED_TYPES:
         yield (
