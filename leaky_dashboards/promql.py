@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from .grafana import VARIABLE, reference_name
@@ -79,7 +80,10 @@ def substitute(text: str) -> tuple[str, dict[timedelta, str]]:
     return "".join(out), {d: n for n, d in windows.items()}
 
 
+@lru_cache(maxsize=8192)
 def parse(text: str) -> Query:
+    """`text` parsed (lint, docs and the alert rules' lint read the same queries: each is parsed
+    once per process; a `Query` is never changed after parsing)."""
     import promql_parser  # lazy: the parser is only needed once a query is checked
 
     prepared, windows = substitute(text)
