@@ -29,7 +29,7 @@ def model() -> Json:
 
 
 def findings(root: Path, directory: Path, dashboard: Json) -> list[tuple[str | None, str, str]]:
-    cache = schema_cache.Cache(root, directory)
+    cache = schema_cache.Cache(directory, root)
     found = [(ref, rule, message) for _, ref, rule, message in cache.check(dashboard)]
     cache.save()
     return found
@@ -74,5 +74,10 @@ def test_a_changed_schema_file_validates_everything_anew(schemas: Path, tmp_path
 
 
 def test_an_unwritable_cache_is_ignored(schemas: Path, tmp_path: Path) -> None:
-    (tmp_path / ".cache").write_text("not a directory")
-    assert findings(tmp_path, schemas, model()) == []
+    (tmp_path / "file").write_text("not a directory")
+    assert findings(tmp_path / "file", schemas, model()) == []
+
+
+def test_the_cache_lives_in_the_users_cache_directory() -> None:
+    assert schema_cache.cache_dir({"LEAKY_CACHE_DIR": "/c"}) == Path("/c")
+    assert schema_cache.cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/leaky-dashboards")

@@ -54,9 +54,7 @@ def lint(
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
-    schemas = (
-        schema_cache.Cache(paths.root, paths.schemas) if schema.present(paths.schemas) else None
-    )
+    schemas = schema_cache.Cache(paths.schemas) if schema.present(paths.schemas) else None
     models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"

@@ -3,10 +3,13 @@
 Validating every panel against Grafana's schemas is most of a build's time (importing
 `jsonschema`, compiling the validators, walking each panel). Its findings are a pure function of
 the piece validated (the dashboard without its panels, or one panel), the schema files and the
-validating code, so each piece's findings are kept under the hash of all of these, in
-`.cache/lint/schema.json`. A build that changed nothing validates nothing and never imports
-`jsonschema`; a changed panel, schema file, `schema.py` or `jsonschema` is validated anew.
-The cache is only a speed-up: an unreadable or unwritable one is ignored.
+validating code, so each piece's findings are kept under the hash of all of these, in the user's
+cache directory (`$LEAKY_CACHE_DIR`, else `$XDG_CACHE_HOME/leaky-dashboards`, else
+`~/.cache/leaky-dashboards`): being keyed by content, it is right for any tree, and a build never
+writes into the project for it. A build that changed nothing validates nothing and never imports
+`jsonschema`; a changed panel, schema file, `schema.py` or `jsonschema` is validated anew. The
+cache is only a speed-up: an unreadable or unwritable one is ignored; it keeps the most recently
+learnt `LIMIT` pieces.
 """
 
 from __future__ import annotations
@@ -24,12 +27,23 @@ from typing import Any
 from ..model import Json
 from . import schema
 
-CACHE_FILE = Path(".cache") / "lint" / "schema.json"
+CACHE_ENV = "LEAKY_CACHE_DIR"
+CACHE_FILE = "lint-schema.json"
+LIMIT = 20_000  # pieces kept: a few hundred builds of a changing tree
 # Where the validating code lives: this package's schema module and the validator libraries.
 _CODE = (Path(schema.__file__),)
 _LIBRARIES = ("jsonschema", "referencing")
 
 Found = list[list[str | None]]  # per piece: [refId, rule, message]
+
+
+def cache_dir(env: dict[str, str] | None = None) -> Path:
+    """Where the user's caches live (see the module's doc)."""
+    env = dict(os.environ) if env is None else env
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "leaky-dashboards"
 
 
 @lru_cache(maxsize=4)
@@ -69,8 +83,8 @@ def _validate(kind: str, piece: Json, schemas: schema.Schemas) -> Found:
 class Cache:
     """Findings by piece hash for one project; `save` writes back what was learnt."""
 
-    def __init__(self, root: Path, directory: Path) -> None:
-        self.file = root / CACHE_FILE
+    def __init__(self, directory: Path, where: Path | None = None) -> None:
+        self.file = (where or cache_dir()) / CACHE_FILE
         self.directory = directory
         self.base = fingerprint(directory)
         self.known: dict[str, Found] = self._read()
@@ -99,7 +113,8 @@ class Cache:
     def save(self) -> None:
         if not self.learnt:
             return
-        data = {"": self.base, **{k: v for k, v in self.known.items() if k}}
+        kept = list(self.known.items())[-LIMIT:]  # learnt last, kept longest
+        data = {"": self.base, **{k: v for k, v in kept if k}}
         temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
