@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Environment variable that selects the Jsonnet engine ("go" or "cpp").
 ENGINE_ENV = "LEAKY_JSONNET_ENGINE"
+# Environment variable that moves the user's cache directory (see `cache_dir`).
+CACHE_ENV = "LEAKY_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,17 @@ def schema_dir() -> Path:
     return Path(
         os.environ.get("LEAKY_SCHEMA_DIR", str(ROOT.parent / "shared" / "schemas" / "grafana"))
     )
+
+
+def cache_dir(env: dict[str, str] | None = None) -> Path:
+    """The user's cache directory for what is remembered by content (lint's schema pass, Jsonnet
+    evaluations): $LEAKY_CACHE_DIR, else $XDG_CACHE_HOME/leaky-dashboards, else
+    ~/.cache/leaky-dashboards. Keyed by content, it is right for any tree."""
+    env = dict(os.environ) if env is None else env
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "leaky-dashboards"
 
 
 def default_engine() -> str:

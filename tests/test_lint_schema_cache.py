@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from leaky_dashboards import settings
 from leaky_dashboards.lint import schema, schema_cache
 from leaky_dashboards.model import Json
 from leaky_dashboards.project import Project
@@ -79,5 +80,5 @@ def test_an_unwritable_cache_is_ignored(schemas: Path, tmp_path: Path) -> None:
 
 
 def test_the_cache_lives_in_the_users_cache_directory() -> None:
-    assert schema_cache.cache_dir({"LEAKY_CACHE_DIR": "/c"}) == Path("/c")
-    assert schema_cache.cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/leaky-dashboards")
+    assert settings.cache_dir({"LEAKY_CACHE_DIR": "/c"}) == Path("/c")
+    assert settings.cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/leaky-dashboards")

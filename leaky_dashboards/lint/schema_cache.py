@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Json
+from ..settings import cache_dir
 from . import schema
 
-CACHE_ENV = "LEAKY_CACHE_DIR"
 CACHE_FILE = "lint-schema.json"
 LIMIT = 20_000  # pieces kept: a few hundred builds of a changing tree
 # Where the validating code lives: this package's schema module and the validator libraries.
@@ -35,15 +35,6 @@ _CODE = (Path(schema.__file__),)
 _LIBRARIES = ("jsonschema", "referencing")
 
 Found = list[list[str | None]]  # per piece: [refId, rule, message]
-
-
-def cache_dir(env: dict[str, str] | None = None) -> Path:
-    """Where the user's caches live (see the module's doc)."""
-    env = dict(os.environ) if env is None else env
-    if env.get(CACHE_ENV):
-        return Path(env[CACHE_ENV])
-    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
-    return base / "leaky-dashboards"
 
 
 @lru_cache(maxsize=4)
