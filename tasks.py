@@ -70,6 +70,12 @@ def lint(c: Context, engine: str | None = None) -> None:
 
 
 @task
+def readme(c: Context) -> None:
+    """Rewrite README.md's generated sections (the lint rules) from the code."""
+    _exit(cli.readme())
+
+
+@task
 def fmt(c: Context) -> None:
     """Rewrite every .jsonnet/.libsonnet with the pinned jsonnetfmt."""
     _exit(cli.fmt())

@@ -19,10 +19,10 @@ from .alerts_lint import lint
 from .errors import BuildError
 from .library import Library
 from .model import KEY_FIELD, iter_panels
+from .outputs import RULES_FILE
 from .render import Dashboard
 
 ALERTS_LIBRARY = "alerts.libsonnet"
-RULES_FILE = "provisioning/prometheus/leaky-tokens-alerts.yaml"
 LINKS_VAR = "alertPanelLinks"
 # Evaluated beside the library: hands the panel links to the hidden rules function.
 _ENTRY = f"(import '{ALERTS_LIBRARY}').prometheusAlerts(std.parseJson(std.extVar('{LINKS_VAR}')))\n"

@@ -14,7 +14,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .lint.contract import Checker
-from .lint.promql import parse
+from .promql import parse
 
 CAMEL_CASE = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$")
 SEVERITIES = ("warning", "critical", "info")

@@ -2,29 +2,28 @@
 
 Each producer turns the compiled dashboards into files; adding an output (alert rules, docs) is
 adding a producer here, and the golden check, golden-update and summary pick it up unchanged.
+Where each file lives is `outputs`' knowledge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from . import alerts, canonical, provisioning
+from . import alerts, canonical, docs, provisioning
 from .library import Library
-from .lint.report import strip_waivers
+from .model import strip_library_fields
+from .outputs import dashboard_file
+from .project import Project
 from .render import Dashboard
-from .review.docs import files as docs_files
 
 # A producer reads the compiled dashboards and the library (which carries the installation).
 Producer = Callable[[Sequence[Dashboard], Library], dict[str, bytes]]
 
-DASHBOARD_DIR = "dashboards"
-
 
 def dashboard_files(dashboards: Sequence[Dashboard], _: Library) -> dict[str, bytes]:
-    # Lint waivers are source annotations, not Grafana fields: they never reach the JSON.
+    # Lint waivers and panel keys are source annotations, not Grafana fields: never in the JSON.
     return {
-        f"{DASHBOARD_DIR}/{d.name}.json": canonical.dumps(strip_waivers(d.model))
-        for d in dashboards
+        dashboard_file(d.name): canonical.dumps(strip_library_fields(d.model)) for d in dashboards
     }
 
 
@@ -32,11 +31,12 @@ def provisioning_files(_: Sequence[Dashboard], library: Library) -> dict[str, by
     return provisioning.render(library.installation)
 
 
-PRODUCERS: list[Producer] = [dashboard_files, provisioning_files, docs_files, alerts.files]
+PRODUCERS: list[Producer] = [dashboard_files, provisioning_files, docs.files, alerts.files]
 
 
-def render_all(dashboards: Sequence[Dashboard], library: Library) -> dict[str, bytes]:
+def render_all(project: Project) -> dict[str, bytes]:
+    """Every output of the project's dashboards, rendered with its installation."""
     files: dict[str, bytes] = {}
     for producer in PRODUCERS:
-        files.update(producer(dashboards, library))
+        files.update(producer(project.dashboards, project.library))
     return dict(sorted(files.items()))

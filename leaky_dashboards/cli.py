@@ -3,55 +3,30 @@
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import FrameType
-from typing import Any
+from collections.abc import Callable
 
 from . import build as build_job
 from .errors import BuildError
-from .settings import Installation, Paths, default_engine
+from .project import Project
+from .settings import Paths
+from .signals import raising_on_stop
 
 
-def project(paths: Paths | None, engine: str | None) -> tuple[Paths, Installation, str]:
+def project(paths: Paths | None, engine: str | None) -> Project:
     """What every job works on: the project tree, this installation's values, the engine."""
-    return paths or Paths(), Installation.from_env(), engine or default_engine()
+    return Project.from_env(paths, engine)
 
 
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-# Signals that stop a job like Ctrl-C does: the job unwinds (temporary files and directories
-# removed, outputs left old or new) and exits 130.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-@contextmanager
-def signals_interrupt() -> Iterator[None]:
-    """While the job runs, SIGTERM and SIGHUP raise KeyboardInterrupt, as SIGINT does."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous: dict[signal.Signals, Any] = {}
-    try:
-        for stop in STOP_SIGNALS:
-            previous[stop] = signal.signal(stop, handler)
-    except ValueError:  # not the main thread: signals stay as they are
-        pass
-    try:
-        yield
-    finally:
-        for stop, old in previous.items():
-            signal.signal(stop, old)
 
 
 def guarded(job: Callable[[], object]) -> int:
     """Run `job`; a BuildError becomes its message on stderr and its exit code, an interrupt
     (Ctrl-C, SIGTERM, SIGHUP) "interrupted" and 130."""
     try:
-        with signals_interrupt():
+        with raising_on_stop(lambda _: KeyboardInterrupt()):
             job()
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -63,7 +38,7 @@ def guarded(job: Callable[[], object]) -> int:
 
 
 def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
-    return guarded(lambda: build_job.run(*project(paths, engine), update=update))
+    return guarded(lambda: build_job.run(project(paths, engine), update=update))
 
 
 def test(args: str = "") -> int:
@@ -105,7 +80,7 @@ def diff(
 
     return guarded(
         lambda: review.diff(
-            *project(paths, engine),
+            project(paths, engine),
             base=base,
             fail=fail,
             output=Path(output) if output else None,
@@ -116,7 +91,7 @@ def diff(
 def lint(engine: str | None = None, *, paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(lambda: lint_job.run(*project(paths, engine)))
+    return guarded(lambda: lint_job.run(project(paths, engine)))
 
 
 def fmt(paths: Paths | None = None) -> int:
@@ -139,7 +114,7 @@ def preview(
 
     return guarded(
         lambda: review.preview(
-            *project(paths, engine),
+            project(paths, engine),
             base=base,
             output=Path(output) if output else None,
             all_dashboards=all_dashboards,
@@ -161,11 +136,17 @@ def verify(
     # An interrupt stops the server on the way out (verify.server), then exits 130.
     return guarded(
         lambda: verify_job.run_scenarios(
-            *project(paths, engine),
+            project(paths, engine),
             scenario,
             seed=DEFAULT_SEED if seed is None else seed,
         )
     )
+
+
+def readme(paths: Paths | None = None) -> int:
+    from . import readme as readme_job
+
+    return guarded(lambda: readme_job.update(paths or Paths()))
 
 
 def docs(
@@ -177,7 +158,7 @@ def docs(
 
     return guarded(
         lambda: review.docs(
-            *project(paths, engine),
+            project(paths, engine),
             output=Path(output) if output else None,
         )
     )

@@ -1,7 +1,8 @@
 """The Jsonnet library's own data as Python reads it: config, metrics catalog, alert inputs.
 
-One `Library` per build knows where libsonnet/ is, the installation values and the engine, and
-evaluates each library file at most once; the producers, lint, docs and verify all read through it.
+One `Library` per project (`Project.library`) knows where libsonnet/ is, the installation values
+and the engine, and evaluates each library file at most once; the producers, lint, docs and
+verify all read through it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .engine import evaluate_file, evaluate_snippet
-from .settings import Installation, Paths
+from .settings import Installation
 
 CONFIG_FILE = "config.libsonnet"
 CATALOG_FILE = "metrics.libsonnet"
@@ -25,10 +26,6 @@ class Library:
     installation: Installation
     engine: str
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def of(cls, paths: Paths, installation: Installation, engine: str) -> Library:
-        return cls(paths.libsonnet, installation, engine)
 
     def value(self, name: str) -> Any:
         """The evaluated value of libsonnet/`name`, cached."""
@@ -65,6 +62,11 @@ class Library:
         key = uid.removeprefix(self.uid_prefix())
         entry = config["dashboards"].get(key, {})
         return (int(entry.get("order", len(config["dashboards"]) + 1)), uid)
+
+    def dashboard_names(self) -> list[str]:
+        """The dashboards `config.dashboards` lists (short names, `overview`...), in its order."""
+        entries = self.value(CONFIG_FILE)["dashboards"]
+        return sorted(entries, key=lambda name: self.dashboard_rank(self.uid_prefix() + name))
 
     def catalog(self) -> Catalog:
         return Catalog.from_series(self.value(CATALOG_FILE).get("series"), self.root / CATALOG_FILE)

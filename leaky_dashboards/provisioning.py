@@ -11,10 +11,8 @@ from typing import Any
 
 import yaml
 
+from .outputs import DATASOURCE_FILE, PROVIDER_FILE
 from .settings import Installation
-
-DATASOURCE_FILE = "provisioning/datasources/prometheus.yaml"
-PROVIDER_FILE = "provisioning/dashboards/leaky-tokens.yaml"
 
 
 def datasource(installation: Installation) -> dict[str, Any]:

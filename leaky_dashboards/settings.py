@@ -15,11 +15,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import BuildError
+from .grafana import PROMETHEUS_DURATION
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Environment variable that selects the Jsonnet engine ("go" or "cpp").
 ENGINE_ENV = "LEAKY_JSONNET_ENGINE"
+# Environment variable that moves the user's cache directory (see `cache_dir`).
+CACHE_ENV = "LEAKY_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,6 @@ def env_name(field_name: str) -> str:
 
 # Grafana's rule for a uid (util.IsValidShortUID, at most 40 characters).
 UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-# A Prometheus duration: 15s, 1m, 1m30s, 500ms.
-DURATION = re.compile(r"^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$")
 NAME_MAX = 190  # Grafana's limit on a datasource name (and a folder title is no longer)
 SECRETS_HINT = (
     "give Grafana the credentials from its environment instead: in "
@@ -125,7 +126,7 @@ def _url(value: str) -> str | None:
 
 
 def _duration(value: str) -> str | None:
-    if DURATION.match(value) and any(ch in "123456789" for ch in value):
+    if PROMETHEUS_DURATION.match(value) and any(ch in "123456789" for ch in value):
         return None
     return f"{value!r} is not a duration such as 15s, 1m or 1m30s"
 
@@ -183,6 +184,17 @@ def schema_dir() -> Path:
     return Path(
         os.environ.get("LEAKY_SCHEMA_DIR", str(ROOT.parent / "shared" / "schemas" / "grafana"))
     )
+
+
+def cache_dir(env: dict[str, str] | None = None) -> Path:
+    """The user's cache directory for what is remembered by content (lint's schema pass, Jsonnet
+    evaluations): $LEAKY_CACHE_DIR, else $XDG_CACHE_HOME/leaky-dashboards, else
+    ~/.cache/leaky-dashboards. Keyed by content, it is right for any tree."""
+    env = dict(os.environ) if env is None else env
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "leaky-dashboards"
 
 
 def default_engine() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,11 +12,22 @@ from typing import Any
 import promql_parser
 
 from leaky_dashboards.engine import evaluate_file
+from leaky_dashboards.grafana import references
 from leaky_dashboards.model import Json, iter_panels
-from leaky_dashboards.render import compile_all
+from leaky_dashboards.project import Project
+from leaky_dashboards.promql import children
 from leaky_dashboards.settings import Installation, Paths
 
-NAMES = ("overview", "business", "gateway", "system")
+
+@cache
+def _project() -> Project:
+    return Project()
+
+
+# Every dashboard config.libsonnet lists, in its order: a dashboard added there is covered by every
+# test parametrized over NAMES (and `test_every_listed_dashboard_compiles_and_no_other` fails when
+# a source is missing from config or config names one without a source).
+NAMES = tuple(_project().library.dashboard_names())
 
 # Grafana fills these windows in; each gets a distinct stand-in duration so a parsed range tells
 # which window the source used.
@@ -31,8 +41,8 @@ WINDOW_STANDINS = {
 @cache
 def dashboards() -> dict[str, Json]:
     """Every dashboard of the tree by short name (`overview`, ...)."""
-    compiled = compile_all(Paths(), Installation(), "go")
-    return {d.name.removeprefix("leaky-tokens-"): d.model for d in compiled}
+    prefix = _project().library.uid_prefix()
+    return {d.name.removeprefix(prefix): d.model for d in _project().dashboards}
 
 
 @cache
@@ -68,20 +78,6 @@ def parse(expr: str) -> Any:
     for variable, standin in WINDOW_STANDINS.items():
         expr = expr.replace(f"[{variable}]", f"[{int(standin.total_seconds())}s]")
     return promql_parser.parse(expr)
-
-
-def children(node: Any) -> list[Any]:
-    """The direct sub-expressions of a parsed PromQL node."""
-    kind = type(node).__name__
-    if kind == "BinaryExpr":
-        return [node.lhs, node.rhs]
-    if kind in ("ParenExpr", "AggregateExpr", "UnaryExpr", "SubqueryExpr"):
-        return [node.expr]
-    if kind == "Call":
-        return list(node.args)
-    if kind == "MatrixSelector":
-        return [node.vector_selector]
-    return []
 
 
 def walk(node: Any, parents: tuple[Any, ...] = ()) -> Iterator[tuple[Any, tuple[Any, ...]]]:
@@ -124,4 +120,5 @@ def valued(expr: str) -> list[Selector]:
 
 
 def variables_used(text: str) -> set[str]:
-    return set(re.findall(r"\$\{?(\w+)", text))
+    """The variables and macros `text` refers to, as Grafana reads it."""
+    return references(text)

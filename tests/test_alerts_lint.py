@@ -8,7 +8,7 @@ import pytest
 
 from leaky_dashboards.alerts import rules
 from leaky_dashboards.alerts_lint import lint
-from leaky_dashboards.library import Library
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import compile_all
 from leaky_dashboards.settings import Installation, Paths
 
@@ -33,7 +33,7 @@ def test_a_rule_following_the_conventions_passes() -> None:
 
 
 def test_the_generated_rules_pass() -> None:
-    library = Library.of(Paths(), Installation(), "go")
+    library = Project().library
     document = rules(compile_all(Paths(), Installation(), "go"), library)
     assert lint(document, library.catalog()) == []
 
@@ -54,12 +54,12 @@ def described(expr: str, summary: str) -> dict[str, Any]:
     ],
 )
 def test_annotations_may_print_the_labels_the_alert_carries(expr: str, summary: str) -> None:
-    library = Library.of(Paths(), Installation(), "go")
+    library = Project().library
     assert lint(document(described(expr, summary)), library.catalog()) == []
 
 
 def test_annotations_may_not_print_a_label_the_expression_drops() -> None:
-    library = Library.of(Paths(), Installation(), "go")
+    library = Project().library
     # `up` is made by Prometheus: it has no application; `max by (job)` drops the instance.
     found = lint(
         document(

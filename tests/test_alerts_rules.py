@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 import yaml
 
-from leaky_dashboards import alerts, build
+from leaky_dashboards import alerts, build, outputs
 from leaky_dashboards.errors import BuildError
-from leaky_dashboards.library import Library
 from leaky_dashboards.model import iter_panels
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import ROOT, Installation, Paths
 
-GOLDEN_RULES = ROOT / "golden" / alerts.RULES_FILE
+GOLDEN_RULES = ROOT / "golden" / outputs.RULES_FILE
 PROMTOOL_TESTS = sorted((ROOT / "tests" / "promtool").glob("*.yaml"))
 # Alerts without a level of the thresholds table: Prometheus cannot scrape a target.
 TARGET_DOWN = {"LeakyTokensInstanceDown": "warning", "LeakyTokensServiceDown": "critical"}
@@ -30,13 +30,13 @@ def dashboards() -> list[Dashboard]:
 
 @pytest.fixture(scope="module")
 def rules(dashboards: list[Dashboard]) -> list[dict[str, Any]]:
-    document = alerts.rules(dashboards, Library.of(Paths(), Installation(), "go"))
+    document = alerts.rules(dashboards, Project().library)
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
 @pytest.fixture(scope="module")
 def thresholds() -> dict[str, Any]:
-    return Library.of(Paths(), Installation(), "go").thresholds()
+    return Project().library.thresholds()
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,8 +44,8 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) -> None:
-    assert alerts.files(dashboards, Library.of(Paths(), Installation(), "go")) == {
-        alerts.RULES_FILE: GOLDEN_RULES.read_bytes()
+    assert alerts.files(dashboards, Project().library) == {
+        outputs.RULES_FILE: GOLDEN_RULES.read_bytes()
     }
 
 
@@ -122,7 +122,7 @@ def test_a_removed_panel_fails_the_build_naming_the_alert_and_the_key(
 
 
 def test_alert_links_name_panels_by_key_and_keep_them_when_panels_move(tree: Paths) -> None:
-    library = Library.of(tree, Installation(), "go")
+    library = Project(tree).library
     before = alerts.rules(compile_all(tree, Installation(), "go"), library)
     overview = tree.dashboards / "leaky-tokens-overview.jsonnet"
     source = overview.read_text()
@@ -155,7 +155,7 @@ def test_the_build_refuses_rules_that_break_the_mixin_conventions(tree: Paths) -
     with pytest.raises(
         BuildError, match=r"leaky_tokens_ErrorRate_high \(warning\): alert name is not CamelCase"
     ):
-        build.run(tree, Installation(), "go", echo=lambda _: None)
+        build.run(Project(tree, Installation()), echo=lambda _: None)
     assert not (tree.provisioning / "prometheus").exists()
 
 
@@ -176,7 +176,7 @@ def test_target_down_alerts_read_up_per_instance_and_per_job_and_link_to_the_sta
 def test_http_alerts_judge_users_traffic_only_and_only_above_the_minimum_rate(
     rules: list[dict[str, Any]],
 ) -> None:
-    config = Library.of(Paths(), Installation(), "go").value("config.libsonnet")
+    config = Project().library.value("config.libsonnet")
     guard = f">= {config['alerting']['minUserRequestRate']:g})"
     http = [r for r in rules if "http_server_requests" in r["expr"]]
     assert {r["alert"] for r in http} == {"LeakyTokensErrorRateHigh", "LeakyTokensLatencyP95High"}

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from leaky_dashboards import alerts
-from leaky_dashboards.library import Library
-from leaky_dashboards.settings import ROOT, Installation, Paths
+from leaky_dashboards import outputs
+from leaky_dashboards.project import Project
+from leaky_dashboards.settings import ROOT, Installation
 from leaky_dashboards.verify import synthetic
 
 COMPOSE = ROOT / "docker-compose.observability.yml"
@@ -131,10 +131,10 @@ def test_prometheus_loads_the_rules_the_build_writes(resolved: dict[str, Any]) -
     prometheus = mounts(resolved["services"]["prometheus"])
     config_dir = "/etc/prometheus"
     assert prometheus[f"{config_dir}/prometheus.yml"] == "prometheus/prometheus.yml"
-    rules_dir = Path(alerts.RULES_FILE).parent.as_posix()
+    rules_dir = Path(outputs.RULES_FILE).parent.as_posix()
     assert prometheus[f"{config_dir}/rules"] == rules_dir
     patterns = yaml.safe_load(PROMETHEUS.read_text())["rule_files"]
-    assert any(Path(alerts.RULES_FILE).name.endswith(p.split("*")[-1]) for p in patterns)
+    assert any(Path(outputs.RULES_FILE).name.endswith(p.split("*")[-1]) for p in patterns)
     assert all(p.startswith("rules/") for p in patterns)
 
 
@@ -143,7 +143,7 @@ def test_prometheus_config_passes_promtool_with_the_rules_where_the_container_se
 ) -> None:
     shutil.copy(PROMETHEUS, tmp_path / "prometheus.yml")
     (tmp_path / "rules").mkdir()
-    shutil.copy(ROOT / "golden" / alerts.RULES_FILE, tmp_path / "rules")
+    shutil.copy(ROOT / "golden" / outputs.RULES_FILE, tmp_path / "rules")
     result = subprocess.run(
         ["promtool", "check", "config", str(tmp_path / "prometheus.yml")],
         capture_output=True,
@@ -166,11 +166,7 @@ def test_the_committed_prometheus_config_passes_promtool() -> None:
 
 def test_every_service_is_scraped_as_the_contract_says() -> None:
     config = yaml.safe_load(PROMETHEUS.read_text())
-    services = {
-        s
-        for m in Library.of(Paths(), Installation(), "go").catalog().metrics.values()
-        for s in m.services
-    }
+    services = {s for m in Project().library.catalog().metrics.values() for s in m.services}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == services
     assert config["global"]["scrape_interval"] == Installation().scrape_interval

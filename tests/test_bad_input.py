@@ -6,6 +6,7 @@ import pytest
 
 from leaky_dashboards import build, cli
 from leaky_dashboards.errors import BuildError, JsonnetError
+from leaky_dashboards.project import Project
 from leaky_dashboards.settings import Installation, Paths
 
 from .conftest import snapshot
@@ -17,7 +18,7 @@ def _state(tree: Paths) -> dict[str, bytes]:
 
 @pytest.fixture
 def built(tree: Paths, installation: Installation) -> Paths:
-    build.run(tree, installation, "go", echo=lambda _: None)
+    build.run(Project(tree, installation), echo=lambda _: None)
     return tree
 
 
@@ -42,7 +43,7 @@ def test_runtime_error_names_file_line_and_failing_field(
         "{\n  uid: 'x',\n  title: 'y',\n  panels: [{ title: error 'no title for you' }],\n}\n"
     )
     with pytest.raises(JsonnetError) as raised:
-        build.run(built, installation, "go", echo=lambda _: None)
+        build.run(Project(built, installation), echo=lambda _: None)
     error = raised.value
     assert error.file.endswith("leaky-tokens-broken.jsonnet") and error.line == 4
     assert error.field == "panels.title" or error.field == "title"
@@ -65,7 +66,7 @@ def test_source_that_is_not_a_dashboard_is_named_in_one_line(
     before = _state(built)
     (built.dashboards / "leaky-tokens-x.jsonnet").write_text(source)
     with pytest.raises(BuildError) as raised:
-        build.run(built, installation, "go", echo=lambda _: None)
+        build.run(Project(built, installation), echo=lambda _: None)
     assert str(raised.value) == f"dashboards/leaky-tokens-x.jsonnet: {words}"
     assert _state(built) == before
 
@@ -78,7 +79,7 @@ def test_duplicate_uid_names_both_files(built: Paths, installation: Installation
         match=r"leaky-tokens-zz.jsonnet: duplicate uid 'leaky-tokens-overview', "
         r"already used by dashboards/leaky-tokens-overview.jsonnet",
     ):
-        build.run(built, installation, "go", echo=lambda _: None)
+        build.run(Project(built, installation), echo=lambda _: None)
 
 
 def test_corrupt_golden_file_is_named(built: Paths, installation: Installation) -> None:
@@ -86,7 +87,7 @@ def test_corrupt_golden_file_is_named(built: Paths, installation: Installation) 
     with pytest.raises(
         BuildError, match=r"^golden/dashboards/leaky-tokens-overview.json: corrupt golden file"
     ):
-        build.run(built, installation, "go", echo=lambda _: None)
+        build.run(Project(built, installation), echo=lambda _: None)
 
 
 def test_unreadable_golden_file_is_named(built: Paths, installation: Installation) -> None:
@@ -95,7 +96,7 @@ def test_unreadable_golden_file_is_named(built: Paths, installation: Installatio
     target.unlink()
     target.symlink_to(built.root / "nowhere.json")
     with pytest.raises(BuildError, match=r"leaky-tokens-overview.json: unreadable golden file"):
-        build.run(built, installation, "go", echo=lambda _: None)
+        build.run(Project(built, installation), echo=lambda _: None)
 
 
 # ---- bad trees: no dashboards, corrupt golden files ----
@@ -146,17 +147,17 @@ def test_corrupt_golden_dashboard_is_a_located_error_and_golden_update_rewrites_
     reviewed = golden.read_bytes()
     golden.write_text(content)
     with pytest.raises(BuildError) as raised:
-        build.run(built, installation, "go", echo=lambda _: None)
+        build.run(Project(built, installation), echo=lambda _: None)
     assert raised.value.exit_code == 2
     assert str(raised.value).startswith(
         f"golden/dashboards/leaky-tokens-overview.json: corrupt golden file: {words}"
     )
     lines: list[str] = []
-    build.run(built, installation, "go", update=True, echo=lines.append)
+    build.run(Project(built, installation), update=True, echo=lines.append)
     assert "dashboards/leaky-tokens-overview.json: changed" in lines
     assert any("corrupt golden file" in line and "rewritten" in line for line in lines)
     assert golden.read_bytes() == reviewed
-    assert build.run(built, installation, "go", echo=lambda _: None).changes == []
+    assert build.run(Project(built, installation), echo=lambda _: None).changes == []
 
 
 def test_golden_update_replaces_an_unreadable_golden_file(
@@ -167,6 +168,6 @@ def test_golden_update_replaces_an_unreadable_golden_file(
     target.unlink()
     target.symlink_to(built.root / "nowhere.json")
     lines: list[str] = []
-    build.run(built, installation, "go", update=True, echo=lines.append)
+    build.run(Project(built, installation), update=True, echo=lines.append)
     assert "  unreadable golden file, rewritten" in lines
     assert not target.is_symlink() and target.read_bytes() == reviewed

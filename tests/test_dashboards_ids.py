@@ -155,7 +155,7 @@ def test_rows_get_keys_from_their_title_or_an_explicit_key(tmp_path: Path) -> No
 def test_no_written_dashboard_carries_a_key() -> None:
     paths = Paths()
     compiled_all = compile_all(paths, Installation(), "go")
-    files = artifacts.dashboard_files(compiled_all, Library.of(paths, Installation(), "go"))
+    files = artifacts.dashboard_files(compiled_all, Library(paths.libsonnet, Installation(), "go"))
     assert files
     for path, content in files.items():
         model = json.loads(content)

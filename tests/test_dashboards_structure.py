@@ -28,8 +28,12 @@ def test_identity_refresh_timezone_and_crosshair_follow_the_spec(name: str) -> N
     assert d["schemaVersion"] >= 39
 
 
+def test_every_listed_dashboard_compiles_and_no_other() -> None:
+    assert sorted(dashboards()) == sorted(NAMES)
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_links_go_to_the_other_three_dashboards(name: str) -> None:
+def test_links_go_to_every_other_dashboard(name: str) -> None:
     d = dashboards()[name]
     others = {f"/d/leaky-tokens-{other}" for other in NAMES if other != name}
     assert {link["url"] for link in d["links"]} == others
@@ -65,7 +69,7 @@ def test_each_spec_variable_is_offered_by_some_dashboard() -> None:
     offered = {v["name"] for d in dashboards().values() for v in d["templating"]["list"]} - {
         "datasource"
     }
-    assert offered == SPEC_VARIABLES
+    assert offered >= SPEC_VARIABLES
 
 
 @pytest.mark.parametrize("name", NAMES)

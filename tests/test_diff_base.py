@@ -9,6 +9,7 @@ import pytest
 
 from leaky_dashboards import cli
 from leaky_dashboards.errors import BuildError
+from leaky_dashboards.project import Project
 from leaky_dashboards.review import jobs
 from leaky_dashboards.settings import Installation, Paths
 
@@ -39,7 +40,7 @@ def test_base_ref_renders_its_own_library_so_a_library_change_shows(
     text = config.read_text()
     assert "warning: 0.5, critical: 1," in text
     config.write_text(text.replace("warning: 0.5, critical: 1,", "warning: 0.4, critical: 1,"))
-    report = jobs.diff(repo, installation, "go", base="HEAD", fail=False, echo=lambda _: None)
+    report = jobs.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
     assert "working tree against `HEAD`" in report
     assert "`green, yellow ≥ 500 ms, red ≥ 1 s` | `green, yellow ≥ 400 ms, red ≥ 1 s" in report
     assert list(private_tmp.iterdir()) == []  # the temporary checkout is gone
@@ -51,9 +52,9 @@ def test_base_ref_sees_a_panel_removed_from_the_source_since_that_commit(
     source = repo.root / SOURCE
     source.write_text(source.read_text().replace("      p.activeUsers,\n", ""))
     with pytest.raises(jobs.ChangesFound) as raised:
-        jobs.diff(repo, installation, "go", base="HEAD", echo=lambda _: None)
+        jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
     assert raised.value.exit_code == 1
-    report = jobs.diff(repo, installation, "go", base="HEAD", fail=False, echo=lambda _: None)
+    report = jobs.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
     assert "panels 0 added, 1 removed, 0 renamed, 0 moved, 0 changed" in report
     assert "#### 👥 Active users (stat, ➖ removed)" in report
     assert list(private_tmp.iterdir()) == []
@@ -90,7 +91,7 @@ def test_changes_exit_1_unless_no_fail_and_the_report_file_is_written_either_way
 
 def test_default_base_is_the_golden_copy(repo: Paths, installation: Installation) -> None:
     rename_consumption_outcomes(repo)
-    report = jobs.diff(repo, installation, "go", fail=False, echo=lambda _: None)
+    report = jobs.diff(Project(repo, installation), fail=False, echo=lambda _: None)
     assert "working tree against `golden`" in report
     assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
 
@@ -99,7 +100,7 @@ def test_unknown_ref_is_an_input_error_naming_the_ref(
     repo: Paths, installation: Installation
 ) -> None:
     with pytest.raises(BuildError) as raised:
-        jobs.diff(repo, installation, "go", base="no-such-branch", echo=lambda _: None)
+        jobs.diff(Project(repo, installation), base="no-such-branch", echo=lambda _: None)
     assert raised.value.exit_code == 2
     assert str(raised.value).startswith("--base no-such-branch: not a commit")
 
@@ -113,7 +114,7 @@ def test_a_base_whose_sources_do_not_compile_names_the_ref_and_file(
     _git(repo.root, "commit", "-q", "-am", "broken")
     source.write_text(good)
     with pytest.raises(BuildError) as raised:
-        jobs.diff(repo, installation, "go", base="HEAD", echo=lambda _: None)
+        jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
     assert str(raised.value).startswith("at HEAD: ")
     assert "leaky-tokens-overview.jsonnet" in str(raised.value)
     assert list(private_tmp.iterdir()) == []
@@ -129,7 +130,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _diff(repo: Paths, installation: Installation, base: str | None = "HEAD") -> str:
-    return jobs.diff(repo, installation, "go", base=base, fail=False, echo=lambda _: None)
+    return jobs.diff(Project(repo, installation), base=base, fail=False, echo=lambda _: None)
 
 
 P95_ALERT = "LeakyTokensLatencyP95High (warning)"
@@ -212,7 +213,7 @@ def test_build_and_diff_report_a_rename_alike(repo: Paths, installation: Install
     )
     lines: list[str] = []
     with pytest.raises(DriftError):
-        build.run(repo, installation, "go", echo=lines.append)
+        build.run(Project(repo, installation), echo=lines.append)
     overview = "  🚀 Executive Overview › "
     assert f"{overview}panel renamed: 'Consumption outcomes' → 'Outcomes'" in lines
     assert not any("panel removed" in line or "moved" in line for line in lines), lines

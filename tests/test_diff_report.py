@@ -309,7 +309,7 @@ def test_renamed_and_resized_panel_keeps_its_identity_through_its_content() -> N
 
 
 def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
-    from leaky_dashboards.review import markdown as md
+    from leaky_dashboards import markdown as md
 
     assert md.text("<script>*x*</script> [a](b) C# #1 a_b _c_") == (
         "\\<script>\\*x\\*\\</script> \\[a\\](b) C# \\#1 a_b \\_c\\_"

@@ -7,16 +7,16 @@ import re
 
 import pytest
 
-from leaky_dashboards import build
+from leaky_dashboards import build, docs, outputs
 from leaky_dashboards.engine import evaluate_file
 from leaky_dashboards.errors import BuildError, DriftError
-from leaky_dashboards.library import Library
 from leaky_dashboards.model import iter_panels
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import compile_all
-from leaky_dashboards.review import docs, jobs
+from leaky_dashboards.review import jobs
 from leaky_dashboards.settings import Installation, Paths
 
-DOCS = "docs/dashboards.md"
+DOCS = outputs.DOCS_FILE
 
 # The spec's "Recommended Alerting Thresholds" table, as it words the levels.
 SPEC_THRESHOLDS = {
@@ -35,7 +35,7 @@ def _plain(markdown: str) -> str:
 
 
 def _docs(tree: Paths, installation: Installation) -> str:
-    return jobs.docs(tree, installation, "go", echo=lambda _: None).decode("utf-8")
+    return jobs.docs(Project(tree, installation), echo=lambda _: None).decode("utf-8")
 
 
 def test_docs_name_every_dashboard_panel_with_its_description_and_every_variable(
@@ -103,8 +103,8 @@ def test_metrics_each_dashboard_uses_are_parsed_from_its_queries_and_variables(
 
 
 def test_docs_are_byte_identical_across_runs(tree: Paths, installation: Installation) -> None:
-    first = jobs.docs(tree, installation, "go", echo=lambda _: None)
-    library = Library.of(tree, installation, "go")
+    first = jobs.docs(Project(tree, installation), echo=lambda _: None)
+    library = Project(tree, installation, "go").library
     second = docs.files(compile_all(tree, installation, "go"), library)[DOCS]
     assert first == second
 
@@ -113,13 +113,13 @@ def test_build_fails_when_the_reviewed_docs_are_out_of_date(
     tree: Paths, installation: Installation
 ) -> None:
     golden = tree.golden / DOCS
-    build.run(tree, installation, "go", update=True, echo=lambda _: None)
-    assert golden.read_bytes() == jobs.docs(tree, installation, "go", echo=lambda _: None)
-    build.run(tree, installation, "go", echo=lambda _: None)  # up to date: passes
+    build.run(Project(tree, installation), update=True, echo=lambda _: None)
+    assert golden.read_bytes() == jobs.docs(Project(tree, installation), echo=lambda _: None)
+    build.run(Project(tree, installation), echo=lambda _: None)  # up to date: passes
     golden.write_text(golden.read_text().replace("Executive Overview", "Old Overview", 1))
     lines: list[str] = []
     with pytest.raises(DriftError):
-        build.run(tree, installation, "go", echo=lines.append)
+        build.run(Project(tree, installation), echo=lines.append)
     assert f"{DOCS}: changed" in lines
 
 
@@ -130,7 +130,7 @@ def test_a_query_that_does_not_parse_is_an_error_naming_dashboard_panel_and_refi
     dashboard = dashboards[0]
     panel = next(p for p in iter_panels(dashboard.model) if p.get("targets"))
     panel["targets"][0]["expr"] = "sum(rate(x[5m]"
-    library = Library.of(tree, installation, "go")
+    library = Project(tree, installation, "go").library
     with pytest.raises(BuildError) as raised:
         docs.render(dashboards, library)
     ref = panel["targets"][0]["refId"]

@@ -10,6 +10,7 @@ import yaml
 from leaky_dashboards import build
 from leaky_dashboards.changes import compare, dashboard_changes, describe
 from leaky_dashboards.errors import DriftError
+from leaky_dashboards.project import Project
 from leaky_dashboards.settings import Installation, Paths
 
 OVERVIEW = "dashboards/leaky-tokens-overview.json"
@@ -18,7 +19,7 @@ OVERVIEW = "dashboards/leaky-tokens-overview.json"
 def _drift_lines(tree: Paths, installation: Installation) -> list[str]:
     lines: list[str] = []
     with pytest.raises(DriftError) as raised:
-        build.run(tree, installation, "go", echo=lines.append)
+        build.run(Project(tree, installation), echo=lines.append)
     assert "invoke golden-update" in str(raised.value)
     return lines
 

@@ -8,6 +8,7 @@ import pytest
 
 from leaky_dashboards import build, cli, lint
 from leaky_dashboards.lint import LintError
+from leaky_dashboards.project import Project
 from leaky_dashboards.settings import Installation, Paths, schema_dir
 
 from .conftest import snapshot
@@ -16,7 +17,7 @@ from .test_lint_rules import SERIES, lint_fixture
 
 def test_committed_dashboards_lint_without_errors() -> None:
     lines: list[str] = []
-    report = lint.run(Paths(), Installation(), "go", echo=lines.append)
+    report = lint.run(Project(), echo=lines.append)
     assert report.errors == [], "\n".join(lines)
     assert report.dashboards >= 1
     assert cli.lint() == 0
@@ -30,7 +31,7 @@ def test_lint_error_fails_the_build_with_exit_2_before_the_golden_diff_writing_n
     before = snapshot(tree.root)
     lines: list[str] = []
     with pytest.raises(LintError) as raised:
-        build.run(tree, installation, "go", echo=lines.append)
+        build.run(Project(tree, installation), echo=lines.append)
     assert raised.value.exit_code == 2
     assert "error: leaky-tokens-overview › refresh: refresh is '1m', the spec asks '10s'" in lines
     assert any(line.startswith("  refresh ") for line in lines)  # the per-rule summary
@@ -56,7 +57,7 @@ def test_absent_schema_directory_is_an_error_under_ci(
 ) -> None:
     monkeypatch.setenv("CI", "true")
     paths = Paths(schemas=tmp_path / "nowhere")
-    report = lint.lint([], paths, Installation(), "go", check_sources=False)
+    report = lint.lint(Project(paths), [], check_sources=False)
     assert [(f.rule, f.severity) for f in report.findings] == [("schema-dir", "error")]
     assert report.notes == []
 

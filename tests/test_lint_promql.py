@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from leaky_dashboards.library import Library
+from leaky_dashboards.grafana import variable_query
 from leaky_dashboards.lint.contract import Checker
-from leaky_dashboards.lint.promql import MARKER, parse, substitute, variable_query
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.project import Project
+from leaky_dashboards.promql import MARKER, parse, substitute
 
 
 @pytest.fixture(scope="module")
 def checker() -> Checker:
-    return Checker(Library.of(Paths(), Installation(), "go").catalog())
+    return Checker(Project().library.catalog())
 
 
 def rules(checker: Checker, expr: str) -> list[str]:

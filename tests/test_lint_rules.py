@@ -13,8 +13,9 @@ import pytest
 
 from leaky_dashboards.engine import evaluate_file
 from leaky_dashboards.lint import Report, lint
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.settings import Paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 NAME = "leaky-tokens-fixture"
@@ -88,10 +89,8 @@ def compile_fixture(name: str) -> Dashboard:
 
 def lint_fixture(name: str, paths: Paths | None = None, *, ci: bool = False) -> Report:
     return lint(
+        Project(paths or Paths()),
         [compile_fixture(name)],
-        paths or Paths(),
-        Installation(),
-        "go",
         ci=ci,
         check_sources=False,
     )
@@ -146,7 +145,7 @@ def test_each_broken_schema_rule_is_reported_by_the_sdk_models(
 def test_dashboard_uid_breaking_grafanas_rule_is_an_error(uid: str) -> None:
     fixture = compile_fixture("clean")
     dashboard = Dashboard(name=uid, source=fixture.source, model=fixture.model | {"uid": uid})
-    report = lint([dashboard], Paths(), Installation(), "go", ci=False, check_sources=False)
+    report = lint(Project(Paths()), [dashboard], ci=False, check_sources=False)
     assert [(str(f.where), f.rule) for f in report.findings] == [(uid, "uid-grafana")]
     assert "1 to 40 characters of A-Z a-z 0-9 _ -" in report.findings[0].message
 
@@ -155,7 +154,7 @@ def test_forty_character_uid_is_grafana_valid() -> None:
     uid = "leaky-tokens-" + "x" * 27
     fixture = compile_fixture("clean")
     dashboard = Dashboard(name=uid, source=fixture.source, model=fixture.model | {"uid": uid})
-    report = lint([dashboard], Paths(), Installation(), "go", ci=False, check_sources=False)
+    report = lint(Project(Paths()), [dashboard], ci=False, check_sources=False)
     assert report.findings == []
 
 
@@ -168,10 +167,8 @@ def test_schema_failure_names_the_specific_cause_not_the_any_of_wrapper(
 
 def test_summary_counts_findings_per_rule() -> None:
     report = lint(
+        Project(),
         [compile_fixture("rate-window"), compile_fixture("tags")],
-        Paths(),
-        Installation(),
-        "go",
         ci=False,
         check_sources=False,
     )

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from leaky_dashboards.lint import Report, lint, sdk
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard
-from leaky_dashboards.settings import ROOT, Installation, Paths
+from leaky_dashboards.settings import ROOT, Paths
 
 from .test_lint_rules import NAME, SERIES, STAT, compile_fixture
 
@@ -20,7 +21,7 @@ from .test_lint_rules import NAME, SERIES, STAT, compile_fixture
 def lint_model(model: dict[str, Any], paths: Paths) -> Report:
     source = compile_fixture("clean").source
     dashboard = Dashboard(name=NAME, source=source, model=model)
-    return lint([dashboard], paths, Installation(), "go", ci=False, check_sources=False)
+    return lint(Project(paths), [dashboard], ci=False, check_sources=False)
 
 
 def findings(report: Report) -> list[tuple[str, str, str]]:

@@ -6,14 +6,15 @@ import pytest
 
 from leaky_dashboards import lint
 from leaky_dashboards.lint import sourcefmt
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.project import Project
+from leaky_dashboards.settings import Paths
 
 UNFORMATTED = "{a:1,\n    b: [ 1,2 ]}\n"
 
 
 def source_findings(tree: Paths, *, ci: bool = False) -> list[tuple[str, str, str]]:
     """The source-format findings (under CI an absent schema directory is a finding too)."""
-    report = lint.lint([], tree, Installation(), "go", ci=ci)
+    report = lint.lint(Project(tree), [], ci=ci)
     return [
         (str(f.where), f.rule, f.severity) for f in report.findings if f.rule.startswith("jsonnet")
     ]
@@ -35,7 +36,7 @@ def test_each_unformatted_file_is_named(tree: Paths) -> None:
 
 def test_unparseable_source_is_reported_with_the_formatter_message(tree: Paths) -> None:
     (tree.libsonnet / "broken.libsonnet").write_text("{ a: }\n")
-    report = lint.lint([], tree, Installation(), "go", ci=False)
+    report = lint.lint(Project(tree), [], ci=False)
     [finding] = report.findings
     assert str(finding.where) == "libsonnet/broken.libsonnet"
     assert "broken.libsonnet" in finding.message

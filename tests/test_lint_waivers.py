@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from leaky_dashboards.artifacts import dashboard_files
-from leaky_dashboards.lint import strip_waivers
-from leaky_dashboards.settings import Installation
+from leaky_dashboards.model import strip_library_fields
+from leaky_dashboards.project import Project
 
 from .test_lint_rules import NAME, SERIES, STAT, compile_fixture, lint_fixture, placed
 
@@ -51,7 +51,7 @@ def test_waivers_are_stripped_from_written_json_and_from_what_the_schema_sees() 
     assert "lintWaivers" in dashboard.model["panels"][1]
     # The schema forbids unknown panel fields; the waiver fixture still lints clean.
     assert lint_fixture("waiver").findings == []
-    [written] = dashboard_files([dashboard], Installation()).values()
+    [written] = dashboard_files([dashboard], Project().library).values()
     assert "lintWaivers" not in json.loads(written)["panels"][1]
-    assert "lintWaivers" not in strip_waivers(dashboard.model)["panels"][1]
+    assert "lintWaivers" not in strip_library_fields(dashboard.model)["panels"][1]
     assert "lintWaivers" in dashboard.model["panels"][1]  # the compiled model is not mutated

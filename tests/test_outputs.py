@@ -16,6 +16,7 @@ import pytest
 
 from leaky_dashboards import build, cli, fsio
 from leaky_dashboards.errors import BuildError
+from leaky_dashboards.project import Project
 from leaky_dashboards.settings import ROOT, Installation, Paths
 
 from .conftest import snapshot
@@ -49,7 +50,7 @@ def stray(tree: Paths) -> list[str]:
 
 @pytest.fixture
 def built(tree: Paths, installation: Installation) -> Paths:
-    build.run(tree, installation, "go", echo=quiet)
+    build.run(Project(tree, installation), echo=quiet)
     return tree
 
 
@@ -98,7 +99,7 @@ def test_provisioning_that_is_a_file_is_refused(tree: Paths, installation: Insta
     tree.provisioning.rmdir()
     tree.provisioning.write_text("not a directory")
     with pytest.raises(fsio.WriteRefused, match=r"^provisioning: exists and is not a directory"):
-        build.run(tree, installation, "go", echo=quiet)
+        build.run(Project(tree, installation), echo=quiet)
     assert tree.provisioning.read_text() == "not a directory"
 
 
@@ -114,7 +115,7 @@ def test_symlinked_provisioning_is_written_through_its_link_and_stale_files_go(
     (elsewhere / "README.md").write_text("kept")
     tree.provisioning.rmdir()
     tree.provisioning.symlink_to(elsewhere, target_is_directory=True)
-    build.run(tree, installation, "go", echo=quiet)
+    build.run(Project(tree, installation), echo=quiet)
     assert tree.provisioning.is_symlink() and tree.provisioning.resolve() == elsewhere
     assert sorted(snapshot(elsewhere)) == [
         "README.md",
@@ -129,7 +130,7 @@ def test_symlinked_provisioning_is_written_through_its_link_and_stale_files_go(
 def test_unchanged_files_are_not_rewritten(built: Paths, installation: Installation) -> None:
     files = sorted(p for p in built.provisioning.rglob("*") if p.is_file())
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files}
-    build.run(built, installation, "go", echo=quiet)
+    build.run(Project(built, installation), echo=quiet)
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files} == before
 
 
@@ -137,7 +138,7 @@ def test_a_build_leaves_nothing_beside_or_inside_the_outputs(
     built: Paths, installation: Installation, private_tmp: Path
 ) -> None:
     rename_a_panel(built)
-    build.run(built, installation, "go", update=True, echo=quiet)
+    build.run(Project(built, installation), update=True, echo=quiet)
     assert stray(built) == []
     assert list(private_tmp.iterdir()) == []
 
@@ -170,7 +171,7 @@ def count_steps(tree: Paths, job: Callable[[Paths], object]) -> int:
 
 
 def golden_update(tree: Paths) -> object:
-    return build.run(tree, Installation(), "go", update=True, echo=quiet)
+    return build.run(Project(tree, Installation()), update=True, echo=quiet)
 
 
 def prepared(root: Path, source: Paths) -> Paths:

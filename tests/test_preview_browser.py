@@ -20,6 +20,7 @@ import pytest
 import websocket
 from PIL import Image
 
+from leaky_dashboards.project import Project
 from leaky_dashboards.review import chromium, jobs
 from leaky_dashboards.review import preview as previews
 from leaky_dashboards.review.compare import compare_all
@@ -178,7 +179,7 @@ def test_every_dashboard_page_loads_cleanly_with_one_box_per_panel_in_grid_posit
 ) -> None:
     from leaky_dashboards.review import sources
 
-    side = sources.working_tree(tree, installation, "go")
+    side = sources.working_tree(Project(tree, installation))
     assert side.dashboards
     for name, model in side.dashboards.items():
         page = previews.page(model)
@@ -197,7 +198,7 @@ def test_text_is_escaped_so_a_hostile_title_stays_text(
     from leaky_dashboards.review import sources
 
     model = copy.deepcopy(
-        next(iter(sources.working_tree(tree, installation, "go").dashboards.values()))
+        next(iter(sources.working_tree(Project(tree, installation)).dashboards.values()))
     )
     panel = next(p for p in model["panels"] if p["type"] != "row")
     hostile = '<img src=x onerror="console.error(1)"> & "quotes" </div>'
@@ -218,7 +219,7 @@ def test_side_by_side_marks_added_removed_changed_and_moved_panels(
 ) -> None:
     from leaky_dashboards.review import sources
 
-    old = next(iter(sources.working_tree(tree, installation, "go").dashboards.values()))
+    old = next(iter(sources.working_tree(Project(tree, installation)).dashboards.values()))
     new = copy.deepcopy(old)
     visible = [p for p in new["panels"] if p["type"] != "row"]
     removed = visible[-1]
@@ -258,7 +259,7 @@ def test_preview_job_writes_pages_and_pngs_that_are_real_pictures(
 ) -> None:
     out = tmp_path / "preview"
     files = jobs.preview(
-        tree, installation, "go", output=out, all_dashboards=True, echo=lambda _: None
+        Project(tree, installation), output=out, all_dashboards=True, echo=lambda _: None
     )
     names = sorted(p.stem for p in (tree.dashboards).glob("*.jsonnet"))
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -280,7 +281,7 @@ def test_a_new_dashboard_beside_its_absent_base_marks_every_panel_added(
 ) -> None:
     from leaky_dashboards.review import sources
 
-    model = next(iter(sources.working_tree(tree, installation, "go").dashboards.values()))
+    model = next(iter(sources.working_tree(Project(tree, installation)).dashboards.values()))
     [diff] = compare_all({}, {"d": model})
     page = previews.compare_page(None, model, diff, "main")
     browser.open(_write(tmp_path, "new", page), page.width, page.height)
@@ -304,7 +305,7 @@ def test_the_changed_parts_of_a_changed_panel_are_highlighted_on_both_sides(
 ) -> None:
     from leaky_dashboards.review import sources
 
-    old = sources.working_tree(tree, installation, "go").dashboards["leaky-tokens-overview"]
+    old = sources.working_tree(Project(tree, installation)).dashboards["leaky-tokens-overview"]
     new = copy.deepcopy(old)
     panels = {p["title"]: p for p in new["panels"]}
     latency = panels["⏱️ Latency p95"]

@@ -8,6 +8,7 @@ import pytest
 
 from leaky_dashboards import cli
 from leaky_dashboards.errors import BuildError
+from leaky_dashboards.project import Project
 from leaky_dashboards.review import chromium, jobs
 from leaky_dashboards.settings import Installation, Paths
 
@@ -29,7 +30,7 @@ def test_missing_chromium_is_an_input_error_that_says_how_to_get_it_and_writes_n
     out = tmp_path / "preview"
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
-        jobs.preview(tree, installation, "go", output=out, all_dashboards=True, echo=_quiet)
+        jobs.preview(Project(tree, installation), output=out, all_dashboards=True, echo=_quiet)
     assert raised.value.exit_code == 2
     assert "install Debian's `chromium`" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -43,7 +44,7 @@ def test_a_browser_that_makes_no_picture_is_named_with_the_page_and_leaves_no_sc
     out = tmp_path / "preview"
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
-        jobs.preview(tree, installation, "go", output=out, all_dashboards=True, echo=_quiet)
+        jobs.preview(Project(tree, installation), output=out, all_dashboards=True, echo=_quiet)
     assert ".html: chromium made no screenshot (exit 1)" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert list(private_tmp.iterdir()) == []
@@ -77,7 +78,7 @@ def test_only_changed_dashboards_are_drawn_in_the_specs_order_and_their_pictures
         source.write_text(text.replace(old, new))
     out = tmp_path / "preview"
     lines: list[str] = []
-    files = jobs.preview(tree, installation, "go", output=out, echo=lines.append)
+    files = jobs.preview(Project(tree, installation), output=out, echo=lines.append)
     drawn = ["leaky-tokens-overview", "leaky-tokens-system"]  # config order: overview 1, system 4
     assert sorted(files) == sorted(
         ["index.html", *(f"{n}.{e}" for n in drawn for e in ["html", "png"])]
@@ -94,11 +95,17 @@ def test_nothing_changed_draws_nothing_and_says_so_unless_all(
 ) -> None:
     out = tmp_path / "preview"
     lines: list[str] = []
-    files = jobs.preview(tree, installation, "go", output=out, screenshots=False, echo=lines.append)
+    files = jobs.preview(
+        Project(tree, installation), output=out, screenshots=False, echo=lines.append
+    )
     assert list(files) == ["index.html"]
     assert "no dashboard changed against golden; --all draws every dashboard" in lines
     everything = jobs.preview(
-        tree, installation, "go", output=out, screenshots=False, all_dashboards=True, echo=_quiet
+        Project(tree, installation),
+        output=out,
+        screenshots=False,
+        all_dashboards=True,
+        echo=_quiet,
     )
     order = [n for n in everything if n.endswith(".html") and n != "index.html"]
     assert order == [

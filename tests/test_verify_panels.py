@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from leaky_dashboards.errors import BuildError
-from leaky_dashboards.library import Library
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import Installation, Paths
 from leaky_dashboards.verify import (
@@ -31,7 +31,7 @@ RATE = 'sum(rate(http_server_requests_seconds_count{application=~"$service"}[$__
 def client() -> Iterator[Client]:
     paths = Paths()
     blocks = backfill.ensure_blocks(
-        Library.of(paths, Installation(), "go").catalog(), run.cache_root(paths)
+        Project(paths, Installation(), "go").library.catalog(), run.cache_root(paths)
     )
     with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
         yield Client(prom.url)
@@ -69,7 +69,7 @@ def fixture_dashboard(
 
 def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() -> None:
     lines: list[str] = []
-    outcome = run.run(Paths(), Installation(), "go", echo=lines.append)
+    outcome = run.run(Project(), echo=lines.append)
     assert outcome.findings == []
     titles = {r.dashboard.title for r in outcome.results}
     assert {d.title for d in compile_all(Paths(), Installation(), "go")} | {rules.TITLE} == titles
@@ -166,7 +166,7 @@ def test_verify_run_fails_with_exit_1_on_a_broken_panel(tmp_path: Path) -> None:
     dashboard = fixture_dashboard(panel("Requests", "reqps", "sum(no_such_metric)"))
     lines: list[str] = []
     with pytest.raises(BuildError) as caught:
-        run.run(Paths(), Installation(), "go", dashboards=[dashboard], echo=lines.append)
+        run.run(Project(), dashboards=[dashboard], echo=lines.append)
     assert caught.value.exit_code == 1
     assert any(
         line.startswith("Fixture › Requests › A › sum(no_such_metric): empty") for line in lines

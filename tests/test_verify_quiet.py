@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from leaky_dashboards import catalog, cli
-from leaky_dashboards.library import Library
+from leaky_dashboards import catalog, cli, grafana
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard, compile_all
 from leaky_dashboards.settings import Installation, Paths
 from leaky_dashboards.verify import (
     backfill,
     evaluate,
-    grafana,
     quiet,
     report,
     run,
@@ -47,7 +46,7 @@ BLOCKED = 'sum(rate(gateway_rate_limit_total{outcome="blocked"}[$__rate_interval
 
 @pytest.fixture(scope="module")
 def real_catalog() -> catalog.Catalog:
-    return Library.of(Paths(), Installation(), "go").catalog()
+    return Project().library.catalog()
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +146,7 @@ def test_a_timers_parts_appear_together_at_the_first_request(
 
 def test_every_key_metric_shows_a_number_while_graphs_of_failures_stay_empty() -> None:
     lines: list[str] = []
-    outcome = run.run(Paths(), Installation(), "go", scenario=QUIET, echo=lines.append)
+    outcome = run.run(Project(), scenario=QUIET, echo=lines.append)
     assert outcome.findings == []
     checks = [c for r in outcome.results for c in r.checks]
     single = [c for c in checks if c.target.panel_type in scenarios.SINGLE_VALUE]

@@ -47,7 +47,7 @@ RULES: dict[str, Any] = {
 def raw() -> backfill.Blocks:
     paths = Paths()
     return backfill.ensure_blocks(
-        Library.of(paths, Installation(), "go").catalog(),
+        Library(paths.libsonnet, Installation(), "go").catalog(),
         run.cache_root(paths),
         timeline=SCENARIO.timeline,
         platform=SCENARIO.world,

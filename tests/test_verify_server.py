@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from leaky_dashboards import catalog
-from leaky_dashboards.library import Library
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.project import Project
 from leaky_dashboards.verify import backfill, server, synthetic
 from leaky_dashboards.verify.promapi import Client
 
@@ -23,7 +22,7 @@ SHORT = synthetic.Timeline(hours=1)
 @pytest.fixture(scope="module")
 def small_catalog() -> catalog.Catalog:
     """Three series names of the real catalog: enough to backfill and query in a second."""
-    full = Library.of(Paths(), Installation(), "go").catalog()
+    full = Project().library.catalog()
     keep = ("up", "gateway_rate_limit_total", "jvm_memory_max_bytes")
     metrics = {name: full.metrics[name] for name in keep}
     return catalog.Catalog(metrics, text=repr(sorted(metrics)))

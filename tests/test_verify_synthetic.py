@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from leaky_dashboards import catalog
-from leaky_dashboards.library import Library
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.errors import BuildError
+from leaky_dashboards.project import Project
 from leaky_dashboards.verify import openmetrics, synthetic
 from leaky_dashboards.verify.synthetic import Series
 
@@ -19,7 +19,7 @@ SHORT = synthetic.Timeline(hours=2)
 
 @pytest.fixture(scope="module")
 def metrics() -> catalog.Catalog:
-    return Library.of(Paths(), Installation(), "go").catalog()
+    return Project().library.catalog()
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +245,11 @@ def test_openmetrics_text_is_grouped_time_sorted_in_seconds_and_ends_with_eof(
 def test_label_values_are_escaped_in_openmetrics() -> None:
     s = Series("m", {"a": 'x"y\\z'}, np.array([1.0]), np.array([True]))
     assert openmetrics.series_name(s) == 'm{a="x\\"y\\\\z"}'
+
+
+def test_a_gauge_without_a_generator_is_an_error_naming_it(metrics: catalog.Catalog) -> None:
+    like = metrics.metrics["hikaricp_connections_max"]
+    pool = catalog.Metric("hikaricp_connections_timeout_max", "gauge", like.services, like.labels)
+    grown = catalog.Catalog(metrics.metrics | {pool.name: pool}, metrics.text)
+    with pytest.raises(BuildError, match="gauge hikaricp_connections_timeout_max has no generator"):
+        synthetic.generate(grown, timeline=SHORT)

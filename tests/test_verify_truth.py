@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from leaky_dashboards.library import Library
+from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard
 from leaky_dashboards.settings import Installation, Paths
 from leaky_dashboards.verify import backfill, incidents, run, scenarios, server, truth
@@ -41,7 +41,7 @@ EVERY_POOL = (
 def client() -> Iterator[Client]:
     paths = Paths()
     blocks = backfill.ensure_blocks(
-        Library.of(paths, Installation(), "go").catalog(),
+        Project(paths, Installation(), "go").library.catalog(),
         run.cache_root(paths),
         timeline=INCIDENTS.timeline,
         platform=INCIDENTS.world,
@@ -144,6 +144,6 @@ def test_verify_prints_one_line_per_expectation_and_fails_on_a_miss() -> None:
     scenario = dataclasses.replace(INCIDENTS, expectations=(wrong, wrong))
     lines: list[str] = []
     with pytest.raises(run.VerifyError, match="2 missed expectation"):
-        run.run(Paths(), Installation(), "go", dashboards=[], echo=lines.append, scenario=scenario)
+        run.run(Project(), dashboards=[], echo=lines.append, scenario=scenario)
     assert sum(line.startswith("MISS incidents › system › No such panel") for line in lines) == 2
     assert "scenario incidents: 0 of 2 expectations met" in lines

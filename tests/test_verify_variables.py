@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from leaky_dashboards import grafana
+from leaky_dashboards.grafana import ALL
 from leaky_dashboards.verify import variables
-from leaky_dashboards.verify.grafana import ALL
 from leaky_dashboards.verify.promapi import Answer
 
 
@@ -74,8 +75,8 @@ def test_an_empty_value_list_is_a_problem_naming_the_query() -> None:
 
 def test_the_variable_regex_filters_and_its_group_picks_the_value() -> None:
     values = ["api-gateway-1:8080", "auth-server-1:8081", "other"]
-    assert variables.apply_regex(values, "/(.*)-1:.*/") == ["api-gateway", "auth-server"]
-    assert variables.apply_regex(values, "") == values
+    assert grafana.apply_regex(values, "/(.*)-1:.*/") == ["api-gateway", "auth-server"]
+    assert grafana.apply_regex(values, "") == values
 
 
 def test_custom_variables_take_their_options_and_default_to_the_current_value() -> None:

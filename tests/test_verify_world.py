@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from leaky_dashboards import catalog
-from leaky_dashboards.library import Library
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.project import Project
 from leaky_dashboards.verify import incidents, scenarios, shapes, synthetic
 from leaky_dashboards.verify.synthetic import Series
 from leaky_dashboards.verify.world import World
@@ -20,7 +19,7 @@ INCIDENTS = scenarios.INCIDENTS
 
 @pytest.fixture(scope="module")
 def metrics() -> catalog.Catalog:
-    return Library.of(Paths(), Installation(), "go").catalog()
+    return Project().library.catalog()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog, Metric
-from .promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
+from ..promql import MARKER, Node, Query, children, function, kind, metric_name, op_name
+from .rule import Rule
 
 # Functions whose input is meant to be a counter: everywhere else a raw counter is a mistake.
 # `group` reads only which series exist (1 per group), never their values: whether a family is
@@ -25,6 +26,37 @@ LITERAL_ALTERNATION = re.compile(r"^[\w\-./: ]+(\|[\w\-./: ]+)*$")
 KEEP_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 
 Problem = tuple[str, str]  # (rule, message)
+
+METRIC_UNKNOWN = Rule("metric-unknown", "contract", "every metric is in the metrics catalog")
+LABEL_UNKNOWN = Rule(
+    "label-unknown",
+    "contract",
+    "every matched or grouped label (`by`, `without`, `on`, `ignoring`, `group_left`, a "
+    "variable's `label_values`) is on the metric it refers to (`le` only on histogram buckets; "
+    "labels made by `label_replace` count)",
+)
+LABEL_VALUE_UNKNOWN = Rule(
+    "label-value-unknown",
+    "contract",
+    "literal values of `=`, `!=` and literal `a|b` regexes are values the catalog lists",
+)
+COUNTER_WITHOUT_RATE = Rule(
+    "counter-without-rate",
+    "contract",
+    "a counter appears only inside `rate`/`increase`-style functions (or `group()`, which "
+    "reads presence, never values)",
+)
+QUANTILE_WITHOUT_LE = Rule(
+    "quantile-without-le", "contract", "`histogram_quantile`'s input keeps `le`"
+)
+
+RULES = (
+    METRIC_UNKNOWN,
+    LABEL_UNKNOWN,
+    LABEL_VALUE_UNKNOWN,
+    COUNTER_WITHOUT_RATE,
+    QUANTILE_WITHOUT_LE,
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +122,7 @@ class Checker:
         if name is None:
             return UNKNOWN
         if series is None:
-            self.problems.append(("metric-unknown", f"{name} is not in the metrics catalog"))
+            self.problems.append((METRIC_UNKNOWN.name, f"{name} is not in the metrics catalog"))
             return UNKNOWN
         for matcher in node.matchers.matchers:
             self._matcher(name, series, matcher)
@@ -102,7 +134,7 @@ class Checker:
             return
         if label not in series.labels:
             self.problems.append(
-                ("label-unknown", f"{metric} has no label {label!r}{_known(series)}")
+                (LABEL_UNKNOWN.name, f"{metric} has no label {label!r}{_known(series)}")
             )
             return
         allowed = series.labels[label]
@@ -118,7 +150,7 @@ class Checker:
             if v not in allowed:
                 self.problems.append(
                     (
-                        "label-value-unknown",
+                        LABEL_VALUE_UNKNOWN.name,
                         f'{metric}{{{label}{op}"{value}"}}: "{v}" is not a known {label} '
                         f"(known: {', '.join(allowed)})",
                     )
@@ -188,7 +220,7 @@ class Checker:
             if labels[1].names is not None and "le" not in labels[1].names:
                 self.problems.append(
                     (
-                        "quantile-without-le",
+                        QUANTILE_WITHOUT_LE.name,
                         "histogram_quantile input must keep `le` "
                         f"(aggregate the buckets by le); it carries "
                         f"{', '.join(sorted(labels[1].names)) or 'no labels'}",
@@ -217,7 +249,7 @@ class Checker:
             if label not in have.names:
                 self.problems.append(
                     (
-                        "label-unknown",
+                        LABEL_UNKNOWN.name,
                         f"{context}: label {label!r} is not on {have.describe()} "
                         f"(labels: {', '.join(sorted(have.names)) or 'none'})",
                     )
@@ -235,7 +267,7 @@ class Checker:
                     where = f"inside {enclosing}()" if enclosing else "on its own"
                     self.problems.append(
                         (
-                            "counter-without-rate",
+                            COUNTER_WITHOUT_RATE.name,
                             f"{name} is a counter used {where}: wrap it in rate() or increase()",
                         )
                     )

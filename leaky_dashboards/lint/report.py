@@ -2,26 +2,30 @@
 
 A finding reads `dashboard › panel title › refId A › rule: message`; the parts that do not apply
 are left out. Waivers live on panels in the Jsonnet source as `lintWaivers: {rule: reason}` (see
-`libsonnet/lint.libsonnet`); the field is not Grafana's, so `strip_waivers` removes it, and the
-panels' library keys (`panelKey`), before the schema check and before any dashboard JSON is written.
+`libsonnet/lint.libsonnet`); the field is not Grafana's, so `model.strip_library_fields` removes
+it, and the panels' library keys (`panelKey`), before the schema check and before any dashboard
+JSON is written.
 """
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import BuildError
 from ..limits import TITLE_MAX, cut
-from ..model import KEY_FIELD, Json, iter_panels
+from ..model import WAIVER_FIELD, Json, iter_panels
+from .rule import Rule
 
 SEP = " › "
 ERROR, WARNING = "error", "warning"
-WAIVER_FIELD = "lintWaivers"
-# Fields of the Jsonnet library, not Grafana's, on the dashboard or a panel.
-LIBRARY_FIELDS = (WAIVER_FIELD, KEY_FIELD)
+
+WAIVER = Rule(
+    "waiver",
+    "waiver",
+    "a waiver sits on one panel, names a known rule and gives a reason; an unused one is a warning",
+)
 
 
 @dataclass(frozen=True)
@@ -77,18 +81,6 @@ def panel_where(dashboard: str, panel: Json) -> Where:
     return Where(dashboard, shown, None, panel_id if isinstance(panel_id, int) else None)
 
 
-def strip_waivers(model: Json) -> Json:
-    """A copy of the dashboard without lint waivers and panel keys, as Grafana (and golden/)
-    should see it."""
-    if not any(f in p for p in (model, *iter_panels(model)) for f in LIBRARY_FIELDS):
-        return model
-    clean = copy.deepcopy(model)
-    for part in (clean, *iter_panels(clean)):
-        for name in LIBRARY_FIELDS:
-            part.pop(name, None)
-    return clean
-
-
 def read_waivers(
     name: str, model: Json, rules: Iterable[str]
 ) -> tuple[list[Waiver], list[Finding]]:
@@ -102,7 +94,7 @@ def read_waivers(
     problems: list[Finding] = []
     if WAIVER_FIELD in model:
         problems.append(
-            Finding(Where(name), "waiver", "waivers belong on one panel, not on the dashboard")
+            Finding(Where(name), WAIVER.name, "waivers belong on one panel, not on the dashboard")
         )
     for panel in iter_panels(model):
         given = panel.get(WAIVER_FIELD)
@@ -110,13 +102,13 @@ def read_waivers(
             continue
         where = panel_where(name, panel)
         if not isinstance(given, dict):
-            problems.append(Finding(where, "waiver", f"{WAIVER_FIELD} must map rule → reason"))
+            problems.append(Finding(where, WAIVER.name, f"{WAIVER_FIELD} must map rule → reason"))
             continue
         for rule, reason in sorted(given.items()):
             if rule not in known:
-                problems.append(Finding(where, "waiver", f"waives unknown rule {rule!r}"))
+                problems.append(Finding(where, WAIVER.name, f"waives unknown rule {rule!r}"))
             elif not isinstance(reason, str) or not reason.strip():
-                problems.append(Finding(where, "waiver", f"waiver of {rule} gives no reason"))
+                problems.append(Finding(where, WAIVER.name, f"waiver of {rule} gives no reason"))
             else:
                 waivers.append(Waiver(where, rule, reason.strip()))
     return waivers, problems
@@ -146,7 +138,7 @@ class Report:
                 finding.where.panel,
                 finding.rule,
             )
-            waiver = by_place.get(key) if finding.rule != "waiver" else None
+            waiver = by_place.get(key) if finding.rule != WAIVER.name else None
             if waiver is not None:
                 self.waived.append((finding, waiver))
             else:
@@ -155,7 +147,7 @@ class Report:
         for waiver in waivers:
             if id(waiver) not in used:
                 message = f"waiver of {waiver.rule} is unused (nothing to waive): remove it"
-                self.findings.append(Finding(waiver.where, "waiver", message, WARNING))
+                self.findings.append(Finding(waiver.where, WAIVER.name, message, WARNING))
 
     @property
     def errors(self) -> list[Finding]:

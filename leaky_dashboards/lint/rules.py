@@ -1,20 +1,22 @@
-"""Dashboard rules: Grafana's dashboard-linter and the spec's conventions, one function per rule.
+"""Dashboard rules: Grafana's dashboard-linter and the spec's conventions, one `Rule` each.
 
-Each rule takes the dashboard (and its parsed queries) and yields (panel, refId, message); the
-runner turns them into findings named after the rule.
+Each rule's check takes the dashboard (and its parsed queries) and yields (panel, refId,
+message); the runner turns them into findings named after the rule.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..grafana import references
 from ..limits import DESCRIPTION_MAX, TITLE_MAX
 from ..model import Json, iter_panels
-from .promql import Node, Query, children, function, kind
+from ..promql import Node, Query, children, function, kind
+from .rule import Rule
 
 GRID_WIDTH = 24
 UID_PREFIX = "leaky-tokens-"
@@ -51,7 +53,7 @@ class Context:
 
 
 Problem = tuple[Json | None, str | None, str]  # (panel, refId, message)
-Rule = Callable[[Context], Iterator[Problem]]
+FAMILY = "dashboard"
 
 
 def datasource_variable(ctx: Context) -> Iterator[Problem]:
@@ -223,7 +225,7 @@ def variable_used(ctx: Context) -> Iterator[Problem]:
         name = str(variable.get("name"))
         others = [v for v in ctx.variables if v is not variable]
         text = json.dumps([ctx.model.get("panels", []), others], ensure_ascii=False)
-        if not re.search(rf"\$\{{{name}[}}:]|\${name}\b|\[\[{name}\]\]", text):
+        if name not in references(text):
             yield None, None, f"variable {name!r} is not used by any panel or variable"
 
 
@@ -237,24 +239,66 @@ def timezone(ctx: Context) -> Iterator[Problem]:
         yield None, None, f"timezone is {ctx.model.get('timezone')!r}, the spec asks {TIMEZONE!r}"
 
 
-RULES: dict[str, Rule] = {
-    "datasource-variable": datasource_variable,
-    "rate-window": rate_window,
-    "panel-title": panel_title,
-    "panel-description": panel_description,
-    "panel-unit": panel_unit,
-    "thresholds": thresholds,
-    "panel-id": panel_ids,
-    "grid-layout": grid_layout,
-    "uid": uid,
-    "uid-grafana": uid_grafana,
-    "title-length": title_length,
-    "description-length": description_length,
-    "tags": tags,
-    "variable-unused": variable_used,
-    "refresh": refresh,
-    "timezone": timezone,
-}
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "datasource-variable",
+        FAMILY,
+        "a `datasource` variable of type datasource, and `${datasource}` on every panel, target "
+        "and query variable",
+        datasource_variable,
+    ),
+    Rule(
+        "rate-window",
+        FAMILY,
+        "`rate`/`increase`-style windows are `$__rate_interval`, `$__range`, a dashboard "
+        "variable, or a literal of at least two scrape intervals (`LEAKY_SCRAPE_INTERVAL`)",
+        rate_window,
+    ),
+    Rule("panel-title", FAMILY, "every panel has a title", panel_title),
+    Rule("panel-description", FAMILY, "every panel has a description", panel_description),
+    Rule("panel-unit", FAMILY, "every panel has a unit (`fieldConfig.defaults.unit`)", panel_unit),
+    Rule(
+        "thresholds",
+        FAMILY,
+        f"{', '.join(THRESHOLD_TYPES)} panels have thresholds: a base step, then ascending numbers",
+        thresholds,
+    ),
+    Rule("panel-id", FAMILY, "every panel has an integer id, unique in its dashboard", panel_ids),
+    Rule(
+        "grid-layout",
+        FAMILY,
+        f"panels lie on the {GRID_WIDTH}-column grid, without overlap",
+        grid_layout,
+    ),
+    Rule("uid", FAMILY, f"the uid is `{UID_PREFIX}{{name}}`, equal to the file name", uid),
+    Rule(
+        "uid-grafana",
+        FAMILY,
+        "a uid Grafana accepts: 1 to 40 characters of `A-Z a-z 0-9 _ -`",
+        uid_grafana,
+    ),
+    Rule(
+        "title-length",
+        FAMILY,
+        f"a dashboard, row or panel title of at most {TITLE_MAX} characters (`limits.py`)",
+        title_length,
+    ),
+    Rule(
+        "description-length",
+        FAMILY,
+        f"a description of at most {DESCRIPTION_MAX:,} characters (`limits.py`)",
+        description_length,
+    ),
+    Rule("tags", FAMILY, f"the `{TAG}` tag", tags),
+    Rule(
+        "variable-unused",
+        FAMILY,
+        "every variable is used by a panel or another variable",
+        variable_used,
+    ),
+    Rule("refresh", FAMILY, f"refresh `{REFRESH}`", refresh),
+    Rule("timezone", FAMILY, f"timezone `{TIMEZONE}`", timezone),
+)
 
 
 def _uses_variable(ref: object) -> bool:

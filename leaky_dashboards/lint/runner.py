@@ -9,13 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import BuildError
-from ..library import Library
-from ..model import Json, iter_panels
-from ..render import Dashboard, compile_all, source_files
-from ..settings import Installation, Paths
-from . import rules, schema, sdk, sourcefmt
+from ..grafana import parse_duration, variable_query, variable_query_text
+from ..model import Json, iter_panels, strip_library_fields
+from ..project import Project
+from ..promql import Query, parse
+from ..render import Dashboard, source_files
+from ..settings import Paths
+from . import rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .contract import Checker
-from .promql import Query, parse, variable_query
 from .report import (
     ERROR,
     WARNING,
@@ -26,29 +27,10 @@ from .report import (
     Where,
     panel_where,
     read_waivers,
-    strip_waivers,
 )
-
-SCHEMA_RULES = (
-    "schema-dir",
-    "schema-dashboard",
-    "schema-panel",
-    "schema-options",
-    "schema-field-config",
-    "schema-target",
-    "schema-unit",
-    "panel-type",
-)
-PROMQL_RULES = ("promql-syntax",)
-CONTRACT_RULES = (
-    "metric-unknown",
-    "label-unknown",
-    "label-value-unknown",
-    "counter-without-rate",
-    "quantile-without-le",
-)
-SOURCE_RULES = ("jsonnetfmt", "jsonnetfmt-version")
-ALL_RULES = (*SCHEMA_RULES, *PROMQL_RULES, *CONTRACT_RULES, *rules.RULES, *SOURCE_RULES, "waiver")
+from .ruleset import PROMQL_SYNTAX
+from .schema import SCHEMA_DIR
+from .sourcefmt import JSONNETFMT, JSONNETFMT_VERSION
 
 
 def in_ci(env: dict[str, str] | None = None) -> bool:
@@ -57,21 +39,22 @@ def in_ci(env: dict[str, str] | None = None) -> bool:
 
 
 def lint(
-    dashboards: Sequence[Dashboard],
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
+    dashboards: Sequence[Dashboard] | None = None,
     *,
     ci: bool | None = None,
     check_sources: bool = True,
-    library: Library | None = None,
 ) -> Report:
-    """Run every check; the report holds findings (waived ones apart), notes and timing."""
+    """Run every check over `dashboards` (default: the project's) and the project's sources;
+    the report holds findings (waived ones apart), notes and timing. The rate-window minimum is
+    the project's installation's scrape interval."""
     started = time.perf_counter()
+    paths = project.paths
+    dashboards = project.dashboards if dashboards is None else dashboards
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
-    schemas = schema.load(paths.schemas)
+    schemas = schema_cache.Cache(paths.schemas) if schema.present(paths.schemas) else None
     models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
@@ -81,17 +64,19 @@ def lint(
             else "schema checks skipped"
         )
         if ci:
-            findings.append(Finding(Where(str(paths.schemas)), "schema-dir", missing))
+            findings.append(Finding(Where(str(paths.schemas)), SCHEMA_DIR.name, missing))
         else:
             report.notes.append(f"{missing}; {instead}")
-    library = library or Library.of(paths, installation, engine)
-    checker = Checker(library.catalog())
-    scrape = _duration(installation.scrape_interval)
+    # The metrics catalog does not depend on the installation: the reviewed one is shared.
+    checker = Checker(project.reviewed.library.catalog())
+    scrape = _duration(project.installation.scrape_interval)
     waivers: list[Waiver] = []
     for dashboard in dashboards:
         found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
         findings += found + problems
         waivers += panel_waivers
+    if schemas is not None:
+        schemas.save()
     if check_sources:
         findings += _sources(paths, ci)
     report.apply(findings, waivers)
@@ -100,16 +85,13 @@ def lint(
 
 
 def check(
-    dashboards: Sequence[Dashboard],
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
+    dashboards: Sequence[Dashboard] | None = None,
     *,
     echo: Callable[[str], None] = print,
-    library: Library | None = None,
 ) -> Report:
     """Lint, print every finding and the per-rule summary; any error raises LintError (exit 2)."""
-    report = lint(dashboards, paths, installation, engine, library=library)
+    report = lint(project, dashboards)
     for line in report.lines():
         echo(line)
     if report.errors:
@@ -117,11 +99,9 @@ def check(
     return report
 
 
-def run(
-    paths: Paths, installation: Installation, engine: str, *, echo: Callable[[str], None] = print
-) -> Report:
+def run(project: Project, *, echo: Callable[[str], None] = print) -> Report:
     """`invoke lint`: compile every dashboard and check it and the sources."""
-    return check(compile_all(paths, installation, engine), paths, installation, engine, echo=echo)
+    return check(project, echo=echo)
 
 
 def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
@@ -140,7 +120,7 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
 
 def _dashboard(
     dashboard: Dashboard,
-    schemas: schema.Schemas | None,
+    schemas: schema_cache.Cache | None,
     models: bool,
     checker: Checker,
     scrape: timedelta,
@@ -148,8 +128,8 @@ def _dashboard(
     """Every finding of one dashboard: Grafana's JSON schema when the directory is there, else
     (`models`) grafana-foundation-sdk's models; then queries, variables and the rules."""
     name = dashboard.name
-    waivers, problems = read_waivers(name, dashboard.model, ALL_RULES)
-    model = strip_waivers(dashboard.model)
+    waivers, problems = read_waivers(name, dashboard.model, ruleset.NAMES)
+    model = strip_library_fields(dashboard.model)
     found: list[Finding] = []
 
     def where(panel: Json | None, ref: str | None) -> Where:
@@ -157,21 +137,22 @@ def _dashboard(
             f"refId {ref}" if ref is not None else None
         )
 
-    grafana = schema.check(model, schemas) if schemas is not None else None
+    grafana = schemas.check(model) if schemas is not None else None
     if grafana is None and models:
         grafana = sdk.check(model)
-    for panel, ref, rule, message in grafana or ():
-        found.append(Finding(where(panel, ref), rule, message))
+    for panel, ref, found_rule, message in grafana or ():
+        found.append(Finding(where(panel, ref), found_rule, message))
     targets = list(_targets(model))
     for panel, ref, query in targets:
-        for rule, message in _query_problems(query, checker, series_query=True):
-            found.append(Finding(where(panel, ref), rule, message))
+        for problem_rule, message in _query_problems(query, checker, series_query=True):
+            found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
     context = rules.Context(name, model, targets, scrape)
-    for rule, check in rules.RULES.items():
-        for panel, ref, message in check(context):
-            found.append(Finding(where(panel, ref), rule, message))
+    for rule in rules.RULES:
+        assert rule.check is not None  # every dashboard rule has its check
+        for panel, ref, message in rule.check(context):
+            found.append(Finding(where(panel, ref), rule.name, message))
     return found, waivers, problems
 
 
@@ -183,19 +164,17 @@ def _targets(model: Json) -> Iterator[tuple[Json, str, Query]]:
 
 def _query_problems(query: Query, checker: Checker, *, series_query: bool) -> list[tuple[str, str]]:
     if not query.text.strip():
-        return [("promql-syntax", "empty expression")]
+        return [(PROMQL_SYNTAX.name, "empty expression")]
     if query.error is not None:
-        return [("promql-syntax", f"{query.error} in: {query.text}")]
+        return [(PROMQL_SYNTAX.name, f"{query.error} in: {query.text}")]
     return checker.check(query, series_query=series_query)
 
 
 def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
     if variable.get("type") != "query":
         return []
-    raw = variable.get("query")
-    text = str(raw.get("query", "") if isinstance(raw, dict) else raw or "")
     where = Where(name, f"variable {variable.get('name')}")
-    asked = variable_query(text)
+    asked = variable_query(variable_query_text(variable))
     if asked.expr is None:
         return []
     query = parse(asked.expr)
@@ -210,22 +189,26 @@ def _sources(paths: Paths, ci: bool) -> list[Finding]:
     findings: list[Finding] = []
     if result.missing:
         severity = ERROR if ci else WARNING
-        findings.append(Finding(Where("jsonnetfmt"), "jsonnetfmt", result.missing, severity))
+        findings.append(
+            Finding(Where(sourcefmt.JSONNETFMT_COMMAND), JSONNETFMT.name, result.missing, severity)
+        )
     if result.version_note:
         findings.append(
-            Finding(Where("jsonnetfmt"), "jsonnetfmt-version", result.version_note, WARNING)
+            Finding(
+                Where(sourcefmt.JSONNETFMT_COMMAND),
+                JSONNETFMT_VERSION.name,
+                result.version_note,
+                WARNING,
+            )
         )
     for file in result.unformatted:
         findings.append(
-            Finding(Where(paths.show(file)), "jsonnetfmt", "not formatted; run `invoke fmt`")
+            Finding(Where(paths.show(file)), JSONNETFMT.name, "not formatted; run `invoke fmt`")
         )
     for file, message in result.failed:
-        findings.append(Finding(Where(paths.show(file)), "jsonnetfmt", message))
+        findings.append(Finding(Where(paths.show(file)), JSONNETFMT.name, message))
     return findings
 
 
 def _duration(text: str) -> timedelta:
-    import promql_parser
-
-    value: timedelta = promql_parser.parse_duration(text)
-    return value
+    return timedelta(seconds=parse_duration(text))

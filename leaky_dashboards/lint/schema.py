@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Json
+from .rule import Rule
 
 SUPPORTED_TYPES = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table", "row")
 PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table")
@@ -33,6 +34,39 @@ PATCHES = [
     ("dashboard", "DynamicConfigValue", "value", ANY),
 ]
 MAX_PER_OBJECT = 5
+
+SCHEMA_DIR = Rule(
+    "schema-dir",
+    "schema",
+    "Grafana's schema directory is there: under `CI=true` its absence is an error; elsewhere "
+    "lint says so in one note and checks with the SDK's models instead",
+)
+SCHEMA_DASHBOARD = Rule("schema-dashboard", "schema", "the dashboard against Grafana's schema")
+SCHEMA_PANEL = Rule("schema-panel", "schema", "each panel against its type's schema")
+SCHEMA_OPTIONS = Rule("schema-options", "schema", "each panel's `options` against its type's")
+SCHEMA_FIELD_CONFIG = Rule(
+    "schema-field-config",
+    "schema",
+    "each panel's `fieldConfig`, `defaults.custom` against its type's schema",
+)
+SCHEMA_TARGET = Rule("schema-target", "schema", "each target against the Prometheus query schema")
+SCHEMA_UNIT = Rule("schema-unit", "schema", "each unit is in Grafana's unit list")
+PANEL_TYPE = Rule(
+    "panel-type",
+    "schema",
+    "a panel type among " + ", ".join(f"`{t}`" for t in SUPPORTED_TYPES),
+)
+
+RULES = (
+    SCHEMA_DIR,
+    SCHEMA_DASHBOARD,
+    SCHEMA_PANEL,
+    SCHEMA_OPTIONS,
+    SCHEMA_FIELD_CONFIG,
+    SCHEMA_TARGET,
+    SCHEMA_UNIT,
+    PANEL_TYPE,
+)
 
 Validator = Any  # jsonschema.protocols.Validator; imported lazily
 
@@ -77,7 +111,7 @@ def _definitions(directory: Path, name: str) -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def load(directory: Path) -> Schemas | None:
     """The compiled validators, or None when the schema directory is absent."""
-    if not (directory / "dashboard.jsonschema.json").is_file():
+    if not present(directory):
         return None
     from jsonschema.validators import Draft7Validator  # lazy: ~50 ms to import
 
@@ -134,49 +168,55 @@ def _short(message: str, limit: int = 160) -> str:
 Problem = tuple[Json | None, str | None, str, str]  # (panel, refId, rule, message)
 
 
+def present(directory: Path) -> bool:
+    """Whether Grafana's schema directory is there (without loading it)."""
+    return (directory / "dashboard.jsonschema.json").is_file()
+
+
 def check(model: Json, schemas: Schemas) -> Iterator[Problem]:
     """Schema problems of a (waiver-free) dashboard model, attributed to panel and refId."""
     shell = {k: v for k, v in model.items() if k != "panels"} | {"panels": []}
     for message in errors(schemas.dashboard, shell):
-        yield None, None, "schema-dashboard", message
+        yield None, None, SCHEMA_DASHBOARD.name, message
     for panel in model.get("panels", []):
-        yield from _panel(panel, schemas)
+        yield from check_panel(panel, schemas)
         for child in panel.get("panels", []) if panel.get("type") == "row" else []:
-            yield from _panel(child, schemas)
+            yield from check_panel(child, schemas)
 
 
-def _panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
+def check_panel(panel: Json, schemas: Schemas) -> Iterator[Problem]:
+    """Schema problems of one panel (a row without its panels)."""
     panel_type = panel.get("type")
     if panel_type not in SUPPORTED_TYPES:
         yield (
             panel,
             None,
-            "panel-type",
+            PANEL_TYPE.name,
             (f"type {panel_type!r} is not supported (use one of {', '.join(SUPPORTED_TYPES)})"),
         )
         return
     if panel_type == "row":
         shell = {k: v for k, v in panel.items() if k != "panels"} | {"panels": []}
         for message in errors(schemas.row, shell):
-            yield panel, None, "schema-panel", message
+            yield panel, None, SCHEMA_PANEL.name, message
         return
     for message in errors(schemas.panel, panel):
-        yield panel, None, "schema-panel", message
+        yield panel, None, SCHEMA_PANEL.name, message
     assert isinstance(panel_type, str)
     for message in errors(schemas.options[panel_type], panel.get("options", {}), "options"):
-        yield panel, None, "schema-options", message
+        yield panel, None, SCHEMA_OPTIONS.name, message
     defaults = panel.get("fieldConfig", {}).get("defaults", {})
     if panel_type in schemas.custom:
         custom = defaults.get("custom", {})
         for message in errors(schemas.custom[panel_type], custom, "fieldConfig.defaults.custom"):
-            yield panel, None, "schema-field-config", message
+            yield panel, None, SCHEMA_FIELD_CONFIG.name, message
     for where, unit in units_of(panel):
         if not (unit in schemas.units or unit.startswith(CUSTOM_UNIT_PREFIXES)):
-            yield panel, None, "schema-unit", f"{where}: {unit!r} is not a Grafana unit id"
+            yield panel, None, SCHEMA_UNIT.name, f"{where}: {unit!r} is not a Grafana unit id"
     for target in panel.get("targets", []):
         ref = str(target.get("refId", "?"))
         for message in errors(schemas.target, target):
-            yield panel, ref, "schema-target", message
+            yield panel, ref, SCHEMA_TARGET.name, message
 
 
 def units_of(panel: Json) -> Iterator[tuple[str, str]]:

@@ -27,7 +27,20 @@ from typing import Any
 
 from ..errors import a_type, type_name
 from ..model import Json
-from .schema import CUSTOM_UNIT_PREFIXES, MAX_PER_OBJECT, SUPPORTED_TYPES, Problem, units_of
+from .schema import (
+    CUSTOM_UNIT_PREFIXES,
+    MAX_PER_OBJECT,
+    PANEL_TYPE,
+    SCHEMA_DASHBOARD,
+    SCHEMA_FIELD_CONFIG,
+    SCHEMA_OPTIONS,
+    SCHEMA_PANEL,
+    SCHEMA_TARGET,
+    SCHEMA_UNIT,
+    SUPPORTED_TYPES,
+    Problem,
+    units_of,
+)
 
 DISTRIBUTION = "grafana-foundation-sdk"
 ModelClass = Any  # a generated model class: from_json, to_json, annotated fields
@@ -66,7 +79,7 @@ def check(model: Json) -> Iterator[Problem]:
     m = _models()
     shell = {k: v for k, v in model.items() if k != "panels"}
     for message in round_trip(m.dashboard.Dashboard, shell):
-        yield None, None, "schema-dashboard", message
+        yield None, None, SCHEMA_DASHBOARD.name, message
     for panel in model.get("panels", []):
         yield from _panel(panel)
         for child in panel.get("panels", []) if panel.get("type") == "row" else []:
@@ -78,33 +91,33 @@ def _panel(panel: Json) -> Iterator[Problem]:
     panel_type = panel.get("type")
     if panel_type not in SUPPORTED_TYPES:
         message = f"type {panel_type!r} is not supported (use one of {', '.join(SUPPORTED_TYPES)})"
-        yield panel, None, "panel-type", message
+        yield panel, None, PANEL_TYPE.name, message
         return
     if panel_type == "row":
         shell = {k: v for k, v in panel.items() if k != "panels"}
         for message in round_trip(m.dashboard.RowPanel, shell):
-            yield panel, None, "schema-panel", message
+            yield panel, None, SCHEMA_PANEL.name, message
         return
     own = {k: v for k, v in panel.items() if k not in ("options", "fieldConfig", "targets")}
     for message in round_trip(m.dashboard.Panel, own):
-        yield panel, None, "schema-panel", message
+        yield panel, None, SCHEMA_PANEL.name, message
     config = m.runtime.panelcfg_config(panel_type)
     options_class = _hook_class(config.options_from_json_hook if config else None)
     if options_class is not None and "options" in panel:
         for message in round_trip(options_class, panel["options"], "options"):
-            yield panel, None, "schema-options", message
+            yield panel, None, SCHEMA_OPTIONS.name, message
     field_config = panel.get("fieldConfig")
     if isinstance(field_config, dict):
         yield from _field_config(panel, field_config, config)
     elif field_config is not None:
-        yield panel, None, "schema-field-config", f"fieldConfig: {_not(field_config, 'object')}"
+        yield panel, None, SCHEMA_FIELD_CONFIG.name, f"fieldConfig: {_not(field_config, 'object')}"
     for target in panel.get("targets", []):
         ref = str(target.get("refId", "?"))
         for message in round_trip(m.prometheus.Dataquery, target):
-            yield panel, ref, "schema-target", message
+            yield panel, ref, SCHEMA_TARGET.name, message
     for where, unit in units_of(panel):
         if not (unit in units() or unit.startswith(CUSTOM_UNIT_PREFIXES)):
-            yield panel, None, "schema-unit", f"{where}: {unit!r} is not a Grafana unit id"
+            yield panel, None, SCHEMA_UNIT.name, f"{where}: {unit!r} is not a Grafana unit id"
 
 
 def _field_config(panel: Json, field_config: Json, config: Any) -> Iterator[Problem]:
@@ -117,11 +130,11 @@ def _field_config(panel: Json, field_config: Json, config: Any) -> Iterator[Prob
             "defaults": {k: v for k, v in defaults.items() if k != "custom"}
         }
     for message in round_trip(m.dashboard.FieldConfigSource, without_custom, "fieldConfig"):
-        yield panel, None, "schema-field-config", message
+        yield panel, None, SCHEMA_FIELD_CONFIG.name, message
     custom_class = _hook_class(config.field_config_from_json_hook if config else None)
     if custom_class is not None and custom is not None:
         for message in round_trip(custom_class, custom, "fieldConfig.defaults.custom"):
-            yield panel, None, "schema-field-config", message
+            yield panel, None, SCHEMA_FIELD_CONFIG.name, message
 
 
 def _hook_class(hook: Any) -> ModelClass | None:

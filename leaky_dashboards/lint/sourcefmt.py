@@ -14,8 +14,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-JSONNETFMT = "jsonnetfmt"
+from .rule import Rule
+
+JSONNETFMT_COMMAND = "jsonnetfmt"
 PINNED_VERSION = "v0.18.0"
+
+JSONNETFMT = Rule(
+    "jsonnetfmt",
+    "source",
+    "each `.jsonnet`/`.libsonnet` passes `jsonnetfmt --test` (`invoke fmt` rewrites them); "
+    "no jsonnetfmt at all is a warning, an error under `CI=true`",
+)
+JSONNETFMT_VERSION = Rule(
+    "jsonnetfmt-version",
+    "source",
+    f"jsonnetfmt is the pinned {PINNED_VERSION} (another version is a warning)",
+)
+RULES = (JSONNETFMT, JSONNETFMT_VERSION)
 
 
 @dataclass(frozen=True)
@@ -39,18 +54,20 @@ def version(binary: str) -> str:
 
 
 def find_binary() -> str | None:
-    return shutil.which(JSONNETFMT)
+    return shutil.which(JSONNETFMT_COMMAND)
 
 
 def check(files: Iterable[Path]) -> Result:
     files = list(files)
     binary = find_binary()
     if binary is None:
-        return Result([], missing=f"{JSONNETFMT} not found (Debian package `jsonnet`)")
+        return Result([], missing=f"{JSONNETFMT_COMMAND} not found (Debian package `jsonnet`)")
     found = version(binary)
     note = None
     if found != PINNED_VERSION:
-        note = f"{JSONNETFMT} is {found}, pinned {PINNED_VERSION}: its formatting may differ"
+        note = (
+            f"{JSONNETFMT_COMMAND} is {found}, pinned {PINNED_VERSION}: its formatting may differ"
+        )
     if not files:
         return Result([], version_note=note)
     batch = subprocess.run([binary, "--test", *map(str, files)], capture_output=True, check=False)
@@ -82,11 +99,11 @@ def rewrite(files: Iterable[Path]) -> list[Path]:
     """Format files in place with the pinned jsonnetfmt; returns the files that changed."""
     binary = find_binary()
     if binary is None:
-        raise FileNotFoundError(f"{JSONNETFMT} not found (Debian package `jsonnet`)")
+        raise FileNotFoundError(f"{JSONNETFMT_COMMAND} not found (Debian package `jsonnet`)")
     files = list(files)
     before = {f: f.read_bytes() for f in files}
     if files:
         out = subprocess.run([binary, "-i", *map(str, files)], capture_output=True, text=True)
         if out.returncode != 0:
-            raise RuntimeError(out.stderr.strip() or f"{JSONNETFMT} -i failed")
+            raise RuntimeError(out.stderr.strip() or f"{JSONNETFMT_COMMAND} -i failed")
     return [f for f in files if f.read_bytes() != before[f]]

@@ -14,12 +14,11 @@ changed size is a field change; a changed `id` is reported apart, because links
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Json, panel_keys
+from ..model import Json, describe_thresholds, field_defaults, panel_keys
 from .identity import explicit_key, pair
 from .values import is_long_text, keyed, raw_changes, show, value_changes
 
@@ -61,7 +60,7 @@ class Panel:
 
     @property
     def unit(self) -> str | None:
-        unit = defaults(self.model).get("unit")
+        unit = field_defaults(self.model).get("unit")
         return None if unit is None else str(unit)
 
     @property
@@ -281,8 +280,8 @@ def compare_panel(old: Panel, new: Panel) -> PanelChange:
         change.fields.append(
             (
                 "thresholds",
-                describe_thresholds(defaults(old.model).get("thresholds"), old.unit),
-                describe_thresholds(defaults(new.model).get("thresholds"), new.unit),
+                describe_thresholds(field_defaults(old.model).get("thresholds"), old.unit),
+                describe_thresholds(field_defaults(new.model).get("thresholds"), new.unit),
             )
         )
     for path, a, b in raw:
@@ -330,78 +329,6 @@ def panels_of(dashboard: Json) -> list[Panel]:
     return found
 
 
-def describe_thresholds(value: Any, unit: str | None = None) -> str:
-    """Threshold steps as a reader says them: `green, yellow ≥ 0.5, red ≥ 1`, or with the
-    panel's unit `green, yellow ≥ 500 ms, red ≥ 1 s`."""
-    if not isinstance(value, dict) or not isinstance(value.get("steps"), list):
-        return "(none)"
-    parts = []
-    mode = value.get("mode", "absolute")
-    for step in value["steps"]:
-        color = str(step.get("color", "?"))
-        level = step.get("value")
-        if level is None:
-            parts.append(color)
-        elif mode == "percentage":
-            parts.append(f"{color} ≥ {number(level)}%")
-        else:
-            parts.append(f"{color} ≥ {with_unit(level, unit)}")
-    suffix = "" if mode in ("absolute", "percentage") else f" ({mode})"
-    return ", ".join(parts) + suffix
-
-
-# Grafana units a reviewer reads with a word after the number.
-_UNIT_WORDS = {
-    "ms": "ms",
-    "reqpm": "req/min",
-    "reqps": "req/s",
-    "opm": "ops/min",
-    "ops": "ops/s",
-    "bytes": "B",
-    "decbytes": "B",
-    "percent": "%",
-}
-
-
-def with_unit(value: Any, unit: str | None) -> str:
-    """A level in the panel's unit: `500 ms` (s below 1), `1 s`, `5%` (percentunit), `20 req/min`;
-    a plain number for short, none or no unit."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return str(value)
-    if unit == "s":
-        return f"{number(round(value * 1000, 6))} ms" if abs(value) < 1 else f"{number(value)} s"
-    if unit == "percentunit":
-        return f"{number(round(value * 100, 6))}%"
-    if unit in _UNIT_WORDS:
-        word = _UNIT_WORDS[unit]
-        return f"{number(value)}{word}" if word == "%" else f"{number(value)} {word}"
-    if unit in (None, "", "short", "none"):
-        return number(value)
-    return f"{number(value)} {unit}"
-
-
-def coloured_by(panel: Json, level: Json) -> bool:
-    """Whether the panel's steps are this row of config.thresholds, rising (errors) or falling
-    (success rates: one minus the levels)."""
-    thresholds = defaults(panel).get("thresholds") or {}
-    steps = thresholds.get("steps", []) if isinstance(thresholds, dict) else []
-    values = [s.get("value") for s in steps if isinstance(s, dict) and s.get("value") is not None]
-    if len(values) != 2 or not all(_is_number(v) for v in values):
-        return False
-    if not (_is_number(level.get("warning")) and _is_number(level.get("critical"))):
-        return False
-    warning, critical = float(level["warning"]), float(level["critical"])
-    return _close(values, [warning, critical]) or _close(values, [1 - critical, 1 - warning])
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _close(a: list[Any], b: list[float]) -> bool:
-    return all(math.isclose(float(x), y, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
-
-
 def place_text(place: Place) -> str:
     row = f"row “{place.row}”" if place.row is not None else "above the rows"
     return f"{row}, place {place.rank} (x {place.x}, y {place.y})"
@@ -409,17 +336,6 @@ def place_text(place: Place) -> str:
 
 def size_text(place: Place) -> str:
     return f"{place.w}×{place.h}"
-
-
-def number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def defaults(panel: Json) -> Json:
-    found = panel.get("fieldConfig", {}).get("defaults", {})
-    return found if isinstance(found, dict) else {}
 
 
 def _part(path: str) -> str:

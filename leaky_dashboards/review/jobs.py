@@ -7,11 +7,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import fsio, lint
+from .. import docs as documentation
+from .. import fsio, lint, outputs
 from ..errors import BuildError
 from ..library import Library
-from ..render import compile_all
-from ..settings import Installation, Paths
+from ..project import Project
 from . import chromium, report, sources
 from . import preview as previews
 from .changeset import ChangeSet, compare_files
@@ -25,9 +25,7 @@ class ChangesFound(BuildError):
 
 
 def diff(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     base: str | None = None,
     fail: bool = True,
@@ -38,9 +36,9 @@ def diff(
 
     Both sides are rendered as golden/ is, with the default installation.
     """
-    reviewed = Installation()
-    before = sources.base(paths, base, reviewed, engine)
-    after = sources.working_tree(paths, reviewed, engine)
+    reviewed = project.reviewed
+    before = sources.base(reviewed, base)
+    after = sources.working_tree(reviewed)
     changes = compare_sides(before, after)
     text = report.render(changes, base=before.label, head=after.label)
     if output is not None:
@@ -59,9 +57,7 @@ def compare_sides(before: sources.Side, after: sources.Side) -> ChangeSet:
 
 
 def preview(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     base: str | None = None,
     output: Path | None = None,
@@ -76,14 +72,13 @@ def preview(
     Pages and pictures are made in a scratch directory and swapped in whole, so the output never
     holds a mix of two runs. Returns the files written, by name.
     """
-    output = output or paths.root / "build" / "preview"
-    installation = Installation()  # drawn as golden/ holds them: the default installation
-    before = sources.base(paths, base, installation, engine)
-    after = sources.working_tree(paths, installation, engine)
-    library = Library.of(paths, installation, engine)
+    output = output or project.paths.root / "build" / "preview"
+    reviewed = project.reviewed  # drawn as golden/ holds them: the default installation
+    before = sources.base(reviewed, base)
+    after = sources.working_tree(reviewed)
     diffs = compare_all(before.dashboards, after.dashboards)
     pages: dict[str, previews.Page] = {}
-    for d in sorted(diffs, key=lambda d: _rank(library, d.name, before, after)):
+    for d in sorted(diffs, key=lambda d: _rank(reviewed.library, d.name, before, after)):
         old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
         if d.status != "unchanged":
             pages[d.name] = previews.compare_page(old, new, d, before.label)
@@ -122,9 +117,7 @@ def _rank(
 
 
 def docs(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     output: Path | None = None,
     echo: Callable[[str], None] = print,
@@ -134,16 +127,12 @@ def docs(
 
     Lint runs first, as in the build: a query that does not parse is a lint finding.
     """
-    from . import docs as documentation
-
-    reviewed = Installation()
-    dashboards = compile_all(paths, reviewed, engine)
-    library = Library.of(paths, reviewed, engine)
-    lint.check(dashboards, paths, installation, engine, echo=echo, library=library)
-    content = documentation.render(dashboards, library).encode("utf-8")
-    output = output or paths.root / "build" / documentation.DOCS_FILE
+    reviewed = project.reviewed
+    lint.check(project, reviewed.dashboards, echo=echo)
+    content = documentation.files(reviewed.dashboards, reviewed.library)[outputs.DOCS_FILE]
+    output = output or project.paths.root / "build" / outputs.DOCS_FILE
     fsio.write_atomic(output, content)
-    golden = paths.golden / documentation.DOCS_FILE
+    golden = outputs.golden_file(project.paths, outputs.DOCS_FILE)
     state = (
         "matches golden"
         if golden.is_file() and golden.read_bytes() == content

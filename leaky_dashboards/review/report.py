@@ -15,16 +15,15 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from .. import markdown as md
 from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
-from . import markdown as md
+from ..model import describe_thresholds, field_defaults
 from .changeset import ChangeSet, FileDiff, RulesDiff
 from .compare import (
     DashboardDiff,
     Panel,
     PanelChange,
     TextChange,
-    defaults,
-    describe_thresholds,
     place_text,
     size_text,
 )
@@ -220,7 +219,7 @@ def whole_panel(panel: Panel, status: str) -> list[str]:
     lines.append(f"- place: {md.text(place_text(panel.place))}, size {size_text(panel.place)}")
     if panel.unit is not None:
         lines.append(f"- unit: {md.code(panel.unit)}")
-    steps = defaults(model).get("thresholds")
+    steps = field_defaults(model).get("thresholds")
     if isinstance(steps, dict) and len(steps.get("steps") or []) > 1:
         lines.append(f"- thresholds: {md.text(describe_thresholds(steps, panel.unit))}")
     if model.get("description"):

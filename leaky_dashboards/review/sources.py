@@ -14,18 +14,15 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from .. import artifacts, fsio
-from ..artifacts import DASHBOARD_DIR
+from .. import artifacts, fsio, outputs
 from ..errors import BuildError
-from ..library import CONFIG_FILE, Library
+from ..library import CONFIG_FILE
 from ..model import Json
-from ..render import compile_all
-from ..settings import Installation, Paths
-
-GOLDEN = "golden"
+from ..project import Project
+from ..settings import Paths
 
 
 @dataclass(frozen=True)
@@ -40,32 +37,35 @@ class Side:
     thresholds: dict[str, Any] | None = None
 
 
-def working_tree(paths: Paths, installation: Installation, engine: str) -> Side:
-    return _rendered("working tree", paths, installation, engine)
+def working_tree(project: Project) -> Side:
+    return _rendered("working tree", project)
 
 
-def golden(paths: Paths, installation: Installation | None = None, engine: str = "go") -> Side:
+def golden(project: Project) -> Side:
     """golden/ as written. Its thresholds table is HEAD's config.libsonnet when golden/ is as
     committed at HEAD (golden-update commits golden/ with the sources that rendered it)."""
+    paths = project.paths
     try:
         files = fsio.read_tree(paths.golden)
     except OSError as exc:
         raise BuildError(f"{exc.filename}: unreadable golden file: {exc.strerror}") from None
     models: dict[str, Json] = {}
     for path, content in files.items():
-        if path.startswith(f"{DASHBOARD_DIR}/") and path.endswith(".json"):
+        name = outputs.dashboard_name(path)
+        if name is not None:
             try:
-                models[PurePosixPath(path).stem] = json.loads(content)
+                models[name] = json.loads(content)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise BuildError(
                     f"{paths.golden / path}: unreadable golden dashboard: {exc}"
                 ) from None
-    thresholds = _committed_thresholds(paths, installation or Installation(), engine)
-    return Side(GOLDEN, files, dict(sorted(models.items())), thresholds)
+    thresholds = _committed_thresholds(project)
+    return Side(outputs.GOLDEN, files, dict(sorted(models.items())), thresholds)
 
 
-def git_ref(paths: Paths, ref: str, installation: Installation, engine: str) -> Side:
+def git_ref(project: Project, ref: str) -> Side:
     """Render the files of `ref` from its own sources in a temporary tree, removed after."""
+    paths = project.paths
     try:
         commit = _git(paths.root, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
     except BuildError as exc:
@@ -76,36 +76,29 @@ def git_ref(paths: Paths, ref: str, installation: Installation, engine: str) -> 
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(root, filter="data")
         try:
-            return _rendered(ref, Paths.under(root), installation, engine)
+            return _rendered(ref, project.under(Paths.under(root)))
         except BuildError as exc:
             raise BuildError(f"at {ref}: {exc}") from None
 
 
-def base(paths: Paths, ref: str | None, installation: Installation, engine: str) -> Side:
-    return (
-        golden(paths, installation, engine)
-        if ref is None
-        else git_ref(paths, ref, installation, engine)
-    )
+def base(project: Project, ref: str | None) -> Side:
+    return golden(project) if ref is None else git_ref(project, ref)
 
 
-def _rendered(label: str, paths: Paths, installation: Installation, engine: str) -> Side:
+def _rendered(label: str, project: Project) -> Side:
     """Every file exactly as the build writes it (the golden files' content)."""
-    dashboards = compile_all(paths, installation, engine)
-    library = Library.of(paths, installation, engine)
-    files = artifacts.render_all(dashboards, library)
+    files = artifacts.render_all(project)
     models = {
-        PurePosixPath(path).stem: json.loads(content)
+        name: json.loads(content)
         for path, content in sorted(files.items())
-        if path.startswith(f"{DASHBOARD_DIR}/")
+        if (name := outputs.dashboard_name(path)) is not None
     }
-    return Side(label, files, models, library.thresholds())
+    return Side(label, files, models, project.library.thresholds())
 
 
-def _committed_thresholds(
-    paths: Paths, installation: Installation, engine: str
-) -> dict[str, Any] | None:
+def _committed_thresholds(project: Project) -> dict[str, Any] | None:
     """HEAD's thresholds table, if golden/ is unchanged since HEAD; None outside git."""
+    paths = project.paths
     try:
         _git(paths.root, "diff", "--quiet", "HEAD", "--", str(paths.golden))
         untracked = _git(paths.root, "ls-files", "--others", "--", str(paths.golden))
@@ -117,9 +110,7 @@ def _committed_thresholds(
     if untracked.strip():
         return None
     try:
-        config = Library.of(paths, installation, engine).evaluate_text(
-            f"HEAD:{CONFIG_FILE}", text, {}
-        )
+        config = project.library.evaluate_text(f"HEAD:{CONFIG_FILE}", text, {})
     except BuildError:
         return None
     table = config.get("thresholds") if isinstance(config, dict) else None

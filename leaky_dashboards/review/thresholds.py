@@ -2,7 +2,7 @@
 
 One level (`thresholds.latencyP95.warning 0.5 → 0.4`) colours panels and sets an alert's
 comparison. The report shows it once, with the panels whose threshold steps are that row's
-levels on both sides (rising, or one minus them for a success rate: `compare.coloured_by`,
+levels on both sides (rising, or one minus them for a success rate: `model.coloured_by`,
 what the docs' thresholds table lists) and whose steps changed, and the alert rules of that
 severity whose comparison was the old level and is the new one (`… > 0.5` became `… > 0.4`).
 """
@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .compare import DashboardDiff, coloured_by, with_unit
+from ..model import coloured_by, with_unit
+from .compare import DashboardDiff
 from .rules import RuleChange
 
 # The levels of a row that colour panels and page people; other fields are shown without drives.

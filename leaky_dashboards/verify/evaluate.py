@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .. import grafana
 from ..model import iter_panels
 from ..render import Dashboard
-from . import grafana
 from .promapi import Answer, Client
 from .variables import Resolved, resolve
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..alerts import RULES_FILE
+from ..outputs import RULES_FILE
 from ..render import Dashboard
 
 TITLE = "Alert rules"

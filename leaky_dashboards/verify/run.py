@@ -10,9 +10,9 @@ from typing import Any
 
 from .. import alerts
 from ..errors import BuildError
-from ..library import Library
-from ..render import Dashboard, compile_all
-from ..settings import Installation, Paths
+from ..project import Project
+from ..render import Dashboard
+from ..settings import Paths
 from . import backfill, evaluate, report, rules, scenarios, server, synthetic, truth
 from .promapi import Client
 from .scenarios import Scenario
@@ -49,9 +49,7 @@ def cache_root(paths: Paths) -> Path:
 
 
 def run(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     *,
     seed: int = synthetic.DEFAULT_SEED,
     dashboards: Sequence[Dashboard] | None = None,
@@ -65,9 +63,9 @@ def run(
     Raises VerifyError on any finding or missed expectation, after printing them and the
     per-dashboard summary.
     """
-    library = Library.of(paths, installation, engine)
+    paths, installation, library = project.paths, project.installation, project.library
     if subject is None:
-        subject = compiled_subject(paths, installation, engine, library)
+        subject = compiled_subject(project)
     if dashboards is None:
         dashboards = subject.checked()
     blocks = backfill.ensure_blocks(
@@ -124,17 +122,12 @@ def run(
     return outcome
 
 
-def compiled_subject(
-    paths: Paths, installation: Installation, engine: str, library: Library
-) -> Subject:
-    compiled = compile_all(paths, installation, engine)
-    return Subject(compiled, alerts.rules(compiled, library))
+def compiled_subject(project: Project) -> Subject:
+    return Subject(project.dashboards, alerts.rules(project.dashboards, project.library))
 
 
 def run_scenarios(
-    paths: Paths,
-    installation: Installation,
-    engine: str,
+    project: Project,
     scenario: str = scenarios.FULL.name,
     *,
     seed: int = synthetic.DEFAULT_SEED,
@@ -142,17 +135,14 @@ def run_scenarios(
 ) -> list[Outcome]:
     """`run` for the named scenario, or each in turn for "all" (every one runs, then any fails)."""
     chosen = scenarios.chosen(scenario)
-    library = Library.of(paths, installation, engine)
-    subject = compiled_subject(paths, installation, engine, library)
+    subject = compiled_subject(project)
     outcomes: list[Outcome] = []
     failures: list[str] = []
     for each in chosen:
         try:
             outcomes.append(
                 run(
-                    paths,
-                    installation,
-                    engine,
+                    project,
                     seed=seed,
                     echo=echo,
                     scenario=each,

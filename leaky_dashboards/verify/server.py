@@ -16,11 +16,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import FrameType
 
 import yaml
 
 from ..errors import BuildError
+from ..signals import raising_on_stop
 from .backfill import tool
 
 READY_TIMEOUT = 60.0
@@ -31,6 +31,10 @@ class Interrupted(BuildError):
     """The run was stopped by a signal."""
 
     exit_code = 130
+
+
+def _interrupted(stop: signal.Signals) -> Interrupted:
+    return Interrupted(f"stopped by signal {stop.name}")
 
 
 def free_port() -> int:
@@ -45,32 +49,6 @@ def minimal_config(scrape_interval: str) -> bytes:
         "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval}
     }
     return yaml.safe_dump(document, sort_keys=False).encode()
-
-
-# Signals that end a run (Ctrl-C's SIGINT already raises KeyboardInterrupt).
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-Handler = Callable[[int, FrameType | None], object] | int | None
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into an exception while the server runs, so `finally` stops it."""
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        raise Interrupted(f"stopped by signal {signal.Signals(signum).name}")
-
-    previous: dict[signal.Signals, Handler] = {}
-    try:
-        for signum in STOP_SIGNALS:
-            previous[signum] = signal.signal(signum, handler)
-    except ValueError:  # not the main thread: signals stay as they are
-        pass
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 class Prometheus:
@@ -119,7 +97,10 @@ def running(
 ) -> Iterator[Prometheus]:
     """Start prometheus over a data directory filled by `prepare_data`; stop it whatever happens."""
     binary = tool("prometheus")
-    with tempfile.TemporaryDirectory(prefix="leaky-verify-") as scratch, stop_on_signals():
+    with (
+        tempfile.TemporaryDirectory(prefix="leaky-verify-") as scratch,
+        raising_on_stop(_interrupted),
+    ):
         work = Path(scratch)
         data = work / "data"
         prepare_data(data)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..catalog import Catalog, Metric
+from ..errors import BuildError
 from . import shapes
 from .world import REPLICAS, Outage, World
 
@@ -471,51 +472,59 @@ class _Generator:
         return result
 
     def gauges(self, metric: Metric) -> Iterator[Series]:
+        make = GAUGES.get(metric.name)
+        if make is None:
+            raise BuildError(
+                f"verify: gauge {metric.name} has no generator: add it to "
+                "leaky_dashboards/verify/synthetic.py GAUGES (how its values move)"
+            )
         for service in metric.services:
             for inst in self.of(service):
                 for labels in shapes.label_sets(metric, service):
                     rng = self.rng(metric.name, inst.address, *sorted(labels.values()))
-                    values = np.asarray(
-                        self.gauge_values(metric.name, labels, inst, rng), dtype=np.float64
-                    )
+                    gauge = Gauge(metric.name, labels, inst, rng)
+                    values = np.asarray(make(self, gauge), dtype=np.float64)
                     yield self.series(metric.name, inst, metric, labels, values)
 
-    def gauge_values(
-        self, name: str, labels: dict[str, str], inst: Instance, rng: np.random.Generator
-    ) -> object:
-        if name.startswith("jvm_memory_"):
-            return self.memory(name, labels["id"], inst)
-        started = self.start_times(inst)
-        if name == "process_start_time_seconds":
-            return started.astype(np.float64)
-        if name == "process_uptime_seconds":
-            return (self.t - started).astype(np.float64)
-        if name.endswith("_cpu_usage"):
-            level = 0.35 if name.startswith("system") else 0.15
-            return np.round(
-                np.clip(self.wave(rng, level, 0.1) * (0.5 + self.traffic / 2), 0.01, 0.99), 4
-            )
-        if name == "system_cpu_count":
-            return np.full(self.steps, 4.0)
-        if name.startswith("system_load"):
-            return np.round(
-                np.clip(self.wave(rng, 1.2, 0.5) * (0.5 + self.traffic / 2), 0.05, None), 2
-            )
-        if name.endswith("_max") or name.endswith("_min"):  # pool sizes
-            return np.full(self.steps, 10.0)
-        if name.endswith("_active") or name.endswith("_pending"):
-            level = 4.0 if name.endswith("_active") else 0.5
-            return np.round(np.clip(self.wave(rng, level, level / 2) * self.traffic, 0, 10))
-        if name.endswith("_idle"):
-            return np.round(np.clip(10 - self.wave(rng, 4.0, 2.0) * self.traffic, 0, 10))
-        if name.startswith("jvm_threads_"):
-            live = np.round(self.wave(self.rng("threads", inst.address), 45, 6))
-            if "peak" in name:
-                return np.asarray(np.maximum.accumulate(live) + 2, dtype=np.float64)
-            return live - 12 if "daemon" in name else live
-        if name == "jvm_classes_loaded_classes":
-            return np.round(self.wave(rng, 14500, 150))
-        return np.round(np.abs(self.wave(rng, 10.0, 3.0)), 3)
+    # ---- gauge kinds (GAUGES says which gauge is which) ----
+    def started(self, gauge: Gauge) -> Array:
+        return np.asarray(self.start_times(gauge.inst), dtype=np.float64)
+
+    def uptime(self, gauge: Gauge) -> Array:
+        return np.asarray(self.t - self.start_times(gauge.inst), dtype=np.float64)
+
+    def cpu(self, gauge: Gauge, level: float) -> Array:
+        wave = self.wave(gauge.rng, level, 0.1) * (0.5 + self.traffic / 2)
+        return np.round(np.clip(wave, 0.01, 0.99), 4)
+
+    def constant(self, gauge: Gauge, value: float) -> Array:
+        return np.full(self.steps, value)
+
+    def load(self, gauge: Gauge) -> Array:
+        return np.round(
+            np.clip(self.wave(gauge.rng, 1.2, 0.5) * (0.5 + self.traffic / 2), 0.05, None), 2
+        )
+
+    def busy(self, gauge: Gauge, level: float) -> Array:
+        """Connections in use (or waiting): follow the traffic, within a pool of 10."""
+        return np.round(np.clip(self.wave(gauge.rng, level, level / 2) * self.traffic, 0, 10))
+
+    def idle(self, gauge: Gauge) -> Array:
+        """Idle connections: what the traffic leaves of a pool of 10."""
+        return np.round(np.clip(10 - self.wave(gauge.rng, 4.0, 2.0) * self.traffic, 0, 10))
+
+    def threads(self, gauge: Gauge, kind: str) -> Array:
+        """Live threads of the instance (one stream for all three), the peak so far, daemons."""
+        live = np.round(self.wave(self.rng("threads", gauge.inst.address), 45, 6))
+        if kind == "peak":
+            return np.asarray(np.maximum.accumulate(live) + 2, dtype=np.float64)
+        return live - 12 if kind == "daemon" else live
+
+    def level(self, gauge: Gauge, level: float, swing: float) -> Array:
+        return np.round(self.wave(gauge.rng, level, swing))
+
+    def jvm_memory(self, gauge: Gauge) -> Array:
+        return self.memory(gauge.name, gauge.labels["id"], gauge.inst)
 
     def start_times(self, inst: Instance) -> Array:
         """Started days before the data begins (or at `since`); the restarting one again mid-way."""
@@ -558,6 +567,47 @@ class _Generator:
         if pool and pool.area == "nonheap":
             low, high = 0.8, 0.85
         return np.asarray(np.round(committed * (low + (high - low) * phase)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """One gauge series being made: its name, own labels, instance and random stream."""
+
+    name: str
+    labels: dict[str, str]
+    inst: Instance
+    rng: np.random.Generator
+
+
+# Every gauge of the catalog and how its values are made. A gauge the catalog gains must be
+# added here: an unknown one is an error, never silently some default shape. (Timers' `_max`
+# gauges are made with their timer; `up` and `scrape_*` by Prometheus' scrapes.)
+GAUGES: dict[str, Callable[[_Generator, Gauge], Array]] = {
+    # Heap and non-heap pools: a sawtooth per pool, `max = -1` for unlimited pools; the world's
+    # heap pressure replaces the used bytes of G1 Eden, Survivor and Old Gen.
+    "jvm_memory_used_bytes": _Generator.jvm_memory,
+    "jvm_memory_committed_bytes": _Generator.jvm_memory,
+    "jvm_memory_max_bytes": _Generator.jvm_memory,
+    "process_start_time_seconds": _Generator.started,
+    "process_uptime_seconds": _Generator.uptime,
+    "process_cpu_usage": lambda g, s: g.cpu(s, 0.15),
+    "system_cpu_usage": lambda g, s: g.cpu(s, 0.35),
+    "system_cpu_count": lambda g, s: g.constant(s, 4.0),
+    "system_load_average_1m": _Generator.load,
+    # Connection pools of 10: the limits are constant, use follows the traffic.
+    "hikaricp_connections_max": lambda g, s: g.constant(s, 10.0),
+    "jdbc_connections_max": lambda g, s: g.constant(s, 10.0),
+    "jdbc_connections_min": lambda g, s: g.constant(s, 10.0),
+    "hikaricp_connections_active": lambda g, s: g.busy(s, 4.0),
+    "jdbc_connections_active": lambda g, s: g.busy(s, 4.0),
+    "hikaricp_connections_pending": lambda g, s: g.busy(s, 0.5),
+    "hikaricp_connections_idle": _Generator.idle,
+    "jdbc_connections_idle": _Generator.idle,
+    "jvm_threads_live_threads": lambda g, s: g.threads(s, "live"),
+    "jvm_threads_peak_threads": lambda g, s: g.threads(s, "peak"),
+    "jvm_threads_daemon_threads": lambda g, s: g.threads(s, "daemon"),
+    "jvm_classes_loaded_classes": lambda g, s: g.level(s, 14500, 150),
+}
 
 
 def _weight(metric: Metric, labels: dict[str, str]) -> float:

@@ -17,9 +17,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import grafana
 from ..model import iter_panels
 from ..render import Dashboard
-from . import evaluate, grafana
+from . import evaluate
 from .promapi import Answer, Client
 from .variables import resolve
 

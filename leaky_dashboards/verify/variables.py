@@ -12,16 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import grafana
-from .grafana import ALL, Variable
+from .. import grafana
+from ..grafana import ALL, Variable, apply_regex, variable_query, variable_query_text
 from .promapi import Client
-
-_LABEL_VALUES = re.compile(
-    r"^\s*label_values\(\s*(?:(?P<match>.+?)\s*,\s*)?(?P<label>[a-zA-Z_]\w*)\s*\)\s*$", re.S
-)
-_QUERY_RESULT = re.compile(r"^\s*query_result\((?P<expr>.+)\)\s*$", re.S)
-_METRICS = re.compile(r"^\s*metrics\((?P<regex>.*)\)\s*$", re.S)
-_REGEX = re.compile(r"^/(?P<pattern>.*)/(?P<flags>[a-z]*)$", re.S)
 
 # Variables that never reach a query expression.
 SKIPPED_TYPES = {"datasource", "adhoc"}
@@ -34,31 +27,6 @@ class Resolved:
     problems: list[tuple[str, str]]  # (variable name, message)
 
 
-def query_text(spec: dict[str, Any]) -> str:
-    query = spec.get("query")
-    if isinstance(query, dict):
-        query = query.get("query")
-    return str(query or spec.get("definition") or "")
-
-
-def apply_regex(values: list[str], regex: str) -> list[str]:
-    """Grafana's variable regex: keep matching values; a capture group picks the displayed part."""
-    if not regex:
-        return values
-    match = _REGEX.match(regex)
-    pattern = re.compile(
-        match["pattern"] if match else regex, re.I if match and "i" in match["flags"] else 0
-    )
-    kept: list[str] = []
-    for value in values:
-        found = pattern.search(value)
-        if found:
-            picked = found.group(1) if found.groups() else value
-            if picked not in kept:
-                kept.append(picked)
-    return kept
-
-
 def _series_text(item: dict[str, Any]) -> str:
     metric = dict(item.get("metric") or {})
     name = metric.pop("__name__", "")
@@ -68,14 +36,15 @@ def _series_text(item: dict[str, Any]) -> str:
 
 
 def fetch(client: Client, query: str, start: float, end: float) -> tuple[list[str], str | None]:
-    if match := _LABEL_VALUES.match(query):
-        return client.label_values(match["label"], match["match"], start, end)
-    if match := _QUERY_RESULT.match(query):
-        answer = client.query(match["expr"], end)
+    asked = variable_query(query)
+    if asked.kind == "label_values" and asked.label is not None:
+        return client.label_values(asked.label, asked.expr, start, end)
+    if asked.kind == "query_result" and asked.expr:
+        answer = client.query(asked.expr, end)
         return [_series_text(item) for item in answer.result], answer.error
-    if match := _METRICS.match(query):
+    if asked.kind == "metrics" and asked.regex is not None:
         names, error = client.label_values("__name__", None, start, end)
-        return [n for n in names if re.search(match["regex"], n)], error
+        return [n for n in names if re.search(asked.regex, n)], error
     return [], f"unsupported variable query {query!r}"
 
 
@@ -93,7 +62,7 @@ def resolve(
         if kind == "query":
             # Earlier variables chain into later queries at their "All" setting.
             rendered = {v.name: v.render(defaults[v.name]) for v in variables}
-            query = grafana.interpolate(query_text(spec), rendered, macros)
+            query = grafana.interpolate(variable_query_text(spec), rendered, macros)
             values, error = fetch(client, query, start, end)
             if error:
                 problems.append((name, f"{query}: {error}"))
@@ -103,11 +72,11 @@ def resolve(
         elif kind in ("custom", "interval"):
             values = [str(o["value"]) for o in spec.get("options") or [] if o.get("value") != ALL]
             if not values:
-                values = [v.strip() for v in query_text(spec).split(",") if v.strip()]
+                values = [v.strip() for v in variable_query_text(spec).split(",") if v.strip()]
             if not values:
                 problems.append((name, "no options"))
         else:  # constant, textbox
-            values = [query_text(spec)]
+            values = [variable_query_text(spec)]
         variable = Variable(
             name=name,
             type=kind,

@@ -12,15 +12,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import BuildError
-from ..library import Library
-from ..lint import promql
-from ..model import Json
-from ..render import Dashboard
 from . import markdown as md
-from .compare import coloured_by, describe_thresholds, panels_of
+from . import promql
+from .errors import BuildError
+from .grafana import variable_query, variable_query_text
+from .library import Library
+from .model import Json, coloured_by, describe_thresholds, panels_in_rows
+from .outputs import DOCS_FILE
+from .render import Dashboard
 
-DOCS_FILE = "docs/dashboards.md"
 KEY_PANEL_TYPE = "stat"
 
 
@@ -94,13 +94,12 @@ def dashboard_section(number: int, dashboard: Dashboard, library: Library) -> li
         "### Panels",
     ]
     by_row: dict[str | None, list[list[str]]] = {}
-    for panel in panels_of(model):
-        p = panel.model
+    for row, p in panels_in_rows(model):
         defaults = p.get("fieldConfig", {}).get("defaults", {})
-        by_row.setdefault(panel.place.row, []).append(
+        by_row.setdefault(row, []).append(
             [
-                md.text(panel.title),
-                md.code(panel.type),
+                md.text(_title(p)),
+                md.code(_type(p)),
                 md.code(str(defaults.get("unit", ""))) if defaults.get("unit") else "",
                 _levels(defaults.get("thresholds")),
                 md.text(str(p.get("description", ""))),
@@ -110,11 +109,9 @@ def dashboard_section(number: int, dashboard: Dashboard, library: Library) -> li
         heading = f"Row “{md.text(row)}”" if row is not None else "Above the first row"
         lines.extend(["", f"**{heading}**", ""])
         lines.extend(md.table(["panel", "type", "unit", "thresholds", "description"], rows))
-    key = [p for p in panels_of(model) if p.type == KEY_PANEL_TYPE]
+    key = [p for _, p in panels_in_rows(model) if _type(p) == KEY_PANEL_TYPE]
     if key:
-        body = "\n\n".join(
-            f"# {_comment(p.title)}\n{_expr(t)}" for p in key for t in _targets(p.model)
-        )
+        body = "\n\n".join(f"# {_comment(_title(p))}\n{_expr(t)}" for p in key for t in _targets(p))
         lines.extend(["", "### Key queries", "", *md.fence(body, "promql")])
     lines.extend(["", "### Metrics used", "", *metrics_table(dashboard, library)])
     return lines
@@ -123,15 +120,14 @@ def dashboard_section(number: int, dashboard: Dashboard, library: Library) -> li
 def metrics_table(dashboard: Dashboard, library: Library) -> list[str]:
     """Every metric the dashboard reads, with its type and the panels (or variables) reading it."""
     readers: dict[str, list[str]] = {}
-    for panel in panels_of(dashboard.model):
-        for target in _targets(panel.model):
-            where = f"{dashboard.title} › {panel.title} › {target.get('refId', '?')}"
+    for _, panel in panels_in_rows(dashboard.model):
+        for target in _targets(panel):
+            where = f"{dashboard.title} › {_title(panel)} › {target.get('refId', '?')}"
             for name in metric_names(_expr(target), where):
-                _add(readers, name, md.text(panel.title))
+                _add(readers, name, md.text(_title(panel)))
     for variable in _variables(dashboard.model):
-        query = variable.get("definition") or variable.get("query")
-        if variable.get("type") == "query" and isinstance(query, str):
-            expr = promql.variable_query(query).expr
+        if variable.get("type") == "query":
+            expr = variable_query(variable_query_text(variable)).expr
             where = f"{dashboard.title} › variable ${variable.get('name')}"
             for name in metric_names(expr, where) if expr else []:
                 _add(readers, name, md.code(f"${variable.get('name')}"))
@@ -170,10 +166,10 @@ def thresholds_section(dashboards: Sequence[Dashboard], library: Library) -> lis
     for key, level in library.thresholds().items():
         unit = str(level.get("unit", ""))
         users = [
-            f"{md.text(d.title)} › {md.text(p.title)}"
+            f"{md.text(d.title)} › {md.text(_title(p))}"
             for d in dashboards
-            for p in panels_of(d.model)
-            if coloured_by(p.model, level)
+            for _, p in panels_in_rows(d.model)
+            if coloured_by(p, level)
         ]
         rows.append(
             (
@@ -258,3 +254,11 @@ def _add(readers: dict[str, list[str]], name: str, user: str) -> None:
     users = readers.setdefault(name, [])
     if user not in users:
         users.append(user)
+
+
+def _title(panel: Json) -> str:
+    return str(panel.get("title", ""))
+
+
+def _type(panel: Json) -> str:
+    return str(panel.get("type", "panel"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leaky_dashboards.verify import grafana
-from leaky_dashboards.verify.grafana import ALL, Variable
+from leaky_dashboards import grafana
+from leaky_dashboards.grafana import ALL, Variable
 
 SERVICE = Variable("service", "query", ("api-gateway", "auth-server"), True, True, ".*")
 
@@ -84,3 +84,36 @@ def test_durations_parse_in_grafana_units() -> None:
         30,
         0.5,
     ]
+
+
+def test_prometheus_compound_durations_parse_to_their_sum() -> None:
+    assert grafana.parse_duration("1m30s") == 90
+    assert grafana.parse_duration("1h5m") == 3900
+    for bad in ("", "15", "s", "1m 30s", "15x"):
+        with pytest.raises(ValueError):
+            grafana.parse_duration(bad)
+
+
+def test_references_name_every_variable_form_once() -> None:
+    text = 'x{a=~"$service", b="${provider:regex}", c="[[old]]", d="[[fmt:csv]]"}[$__range] $a_b'
+    assert grafana.references(text) == {"service", "provider", "old", "fmt", "__range", "a_b"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            'label_values(up{job="x"}, instance)',
+            grafana.VariableQuery("label_values", 'up{job="x"}', "instance"),
+        ),
+        ("label_values(provider)", grafana.VariableQuery("label_values", None, "provider")),
+        ("query_result(sum by (a) (up))", grafana.VariableQuery("query_result", "sum by (a) (up)")),
+        ("metrics(^jvm_.*)", grafana.VariableQuery("metrics", regex="^jvm_.*")),
+        ("label_names()", grafana.VariableQuery("label_names")),
+        ("up{job='x'}", grafana.VariableQuery("expr", "up{job='x'}")),
+    ],
+)
+def test_variable_queries_are_read_by_their_grammar(
+    query: str, expected: grafana.VariableQuery
+) -> None:
+    assert grafana.variable_query(query) == expected

@@ -4,6 +4,8 @@ Grafana expands `$__rate_interval`, `${datasource}`, `$service` ... before Prome
 query, so a real parser only accepts the text once each is replaced by something of the right
 kind: a duration inside `[...]` or after `offset`, a marker inside a quoted string, a number
 elsewhere. The placeholders are remembered so the rules can tell a variable window from a literal.
+Which text is a variable is `grafana`'s knowledge; this module holds the PromQL side: parsing and
+walking the syntax tree (lint, docs, the alert rules' lint).
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-# `$name`, `${name}`, `${name:format}` and the deprecated `[[name]]`.
-VARIABLE = re.compile(
-    r"\$\{(?P<braced>\w+)(?::[^}]*)?\}|\$(?P<plain>\w+)|\[\[(?P<old>\w+)(?::[^\]]*)?\]\]"
-)
+from .grafana import VARIABLE, reference_name
+
 # Inside a quoted label value the variable becomes this marker (valid in strings and regexes).
 MARKER = "__grafana_var__"
 # Windows are replaced by distinct, unlikely durations; 7d plus n seconds maps back to the name.
@@ -51,7 +52,7 @@ def substitute(text: str) -> tuple[str, dict[timedelta, str]]:
         ch = text[i]
         match = VARIABLE.match(text, i) if ch in "$[" else None
         if match and not (ch == "[" and match["old"] is None):
-            name = match["braced"] or match["plain"] or match["old"]
+            name = reference_name(match)
             if quote:
                 out.append(MARKER)
             elif bracket or re.search(r"\boffset\s*$", "".join(out[-12:])):
@@ -79,7 +80,10 @@ def substitute(text: str) -> tuple[str, dict[timedelta, str]]:
     return "".join(out), {d: n for n, d in windows.items()}
 
 
+@lru_cache(maxsize=8192)
 def parse(text: str) -> Query:
+    """`text` parsed (lint, docs and the alert rules' lint read the same queries: each is parsed
+    once per process; a `Query` is never changed after parsing)."""
     import promql_parser  # lazy: the parser is only needed once a query is checked
 
     prepared, windows = substitute(text)
@@ -89,33 +93,6 @@ def parse(text: str) -> Query:
     except ValueError as exc:
         query.error = str(exc) or "unparseable expression"
     return query
-
-
-# `label_values(metric{...}, label)`: Grafana's variable query; the metric part is PromQL.
-LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(?P<expr>.+?)\s*,\s*(?P<label>\w+)\s*\)\s*$", re.S)
-LABEL_VALUES_BARE = re.compile(r"^\s*label_values\(\s*(?P<label>\w+)\s*\)\s*$")
-QUERY_RESULT = re.compile(r"^\s*query_result\((?P<expr>.*)\)\s*$", re.S)
-OTHER_FUNCTIONS = re.compile(r"^\s*(label_names|metrics)\(.*\)\s*$", re.S)
-
-
-@dataclass(frozen=True)
-class VariableQuery:
-    """What a Prometheus variable query asks: PromQL to parse, and the label it lists (if any)."""
-
-    expr: str | None
-    label: str | None
-
-
-def variable_query(text: str) -> VariableQuery:
-    if m := LABEL_VALUES.match(text):
-        return VariableQuery(m["expr"], m["label"])
-    if m := LABEL_VALUES_BARE.match(text):
-        return VariableQuery(None, m["label"])
-    if m := QUERY_RESULT.match(text):
-        return VariableQuery(m["expr"], None)
-    if OTHER_FUNCTIONS.match(text):
-        return VariableQuery(None, None)
-    return VariableQuery(text, None)
 
 
 # ---- walking the AST ----

@@ -1,0 +1,40 @@
+"""A lint rule as an object: its name (what findings, waivers and the summary say), its family,
+what it checks (README's rule list is generated from it) and, for a dashboard rule, its check.
+
+The rules of the other families are found together by their family's checker (one JSON-schema
+pass, one contract walk of each query...), which names the rule object of each finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .rules import Context
+
+Problem = tuple[Any, str | None, str]  # (panel or None, refId or None, message)
+Check = Callable[["Context"], Iterator[Problem]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    family: str
+    description: str
+    check: Check | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The families in the order README and `invoke lint` present them, with the module checking each.
+FAMILIES = {
+    "schema": ("Grafana's JSON schema", "schema, sdk"),
+    "promql": ("PromQL", "runner"),
+    "contract": ("Metrics contract", "contract"),
+    "dashboard": ("Dashboard rules", "rules"),
+    "source": ("Source format", "sourcefmt"),
+    "waiver": ("Waivers", "report"),
+}

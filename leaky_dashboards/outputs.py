@@ -1,0 +1,75 @@
+"""The one home of the output layout: every golden-relative path, and what each tree holds.
+
+golden/ holds every rendered file by the path named here (dashboards, docs, provisioning);
+provisioning/ is the `provisioning/` part of it, deployed; the review commands read golden/'s
+dashboards through `golden_dashboards`. No other module spells a golden path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from . import fsio
+from .errors import BuildError
+from .settings import Paths
+
+GOLDEN = "golden"  # how the reviewed copy is named in reports ("against golden")
+DASHBOARDS_DIR = "dashboards"
+DOCS_FILE = "docs/dashboards.md"
+PROVISIONING_DIR = "provisioning/"
+DATASOURCE_FILE = PROVISIONING_DIR + "datasources/prometheus.yaml"
+PROVIDER_FILE = PROVISIONING_DIR + "dashboards/leaky-tokens.yaml"
+RULES_FILE = PROVISIONING_DIR + "prometheus/leaky-tokens-alerts.yaml"
+# Top-level entries of provisioning/ the build leaves alone.
+PROVISIONING_KEEP = ("README.md",)
+
+
+def dashboard_file(name: str) -> str:
+    """The golden-relative path of dashboard `name` (its source's file stem)."""
+    return f"{DASHBOARDS_DIR}/{name}.json"
+
+
+def dashboard_name(path: str) -> str | None:
+    """The dashboard a golden-relative path holds, or None for any other file."""
+    pure = PurePosixPath(path)
+    if pure.parent.as_posix() == DASHBOARDS_DIR and pure.suffix == ".json":
+        return pure.stem
+    return None
+
+
+def golden_dashboards(paths: Paths) -> list[Path]:
+    """The reviewed dashboard files in golden/, in name order."""
+    return sorted((paths.golden / DASHBOARDS_DIR).glob("*.json"))
+
+
+def golden_file(paths: Paths, path: str) -> Path:
+    """Where the golden-relative `path` lives in this tree."""
+    return paths.golden / path
+
+
+def deployed(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files of provisioning/, by their path inside it."""
+    return {
+        k.removeprefix(PROVISIONING_DIR): v
+        for k, v in files.items()
+        if k.startswith(PROVISIONING_DIR)
+    }
+
+
+def read_golden(paths: Paths, *, repair: bool = False) -> dict[str, bytes | None]:
+    """golden/ as path → bytes. An unreadable file is an error naming it, or, when `repair`
+    (golden-update, which rewrites it), None."""
+    try:
+        return dict(fsio.read_tree(paths.golden))
+    except OSError as exc:
+        if not repair:
+            raise BuildError(f"{exc.filename}: unreadable golden file: {exc.strerror}") from None
+    found: dict[str, bytes | None] = {}
+    for path in sorted(paths.golden.rglob("*")):
+        if path.is_dir():
+            continue
+        try:
+            found[path.relative_to(paths.golden).as_posix()] = path.read_bytes()
+        except OSError:
+            found[path.relative_to(paths.golden).as_posix()] = None
+    return found

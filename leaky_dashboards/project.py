@@ -1,0 +1,49 @@
+"""What one command works on, built once and handed to every job.
+
+A `Project` holds the tree (`Paths`), this machine's installation values and the Jsonnet engine;
+the library and the compiled dashboards are made on first use and kept, so no job compiles twice
+or evaluates a library file twice. `reviewed` is the same tree with the default installation, as
+golden/ is rendered whatever the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .library import Library
+from .render import Dashboard, compile_all
+from .settings import Installation, Paths, default_engine
+
+
+@dataclass(eq=False)
+class Project:
+    paths: Paths = field(default_factory=Paths)
+    installation: Installation = field(default_factory=Installation)
+    engine: str = "go"
+
+    @classmethod
+    def from_env(cls, paths: Paths | None = None, engine: str | None = None) -> Project:
+        """The project tree (default: this checkout), LEAKY_* installation values, the engine
+        (default: $LEAKY_JSONNET_ENGINE, else go)."""
+        return cls(paths or Paths(), Installation.from_env(), engine or default_engine())
+
+    @cached_property
+    def library(self) -> Library:
+        return Library(self.paths.libsonnet, self.installation, self.engine)
+
+    @cached_property
+    def dashboards(self) -> list[Dashboard]:
+        """Every dashboard source compiled in one evaluation (see `render.compile_all`)."""
+        return compile_all(self.paths, self.installation, self.engine)
+
+    @cached_property
+    def reviewed(self) -> Project:
+        """This tree rendered as golden/ is: with the default installation."""
+        if self.installation == Installation():
+            return self
+        return Project(self.paths, Installation(), self.engine)
+
+    def under(self, paths: Paths) -> Project:
+        """Another tree (a git ref's sources) with this installation and engine."""
+        return Project(paths, self.installation, self.engine)
