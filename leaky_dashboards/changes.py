@@ -1,7 +1,7 @@
 """The golden diff: what changed between reviewed output and a new rendering, in reviewer words.
 
-The comparison is the one `invoke diff` reports (`review.compare` for dashboards: panels matched
-by key, renamed, moved only when their row or their place in it changed; `review.rules` for rule
+The comparison is the one `invoke diff` reports (`comparison.compare` for dashboards: panels matched
+by key, renamed, moved only when their row or their place in it changed; `comparison.rules` for rule
 files, rule by rule); this module writes it as the lines `invoke build` and `invoke golden-update`
 print: `dashboard › panel › field: old → new`.
 """
@@ -16,13 +16,13 @@ from typing import Any
 
 import yaml
 
+from .comparison.compare import DashboardDiff, compare_dashboard, place_text
+from .comparison.rules import RuleChange, compare_rules, is_rules
+from .comparison.values import Key, identity, keyed, show, value_changes, word_diff_text
 from .errors import BuildError
 from .model import Json, panel_keys, shape_error
-from .review.compare import DashboardDiff, compare_dashboard, place_text
-from .review.rules import RuleChange, compare_rules, is_rules
-from .review.values import Key, identity, keyed, show, value_changes, word_diff_text
 
-# Kept here for callers of the golden diff's helpers; they live in review.values.
+# Kept here for callers of the golden diff's helpers; they live in comparison.values.
 __all__ = ["Change", "CorruptGolden", "Key", "compare", "describe", "identity", "value_changes"]
 
 SEP = " › "

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
+from leaky_dashboards.comparison.changeset import compare_files, text_summary
 from leaky_dashboards.review import report
-from leaky_dashboards.review.changeset import compare_files, text_summary
 from leaky_dashboards.settings import ROOT
 
 RULES = "provisioning/prometheus/leaky-tokens-alerts.yaml"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from leaky_dashboards.comparison.compare import compare_all
 from leaky_dashboards.review import report
-from leaky_dashboards.review.compare import compare_all
 from leaky_dashboards.settings import ROOT
 
 OVERVIEW = "leaky-tokens-overview"

@@ -20,10 +20,10 @@ import pytest
 import websocket
 from PIL import Image
 
+from leaky_dashboards.comparison.compare import compare_all
 from leaky_dashboards.project import Project
 from leaky_dashboards.review import chromium, jobs
 from leaky_dashboards.review import preview as previews
-from leaky_dashboards.review.compare import compare_all
 from leaky_dashboards.settings import Installation, Paths
 
 DEVTOOLS = re.compile(r"DevTools listening on (ws://\S+)")

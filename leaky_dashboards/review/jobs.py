@@ -9,13 +9,13 @@ from pathlib import Path
 
 from .. import docs as documentation
 from .. import fsio, lint, outputs
+from ..comparison.changeset import ChangeSet, compare_files
+from ..comparison.compare import compare_all
 from ..errors import BuildError
 from ..library import Library
 from ..project import Project
 from . import chromium, report, sources
 from . import preview as previews
-from .changeset import ChangeSet, compare_files
-from .compare import compare_all
 
 
 class ChangesFound(BuildError):

@@ -16,8 +16,8 @@ from typing import Any
 
 import jinja2
 
+from ..comparison.compare import DashboardDiff, Panel, panels_of
 from ..model import Json, number
-from .compare import DashboardDiff, Panel, panels_of
 
 COLUMNS = 24
 ROW_PX = 30  # Grafana's grid row height

@@ -16,10 +16,8 @@ import html
 from collections.abc import Sequence
 
 from .. import markdown as md
-from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
-from ..model import describe_thresholds, field_defaults
-from .changeset import ChangeSet, FileDiff, RulesDiff
-from .compare import (
+from ..comparison.changeset import ChangeSet, FileDiff, RulesDiff
+from ..comparison.compare import (
     DashboardDiff,
     Panel,
     PanelChange,
@@ -27,9 +25,11 @@ from .compare import (
     place_text,
     size_text,
 )
-from .rules import Rule, RuleChange
-from .thresholds import ThresholdChange, level_text
-from .values import word_diff
+from ..comparison.rules import Rule, RuleChange
+from ..comparison.thresholds import ThresholdChange, level_text
+from ..comparison.values import word_diff
+from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
+from ..model import describe_thresholds, field_defaults
 
 # GitHub refuses a comment over 65,536 characters; keep room for the note on what was left out.
 COMMENT_LIMIT = 65_536
