@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from .errors import BuildError
+from .signals import handled
 
 # Temporaries live inside the output directory, hidden, with this mark in their names.
 TEMP_MARK = ".leaky-tmp-"
@@ -96,17 +96,10 @@ def held_signals() -> Iterator[None]:
     def note(signum: int, _frame: FrameType | None) -> None:
         pending.append(signum)
 
-    previous: dict[signal.Signals, Any] = {}
     try:
-        for held in HELD_SIGNALS:
-            previous[held] = signal.signal(held, note)
-    except ValueError:  # not the main thread
-        pass
-    try:
-        yield
+        with handled(HELD_SIGNALS, note):
+            yield
     finally:
-        for held, old in previous.items():
-            signal.signal(held, old if old is not None else signal.SIG_DFL)
         if pending:
             signal.raise_signal(pending[0])
 

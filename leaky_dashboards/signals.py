@@ -15,21 +15,28 @@ Handler = Callable[[int, FrameType | None], object] | int | None
 
 
 @contextmanager
-def raising_on_stop(make: Callable[[signal.Signals], BaseException]) -> Iterator[None]:
-    """While the block runs, a stop signal raises `make(signal)`; the old handlers come back
-    after. Outside the main thread signals cannot be caught, and stay as they are."""
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        raise make(signal.Signals(signum))
-
+def handled(signums: tuple[signal.Signals, ...], handler: Handler) -> Iterator[None]:
+    """`handler` takes `signums` while the block runs; the old handlers come back after. Outside
+    the main thread signals cannot be caught, and stay as they are."""
     previous: dict[signal.Signals, Handler] = {}
     try:
-        for stop in STOP_SIGNALS:
-            previous[stop] = signal.signal(stop, handler)
+        for signum in signums:
+            previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread
         pass
     try:
         yield
     finally:
-        for stop, old in previous.items():
-            signal.signal(stop, old)
+        for signum, old in previous.items():
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)
+
+
+@contextmanager
+def raising_on_stop(make: Callable[[signal.Signals], BaseException]) -> Iterator[None]:
+    """While the block runs, a stop signal raises `make(signal)`."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        raise make(signal.Signals(signum))
+
+    with handled(STOP_SIGNALS, handler):
+        yield
