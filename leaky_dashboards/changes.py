@@ -20,7 +20,7 @@ from .comparison.compare import DashboardDiff, compare_dashboard, place_text
 from .comparison.rules import RuleChange, compare_rules, is_rules
 from .comparison.values import Key, identity, keyed, show, value_changes, word_diff_text
 from .errors import BuildError
-from .model import Json, panel_keys, shape_error
+from .model import Json, is_row, panel_keys, shape_error
 
 # Kept here for callers of the golden diff's helpers; they live in comparison.values.
 __all__ = ["Change", "CorruptGolden", "Key", "compare", "describe", "identity", "value_changes"]
@@ -155,8 +155,7 @@ def rule_lines(changes: list[RuleChange]) -> list[str]:
 def _summary_of_new(path: str, content: bytes) -> list[str]:
     if path.endswith(".json"):
         model = json.loads(content)
-        # Rows are headings, not panels: the count agrees with the build summary.
-        keys = [k for k, p in panel_keys(model).items() if p.get("type") != "row"]
+        keys = [k for k, p in panel_keys(model).items() if not is_row(p)]
         return [f"{model.get('title')}: {len(keys)} panels: " + ", ".join(keys)]
     return []
 

@@ -80,9 +80,18 @@ def panel_keys(dashboard: Json) -> dict[str, Json]:
     return keyed
 
 
+def is_row(panel: Json) -> bool:
+    """Rows are headings, not panels: never counted, linted or compared as panels."""
+    return panel.get("type") == "row"
+
+
+def visible_panels(dashboard: Json) -> Iterator[Json]:
+    """The panels a viewer sees, rows left out, in display order."""
+    return (panel for panel in iter_panels(dashboard) if not is_row(panel))
+
+
 def count_panels(dashboard: Json) -> int:
-    """Panels a viewer sees, rows not counted."""
-    return sum(1 for panel in iter_panels(dashboard) if panel.get("type") != "row")
+    return sum(1 for _ in visible_panels(dashboard))
 
 
 def panels_in_rows(dashboard: Json) -> Iterator[tuple[str | None, Json]]:

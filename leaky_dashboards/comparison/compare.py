@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Json, describe_thresholds, field_defaults, panel_keys
+from ..model import Json, describe_thresholds, field_defaults, is_row, panel_keys
 from .identity import explicit_key, pair
 from .values import is_long_text, keyed, raw_changes, show, value_changes
 
@@ -313,7 +313,7 @@ def panels_of(dashboard: Json) -> list[Panel]:
     found: list[Panel] = []
     groups: list[tuple[str | None, int, list[Json]]] = [(None, -1, [])]
     for top in dashboard.get("panels", []):
-        if top.get("type") == "row":
+        if is_row(top):
             groups.append((_text(top), len(groups) - 1, list(top.get("panels", []))))
         else:
             groups[-1][2].append(top)
@@ -387,7 +387,7 @@ def _settings(dashboard: Json) -> Json:
 
 
 def _rows(dashboard: Json) -> list[Json]:
-    return [p for p in dashboard.get("panels", []) if p.get("type") == "row"]
+    return [p for p in dashboard.get("panels", []) if is_row(p)]
 
 
 def _fields(panel: Json) -> Json:

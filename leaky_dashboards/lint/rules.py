@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from ..grafana import references
 from ..limits import DESCRIPTION_MAX, TITLE_MAX
-from ..model import Json, iter_panels
+from ..model import Json, is_row, iter_panels, visible_panels
 from ..promql import Node, Query, children, function, kind
 from .rule import Rule
 
@@ -49,7 +49,7 @@ class Context:
 
     @property
     def panels(self) -> list[Json]:
-        return [p for p in iter_panels(self.model) if p.get("type") != "row"]
+        return list(visible_panels(self.model))
 
 
 Problem = tuple[Json | None, str | None, str]  # (panel, refId, message)
@@ -154,7 +154,7 @@ def panel_ids(ctx: Context) -> Iterator[Problem]:
 
 def grid_layout(ctx: Context) -> Iterator[Problem]:
     groups = [ctx.model.get("panels", [])] + [
-        p.get("panels", []) for p in ctx.model.get("panels", []) if p.get("type") == "row"
+        p.get("panels", []) for p in ctx.model.get("panels", []) if is_row(p)
     ]
     for group in groups:
         placed: list[tuple[Json, tuple[int, int, int, int]]] = []

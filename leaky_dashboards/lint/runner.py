@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import BuildError
 from ..grafana import parse_duration, variable_query, variable_query_text
-from ..model import Json, iter_panels, strip_library_fields
+from ..model import Json, strip_library_fields, visible_panels
 from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
@@ -157,8 +157,8 @@ def _dashboard(
 
 
 def _targets(model: Json) -> Iterator[tuple[Json, str, Query]]:
-    for panel in iter_panels(model):
-        for target in panel.get("targets", []) if panel.get("type") != "row" else []:
+    for panel in visible_panels(model):
+        for target in panel.get("targets", []):
             yield panel, str(target.get("refId", "?")), parse(str(target.get("expr") or ""))
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..model import Json
+from ..model import Json, is_row
 from .rule import Rule
 
 SUPPORTED_TYPES = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table", "row")
@@ -180,7 +180,7 @@ def check(model: Json, schemas: Schemas) -> Iterator[Problem]:
         yield None, None, SCHEMA_DASHBOARD.name, message
     for panel in model.get("panels", []):
         yield from check_panel(panel, schemas)
-        for child in panel.get("panels", []) if panel.get("type") == "row" else []:
+        for child in panel.get("panels", []) if is_row(panel) else []:
             yield from check_panel(child, schemas)
 
 

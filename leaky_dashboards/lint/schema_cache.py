@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..model import Json
+from ..model import Json, is_row
 from ..settings import cache_dir
 from . import schema
 
@@ -56,7 +56,7 @@ def _pieces(model: Json) -> Iterator[tuple[Json | None, Json, str]]:
     yield None, {k: v for k, v in model.items() if k != "panels"} | {"panels": []}, "dashboard"
     for panel in model.get("panels", []):
         yield panel, panel, "panel"
-        for child in panel.get("panels", []) if panel.get("type") == "row" else []:
+        for child in panel.get("panels", []) if is_row(panel) else []:
             yield child, child, "panel"
 
 

@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import a_type, type_name
-from ..model import Json
+from ..model import Json, is_row
 from .schema import (
     CUSTOM_UNIT_PREFIXES,
     MAX_PER_OBJECT,
@@ -82,7 +82,7 @@ def check(model: Json) -> Iterator[Problem]:
         yield None, None, SCHEMA_DASHBOARD.name, message
     for panel in model.get("panels", []):
         yield from _panel(panel)
-        for child in panel.get("panels", []) if panel.get("type") == "row" else []:
+        for child in panel.get("panels", []) if is_row(panel) else []:
             yield from _panel(child)
 
 

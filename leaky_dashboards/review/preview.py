@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from ..comparison.compare import DashboardDiff, Panel, panels_of
-from ..model import Json, number
+from ..model import Json, is_row, number
 
 COLUMNS = 24
 ROW_PX = 30  # Grafana's grid row height
@@ -134,7 +134,7 @@ def _side(
     for top in model.get("panels", []):
         x, y, w, h = _grid(top)
         bottom = max(bottom, y + h)
-        if top.get("type") == "row":
+        if is_row(top):
             hidden = len(top.get("panels", [])) if top.get("collapsed") else 0
             rows.append(
                 {"title": str(top.get("title", "")), "hidden": hidden, "style": _style(x, y, w, h)}
@@ -225,7 +225,7 @@ def _render(model: Json, sides: list[dict[str, Any]], legend: str) -> Page:
         for v in model.get("templating", {}).get("list", [])
         if isinstance(v, dict)
     ]
-    rows = [str(p.get("title", "")) for p in model.get("panels", []) if p.get("type") == "row"]
+    rows = [str(p.get("title", "")) for p in model.get("panels", []) if is_row(p)]
     tags = ", ".join(str(t) for t in model.get("tags", []))
     meta = f"uid {model.get('uid', '?')} · tags {tags} · refresh {model.get('refresh', 'off')}"
     header = HEADER_PX + (LEGEND_PX if legend else 0)
