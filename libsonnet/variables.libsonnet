@@ -61,7 +61,8 @@ local labelValues(name, label, metric, labelName, help) = {
     type: 'custom',
     name: 'time_range',
     label: 'Window',
-    description: 'Window of the "over a period" panels: totals, top lists, distributions.',
+    description: 'Window of the "over a period" panels: totals, top lists, distributions. Opens on the '
+                 + 'time picker’s default range, so totals and graphs agree until you change one.',
     query: std.join(',', config.windows.periodChoices),
     current: { text: config.windows.periodDefault, value: config.windows.periodDefault },
     options: [

@@ -65,6 +65,20 @@ def test_every_offered_variable_narrows_some_query_and_every_used_one_is_offered
     assert offered == used
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_window_totals_and_the_time_picker_open_on_the_same_range(name: str) -> None:
+    """One rule for "over a period" panels: `$time_range` defaults to the picker's range, so a
+    total and the graphs beside it cover the same hours when the dashboard opens."""
+    d = dashboards()[name]
+    assert d["time"]["to"] == "now"
+    picker = d["time"]["from"].removeprefix("now-")
+    windows = [v for v in d["templating"]["list"] if v["name"] == "time_range"]
+    for window in windows:
+        assert window["current"]["value"] == picker
+        selected = [o["value"] for o in window["options"] if o["selected"]]
+        assert selected == [picker]
+
+
 def test_each_spec_variable_is_offered_by_some_dashboard() -> None:
     offered = {v["name"] for d in dashboards().values() for v in d["templating"]["list"]} - {
         "datasource"
