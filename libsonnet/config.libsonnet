@@ -31,9 +31,20 @@ local defaultRange = '6h';
     system: { order: 4, title: '⚙️ System Health', tags: ['system', 'jvm'] },
   },
 
+  // Event markers every dashboard draws on its graphs (annotations.libsonnet), each one a toggle
+  // at the top of the dashboard: `enable` is whether it is on when the dashboard opens.
+  annotations: {
+    // A process start (restart or deploy) of the dashboard's selected services and instances.
+    restarts: { order: 1, name: '🔄 Restarts', enable: true, iconColor: 'orange' },
+    // Prometheus alerts while they fire, one region per alert and label set.
+    firingAlerts: { order: 2, name: '🚨 Firing alerts', enable: true, iconColor: 'red' },
+  },
+
   // Label matchers shared by queries; `$service` etc. are the template variables.
   selectors: {
     service: 'application=~"$service"',
+    // The JVM instances of the system dashboard (chained to `service`).
+    instance: 'instance=~"$instance"',
     // `up` is made by Prometheus and has no `application`: its service name is `job`.
     serviceJob: 'job=~"$service"',
     provider: 'provider=~"$provider"',

@@ -135,6 +135,18 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     gcPause:: counter('jvm_gc_pause_seconds_sum'),
   },
 
+  // Processes: when each one started (seconds since the epoch); a new value is a restart.
+  process:: {
+    startTime(scope=[]):: q.selector('process_start_time_seconds', scope),
+    // How often each process restarted within `window`.
+    restarts(scope=[], window='$__range'):: 'changes(' + self.startTime(scope) + '[' + window + '])',
+  },
+
+  // Alerts while they fire: the series Prometheus' rule manager writes for each firing alert.
+  alerts:: {
+    firing:: 'ALERTS{alertstate="firing"}',
+  },
+
   // Scrape targets: `up` is made by Prometheus and has only `job` and `instance`.
   targets:: {
     up(scope=[]):: q.selector('up', scope),
