@@ -75,7 +75,13 @@ def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() ->
     assert {d.title for d in compile_all(Paths(), Installation(), "go")} | {rules.TITLE} == titles
     for result in outcome.results:
         assert result.targets, f"{result.dashboard.title} has no targets"
-        assert all(c.kind is None and c.answer.result for c in result.checks)
+        # Firing alerts come from the rule manager, which verify's Prometheus does not run.
+        assert all(
+            c.kind is None and (c.answer.result or evaluate.made_by_rules(c.target))
+            for c in result.checks
+        )
+        marks = [t for t in result.targets if t.panel_type == evaluate.ANNOTATION]
+        assert {t.panel for t in marks} == {"annotation 🔄 Restarts", "annotation 🚨 Firing alerts"}
     # One summary line per dashboard, with the counts and the range-query times.
     summaries = [line for line in lines if " targets, " in line]
     assert len(summaries) == len(titles)
@@ -85,6 +91,39 @@ def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() ->
     for result in outcome.results:
         line = next(s for s in summaries if s.startswith(result.dashboard.title + ":"))
         assert f"one 24h load: {len(result.targets)} queries" in line, line
+
+
+def test_annotation_queries_run_as_grafana_sends_them_and_alerts_may_be_empty(
+    client: Client,
+) -> None:
+    """Restarts must mark something on the busy day (token-service-2 restarts); ALERTS exists
+    only where Prometheus evaluates rules, so its query must merely not fail."""
+    dashboard = fixture_dashboard(panel("Requests", "reqps", RATE))
+    source = {"type": "prometheus", "uid": "${datasource}"}
+    dashboard.model["annotations"] = {
+        "list": [
+            {"builtIn": 1, "name": "Annotations & Alerts", "enable": True, "expr": "up"},
+            {
+                "name": "Restarts",
+                "enable": True,
+                "datasource": source,
+                "expr": 'process_start_time_seconds{application=~"$service"} * 1000',
+                "step": "1m",
+            },
+            {"name": "Alerts", "enable": True, "datasource": source, "expr": "ALERTS"},
+            {"name": "Off", "enable": False, "datasource": source, "expr": "up"},
+        ]
+    }
+    result = evaluate.verify_dashboard(client, dashboard, WINDOW, "15s")
+    assert report.findings([result]) == []
+    marks = [t for t in result.targets if t.panel_type == evaluate.ANNOTATION]
+    assert [t.panel for t in marks] == ["annotation Restarts", "annotation Alerts"]
+    assert all(t.grafana_mode == "range" and t.interval.step == 60 for t in marks)
+    restarts = [c for c in result.checks if c.target.panel == "annotation Restarts"]
+    assert {c.mode for c in restarts} == {"range"}
+    assert restarts and all(c.answer.result for c in restarts)
+    alerts = [c for c in result.checks if c.target.panel == "annotation Alerts"]
+    assert alerts and all(not c.answer.result and c.kind is None for c in alerts)
 
 
 def test_a_typo_in_a_metric_name_is_reported_empty_with_dashboard_panel_and_ref_id(
