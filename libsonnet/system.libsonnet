@@ -76,7 +76,7 @@ panels.keyed({
   heapUsageWorst: panels.stat(
     title='💾 Heap memory usage (worst service)',
     description='Heap in use as a share of the heap limit (-Xmx) on the instance closest to its limit, among '
-                + 'every instance of the selected services. In use counts every heap pool (G1 Eden, Survivor '
+                + 'the selected instances of the selected services. In use counts every heap pool (G1 Eden, Survivor '
                 + 'and Old Gen); the limit is the pools that have one (max = -1 left out). '
                 + levelsText(th.heapUsage, 100, '%'),
     unit='percentunit',
@@ -102,7 +102,7 @@ panels.keyed({
 
   threadCount: panels.stat(
     title='🧵 Thread count (live)',
-    description='Live JVM threads of the busiest instance among the selected services: a thread leak on one '
+    description='Live JVM threads of the busiest instance among the selected services and instances: a thread leak on one '
                 + 'replica shows instead of being added to the others.',
     unit='short',
     targets=[target(q.max(jvmSelected('jvm_threads_live_threads')), 'live threads')],
@@ -120,7 +120,7 @@ panels.keyed({
 
   cpuLoad: panels.stat(
     title='⚡ CPU load (busiest host)',
-    description='CPU usage (0–100%) of the busiest host running one of the selected services, as the JVM '
+    description='CPU usage (0–100%) of the busiest host running one of the selected services and instances, as the JVM '
                 + 'reports it (system_cpu_usage).',
     unit='percentunit',
     targets=[target(q.max(jvmSelected('system_cpu_usage')), 'CPU')],
