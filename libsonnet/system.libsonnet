@@ -1,5 +1,7 @@
 // JVM and system: scrape targets, heap, threads, garbage collection, database pools and hosts of
-// the selected services. Heap usage and targets come from measures.jvm and measures.targets.
+// the selected services; then, for a JVM engineer, memory pools, GC pauses and allocation, thread
+// states, logged errors, file descriptors, CPU and Hikari, each per instance. The JVM and process
+// panels follow the `instance` variable too. Every query comes from measures.libsonnet.
 local config = import 'config.libsonnet';
 local m = import 'measures.libsonnet';
 local panels = import 'panels.libsonnet';
@@ -56,8 +58,6 @@ local memoryPools(title, area, what) = panels.timeSeries(
   ],
 );
 
-// A Hikari pool's state per instance (every pool of it); database services only.
-local hikariPerInstance(metric) = target(q.max(q.selector(metric), byInstance + ['pool']), instanceLegend + ' {{pool}}');
 
 panels.keyed({
   servicesUp: panels.stat(
@@ -352,11 +352,11 @@ panels.keyed({
   // variable applies (a value without a database would empty these panels).
   hikariPending: panels.timeSeries(
     title='Hikari pending connections',
-    description='Requests waiting for a database connection, per instance and pool of the services '
+    description='Requests waiting for a database connection, per instance (its pools added up) of the services '
                 + 'with a database (auth-server, token-service, analytics-service). Normally 0: '
                 + 'waiting requests mean the pool is too small or connections are held too long.',
     unit='short',
-    targets=[hikariPerInstance('hikaricp_connections_pending')],
+    targets=[perInstance('hikaricp_connections_pending', scope=[])],
     decimals=0,
     width=8,
   ),
