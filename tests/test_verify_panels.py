@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leaky_dashboards import grafana
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard, compile_all
@@ -125,6 +126,40 @@ def test_annotation_queries_run_as_grafana_sends_them_and_alerts_may_be_empty(
     assert restarts and all(c.answer.result for c in restarts)
     alerts = [c for c in result.checks if c.target.panel == "annotation Alerts"]
     assert alerts and all(not c.answer.result and c.kind is None for c in alerts)
+
+
+def test_the_restart_annotation_marks_the_restarted_instance_at_the_second_it_started(
+    client: Client,
+) -> None:
+    """The busy day's token-service-2 is down, then starts again: System Health's restart
+    annotation (start time in ms, placed at its value) gives that instance a second mark at its
+    new start, and every other instance only its one start from before the data."""
+    [system] = [
+        d
+        for d in compile_all(Paths(), Installation(), "go")
+        if d.model["uid"] == "leaky-tokens-system"
+    ]
+    [target] = [
+        t for t in evaluate.annotation_targets(system, WINDOW, "15s") if "Restarts" in t.panel
+    ]
+    query = grafana.interpolate(
+        target.expr, {"service": ".*", "instance": ".*"}, target.interval.macros()
+    )
+    answer = client.query_range(query, WINDOW.start, WINDOW.end, target.interval.step)
+    assert answer.error is None
+    marks = {
+        item["metric"]["instance"]: sorted({float(v) for _, v in item["values"]})
+        for item in answer.result
+    }
+    [outage] = synthetic.DEFAULT_WORLD.outages
+    assert outage.lasts is not None
+    assert len(marks) > 9, "every instance of the nine services, replicas included"
+    restarted = marks.pop(outage.instance)
+    assert len(restarted) == 2
+    expected_ms = (synthetic.END - outage.since + outage.lasts) * 1000
+    assert abs(restarted[1] - expected_ms) <= 2 * synthetic.STEP * 1000
+    assert restarted[0] < WINDOW.start * 1000
+    assert all(len(starts) == 1 and starts[0] < WINDOW.start * 1000 for starts in marks.values())
 
 
 def test_a_typo_in_a_metric_name_is_reported_empty_with_dashboard_panel_and_ref_id(
