@@ -7,7 +7,7 @@ lt.dashboard.new(
   'system',
   'Infrastructure and system-level monitoring for DevOps: infrastructure monitoring, capacity '
   + 'planning, troubleshooting.',
-  ['service'],
+  ['service', 'instance'],
   [
     row('Key metrics', [
       p.servicesUp,
@@ -32,6 +32,27 @@ lt.dashboard.new(
     row('Database and host', [
       p.databaseConnectionPool,
       p.loadAverage,
+    ]),
+    row('JVM memory pools', [
+      p.heapPools,
+      p.nonHeapPools,
+      p.memoryPoolUsage,
+    ]),
+    row('Garbage collection and allocation', [
+      p.gcPauses,
+      p.gcPauseDuration,
+      p.allocationRate,
+    ]),
+    row('Threads, logs, files and CPU', [
+      p.threadStates,
+      p.logErrors,
+      p.openFiles,
+      p.cpuProcessVsSystem,
+    ]),
+    row('Database pools (Hikari)', [
+      p.hikariPending,
+      p.hikariTimeouts,
+      p.hikariAcquireTime,
     ]),
   ],
 )

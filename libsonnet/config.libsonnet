@@ -1,5 +1,11 @@
 // The one configuration object: installation values, selectors and every threshold.
 // Installation values arrive as Jsonnet external variables (the build passes them with defaults).
+
+// The range a dashboard opens with: the time picker's default AND the `time_range` variable's,
+// so a window total ("over the selected window") and the graphs beside it cover the same hours
+// when a dashboard opens. One value, read by both (tests hold them equal).
+local defaultRange = '6h';
+
 {
   datasource: {
     uid: std.extVar('datasourceUid'),
@@ -13,7 +19,7 @@
     refresh: '10s',
     timezone: 'browser',
     schemaVersion: 41,
-    time: { from: 'now-6h', to: 'now' },
+    time: { from: 'now-' + defaultRange, to: 'now' },
   },
 
   // Every dashboard by short name; links and uids are derived from this list. Jsonnet sorts
@@ -25,9 +31,20 @@
     system: { order: 4, title: '⚙️ System Health', tags: ['system', 'jvm'] },
   },
 
+  // Event markers every dashboard draws on its graphs (annotations.libsonnet), each one a toggle
+  // at the top of the dashboard: `enable` is whether it is on when the dashboard opens.
+  annotations: {
+    // A process start (restart or deploy) of the dashboard's selected services and instances.
+    restarts: { order: 1, name: '🔄 Restarts', enable: true, iconColor: 'orange' },
+    // Prometheus alerts while they fire, one region per alert and label set.
+    firingAlerts: { order: 2, name: '🚨 Firing alerts', enable: true, iconColor: 'red' },
+  },
+
   // Label matchers shared by queries; `$service` etc. are the template variables.
   selectors: {
     service: 'application=~"$service"',
+    // The JVM instances of the system dashboard (chained to `service`).
+    instance: 'instance=~"$instance"',
     // `up` is made by Prometheus and has no `application`: its service name is `job`.
     serviceJob: 'job=~"$service"',
     provider: 'provider=~"$provider"',
@@ -39,12 +56,13 @@
     userTraffic: 'uri!~"/actuator.*"',
   },
 
-  // Windows: short ones follow Grafana's rate interval, "over a period" ones the time_range variable.
+  // Windows: short ones follow Grafana's rate interval, "over a period" ones the time_range variable,
+  // whose default is the time picker's (`defaultRange`).
   windows: {
     rate: '$__rate_interval',
     period: '$time_range',
     periodChoices: ['1h', '6h', '24h', '7d'],
-    periodDefault: '24h',
+    periodDefault: defaultRange,
     hourly: '1h',
   },
 

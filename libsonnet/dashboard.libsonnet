@@ -1,5 +1,7 @@
 // The dashboard constructor: everything the spec asks of every dashboard lives here once
-// (uid and tags convention, refresh, timezone, shared crosshair, links, datasource variable).
+// (uid and tags convention, refresh, timezone, shared crosshair, links, datasource variable,
+// annotations: restarts and firing alerts).
+local annotations = import 'annotations.libsonnet';
 local config = import 'config.libsonnet';
 local layout = import 'layout.libsonnet';
 local variables = import 'variables.libsonnet';
@@ -26,17 +28,7 @@ local uid(name) = config.dashboard.uidPrefix + name;
       graphTooltip: 1,  // shared crosshair
       fiscalYearStartMonth: 0,
       liveNow: false,
-      annotations: {
-        list: [{
-          builtIn: 1,
-          datasource: { type: 'grafana', uid: '-- Grafana --' },
-          enable: true,
-          hide: true,
-          iconColor: 'rgba(0, 211, 255, 1)',
-          name: 'Annotations & Alerts',
-          type: 'dashboard',
-        }],
-      },
+      annotations: { list: annotations.list(vars) },
       links: [
         {
           type: 'link',

@@ -9,6 +9,7 @@
   patterns: import 'patterns.libsonnet',
   layout: import 'layout.libsonnet',
   variables: import 'variables.libsonnet',
+  annotations: import 'annotations.libsonnet',
   dashboard: import 'dashboard.libsonnet',
   // Every panel by key; the same panels by domain below.
   platform: import 'platform.libsonnet',

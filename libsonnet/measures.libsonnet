@@ -133,6 +133,52 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     worstHeapUsage(scope=[], labels=[]):: q.max(heapUsage(scope), labels),
     // Seconds paused in garbage collection (its rate: pause time per second of wall time).
     gcPause:: counter('jvm_gc_pause_seconds_sum'),
+    // Garbage collection pauses (events), and their mean duration.
+    gcPauses:: counter('jvm_gc_pause_seconds_count'),
+    gcPauseMean(scope=[], labels=[]):: q.meanDuration('jvm_gc_pause_seconds', scope, labels),
+    // The longest pause Micrometer saw recently (its timer's decaying max).
+    gcPauseMax(scope=[], labels=[]):: q.max(q.selector('jvm_gc_pause_seconds_max', scope), labels),
+    // Bytes allocated in the young generation, and promoted to the old one.
+    allocated:: counter('jvm_gc_memory_allocated_bytes_total'),
+    promoted:: counter('jvm_gc_memory_promoted_bytes_total'),
+    // Bytes of each memory pool (`kind`: used, committed or max) per instance and pool. Pools
+    // without a limit report max = -1: `> 0` leaves them without a max line, never at -1.
+    poolBytes(kind, scope=[], labels=['application', 'instance', 'id'])::
+      local bytes = q.selector('jvm_memory_' + kind + '_bytes', scope);
+      q.max(if kind == 'max' then bytes + ' > 0' else bytes, labels),
+    // Each pool's use of its own limit: only pools that have one (max = -1 pools have no usage).
+    poolUsage(scope=[], labels=['application', 'instance', 'id'])::
+      q.ratio(self.poolBytes('used', scope, labels), self.poolBytes('max', scope, labels)),
+    // Live threads of each instance by state (they add up to the live threads).
+    threadStates(scope=[], labels=['application', 'instance', 'state'])::
+      q.max(q.selector('jvm_threads_states_threads', scope), labels),
+  },
+
+  // ---- Process: CPU, file descriptors, logs ----
+  process:: {
+    // When each process started (seconds since the epoch): a new value is a restart.
+    startTime(scope=[]):: q.selector('process_start_time_seconds', scope),
+    // How often each process restarted within `window`.
+    restarts(scope=[], window='$__range'):: 'changes(' + self.startTime(scope) + '[' + window + '])',
+    // Open file descriptors as a share of the process' limit (a limit of 0 or less is no limit).
+    fdUsage(scope=[], labels=['application', 'instance'])::
+      q.ratio(q.max(q.selector('process_files_open_files', scope), labels),
+              q.max(q.selector('process_files_max_files', scope) + ' > 0', labels)),
+    // Log events by level (Logback); `errors` are the `error` ones.
+    logEvents:: counter('logback_events_total'),
+    logErrors:: self.logEvents.where([q.eq('level', 'error')]),
+  },
+
+  // ---- Database pools (Hikari): only the services with a database export them ----
+  database:: {
+    hikariTimeouts:: counter('hikaricp_connections_timeout_total'),
+    // The mean time a request waited to get a connection.
+    hikariAcquireMean(scope=[], labels=[]):: q.meanDuration('hikaricp_connections_acquire_seconds', scope, labels),
+  },
+
+  // Alerts while they fire: the series Prometheus' rule manager writes for each firing alert.
+  alerts:: {
+    firing:: 'ALERTS{alertstate="firing"}',
   },
 
   // Scrape targets: `up` is made by Prometheus and has only `job` and `instance`.

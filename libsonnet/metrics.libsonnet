@@ -91,6 +91,19 @@ local analyticsCounter = counter(['analytics-service'], { provider: providers, o
             process_uptime_seconds: gauge(services),
             process_start_time_seconds: gauge(services),
 
+            // Spring Boot's further defaults (the contract's "More Spring Boot defaults").
+            // Thread states add up to the live threads.
+            jvm_threads_states_threads: gauge(services, {
+              state: ['runnable', 'blocked', 'waiting', 'timed-waiting', 'new', 'terminated'],
+            }),
+            // Bytes allocated in the young generation, and promoted to the old one.
+            jvm_gc_memory_allocated_bytes_total: counter(services),
+            jvm_gc_memory_promoted_bytes_total: counter(services),
+            process_files_open_files: gauge(services),
+            process_files_max_files: gauge(services),
+            // Log events by level (`info` listed first: the common one).
+            logback_events_total: counter(services, { level: ['info', 'warn', 'error', 'debug', 'trace'] }),
+
             jdbc_connections_active: gauge(dbServices, { name: null }),
             jdbc_connections_idle: gauge(dbServices, { name: null }),
             jdbc_connections_max: gauge(dbServices, { name: null }),
@@ -99,6 +112,11 @@ local analyticsCounter = counter(['analytics-service'], { provider: providers, o
             hikaricp_connections_idle: gauge(dbServices, { pool: null }),
             hikaricp_connections_pending: gauge(dbServices, { pool: null }),
             hikaricp_connections_max: gauge(dbServices, { pool: null }),
+            // Requests that gave up waiting for a connection; the time to get one (a timer
+            // without `_max` in the contract).
+            hikaricp_connections_timeout_total: counter(dbServices, { pool: null }),
+            hikaricp_connections_acquire_seconds_count: counter(dbServices, { pool: null }),
+            hikaricp_connections_acquire_seconds_sum: counter(dbServices, { pool: null }),
 
             // Made by Prometheus itself: only `job` and `instance`, never `application`.
             up: { type: 'gauge', services: services, labels: scrape },

@@ -84,5 +84,11 @@ local scope(matchers) = [
     '(histogram_quantile(' + ('%g' % q) + ', '
     + self.sumRate(metric + '_bucket', matchers, ['le'] + labels, window) + ') >= 0)',
 
+  // The mean duration of a Micrometer timer's events (`_sum` over `_count` rates); no events in
+  // the window is "No data", never NaN.
+  meanDuration(timer, matchers=[], labels=[], window=config.windows.rate)::
+    self.ratio(self.sumRate(timer + '_sum', matchers, labels, window),
+               '(' + self.sumRate(timer + '_count', matchers, labels, window) + ' > 0)'),
+
   topk(k, expr):: 'topk(' + k + ', ' + expr + ')',
 }

@@ -1,6 +1,7 @@
 // Template variables. Each narrows the panels that use it; a dashboard offers only those it uses.
 local config = import 'config.libsonnet';
 local panels = import 'panels.libsonnet';
+local q = import 'queries.libsonnet';
 
 local all = { text: 'All', value: '$__all' };
 
@@ -45,6 +46,12 @@ local labelValues(name, label, metric, labelName, help) = {
                        'process_uptime_seconds',
                        'application',
                        'Microservice: the application label (job on up, which Prometheus makes).'),
+  // Instances of the selected services (chained: picking a service narrows the list).
+  instance: labelValues('instance',
+                        'Instance',
+                        q.selector('process_uptime_seconds', [config.selectors.service]),
+                        'instance',
+                        'JVM instance (host:port) of the selected services: narrows the JVM panels.'),
   provider: labelValues('provider',
                         'Provider',
                         'token_consume_total',
@@ -61,7 +68,8 @@ local labelValues(name, label, metric, labelName, help) = {
     type: 'custom',
     name: 'time_range',
     label: 'Window',
-    description: 'Window of the "over a period" panels: totals, top lists, distributions.',
+    description: 'Window of the "over a period" panels: totals, top lists, distributions. Opens on the '
+                 + 'time picker’s default range, so totals and graphs agree until you change one.',
     query: std.join(',', config.windows.periodChoices),
     current: { text: config.windows.periodDefault, value: config.windows.periodDefault },
     options: [

@@ -91,14 +91,16 @@ def test_heap_limits_leave_out_pools_without_a_limit() -> None:
 def test_heap_in_use_counts_every_heap_pool_per_instance() -> None:
     """With G1, Eden and Survivor (max -1) live inside Old Gen's limit: the numerator keeps every
     heap pool (no `and` filter against the limits, no `id` matcher), and the ratio is taken per
-    instance before any service-level aggregation."""
+    instance before any service-level aggregation. (A pool's own usage, grouped by `id`, is
+    another measure: see test_a_pool_usage_divides_each_pool_by_its_own_limit.)"""
     checked = 0
     for name, panel, target in all_targets():
-        if "jvm_memory_max_bytes" not in target["expr"]:
+        if "jvm_memory_max_bytes" not in target["expr"] or _per_pool(target["expr"]):
             continue
         checked += 1
         used = [s for s in selectors(target["expr"]) if s.metric == "jvm_memory_used_bytes"]
-        assert len(used) == 1 and set(used[0].matchers) == {"area", "application"}
+        assert len(used) == 1
+        assert set(used[0].matchers) - {"instance"} == {"area", "application"}
         assert " and " not in target["expr"], where(name, panel, target)
         for node, _ in walk(parse(target["expr"])):
             if type(node).__name__ == "BinaryExpr" and str(node.op) == "/":
@@ -106,6 +108,36 @@ def test_heap_in_use_counts_every_heap_pool_per_instance() -> None:
                     aggregate = side.expr if type(side).__name__ == "ParenExpr" else side
                     assert "instance" in aggregate.modifier.labels, where(name, panel, target)
     assert checked >= 4
+
+
+def _per_pool(expr: str) -> bool:
+    """Grouped by memory pool (`id`): a pool's own numbers, not the heap's."""
+    return any(
+        type(node).__name__ == "AggregateExpr"
+        and node.modifier is not None
+        and "id" in node.modifier.labels
+        for node, _ in walk(parse(expr))
+    )
+
+
+def test_a_pool_usage_divides_each_pool_by_its_own_limit() -> None:
+    """Pools without a limit (max = -1) must not show -1 or a negative share: every per-pool
+    ratio divides by `max > 0` grouped by the same labels as its numerator, so those pools drop
+    out of the ratio instead of dividing by -1."""
+    checked = 0
+    for name, panel, target in all_targets():
+        tree = parse(target["expr"])
+        if not _per_pool(target["expr"]) or type(tree).__name__ != "BinaryExpr":
+            continue
+        if str(tree.op) != "/":
+            continue
+        checked += 1
+        [top] = [s for s in selectors(target["expr"]) if s.metric == "jvm_memory_used_bytes"]
+        [limit] = [s for s in selectors(target["expr"]) if s.metric == "jvm_memory_max_bytes"]
+        assert top.matchers == limit.matchers, where(name, panel, target)
+        assert tree.lhs.modifier.labels == tree.rhs.modifier.labels, where(name, panel, target)
+        assert _denominator_never_zero(tree.rhs), where(name, panel, target)
+    assert checked >= 1
 
 
 def test_only_the_one_minute_load_average_is_used() -> None:
@@ -249,6 +281,7 @@ VARIABLE_LABELS = {
     "$service": {"application", "job"},
     "$provider": {"provider"},
     "$auth_outcome": {"outcome"},
+    "$instance": {"instance"},
 }
 
 
@@ -260,6 +293,8 @@ def test_a_variable_filters_only_metrics_that_have_every_one_of_its_values() -> 
         "$service": set(catalog["services"]),
         "$provider": set(catalog["providers"]),
         "$auth_outcome": {"success", "failure"},
+        # Instances of every service: only metrics every service exports may take it.
+        "$instance": set(catalog["services"]),
     }
     filtered = 0
     for name, panel, target in all_targets():
@@ -270,8 +305,9 @@ def test_a_variable_filters_only_metrics_that_have_every_one_of_its_values() -> 
                 filtered += 1
                 assert label in VARIABLE_LABELS[value], where(name, panel, target)
                 metric = catalog["series"][s.metric]
-                # A service label takes the names of the services that export the metric.
-                service_label = label in ("application", "job")
+                # A service label takes the names of the services that export the metric (an
+                # instance label: the instances of those services).
+                service_label = label in ("application", "job", "instance")
                 values = set(metric["services"] if service_label else metric["labels"][label])
                 assert choices[value] <= values, f"{where(name, panel, target)}: {s.metric}"
     assert filtered > 20
@@ -346,10 +382,10 @@ def test_a_restart_shows_in_the_status_table() -> None:
 
 
 def _denominator_never_zero(node: object) -> bool:
-    """`(x > 0)`, or a sum of series each `> 0` (the heap limits)."""
+    """`(x > 0)`, or a sum or max of series each `> 0` (the heap limits)."""
     if type(node).__name__ == "ParenExpr":
         return _denominator_never_zero(node.expr)  # type: ignore[attr-defined]
-    if type(node).__name__ == "AggregateExpr" and str(node.op) == "sum":  # type: ignore[attr-defined]
+    if type(node).__name__ == "AggregateExpr" and str(node.op) in ("sum", "max"):  # type: ignore[attr-defined]
         return _denominator_never_zero(node.expr)  # type: ignore[attr-defined]
     if type(node).__name__ != "BinaryExpr":
         return False

@@ -65,6 +65,51 @@ def test_every_offered_variable_narrows_some_query_and_every_used_one_is_offered
     assert offered == used
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_window_totals_and_the_time_picker_open_on_the_same_range(name: str) -> None:
+    """One rule for "over a period" panels: `$time_range` defaults to the picker's range, so a
+    total and the graphs beside it cover the same hours when the dashboard opens."""
+    d = dashboards()[name]
+    assert d["time"]["to"] == "now"
+    picker = d["time"]["from"].removeprefix("now-")
+    windows = [v for v in d["templating"]["list"] if v["name"] == "time_range"]
+    for window in windows:
+        assert window["current"]["value"] == picker
+        selected = [o["value"] for o in window["options"] if o["selected"]]
+        assert selected == [picker]
+
+
+def test_the_instance_variable_is_chained_to_service_and_follows_it() -> None:
+    """Picking a service narrows the instances offered: the instance query reads `$service`,
+    comes after it, and lists instances of a metric every service exports."""
+    for d in dashboards().values():
+        names = [v["name"] for v in d["templating"]["list"]]
+        if "instance" not in names:
+            continue
+        assert "service" in names and names.index("service") < names.index("instance")
+        [instance] = [v for v in d["templating"]["list"] if v["name"] == "instance"]
+        assert instance["definition"] == (
+            'label_values(process_uptime_seconds{application=~"$service"}, instance)'
+        )
+        assert instance["query"]["query"] == instance["definition"]
+        assert instance["refresh"] == 2 and instance["includeAll"] and instance["multi"]
+    assert "instance" in [v["name"] for v in dashboards()["system"]["templating"]["list"]]
+
+
+def test_the_system_jvm_panels_honour_the_instance_variable() -> None:
+    """Every system panel reading a JVM or process metric narrows it to `$instance`, except the
+    status table (every instance of the selected services, one row each)."""
+    checked = 0
+    for panel in panels(dashboards()["system"]):
+        if panel["title"] == "Service status overview":
+            continue
+        for target in panel["targets"]:
+            if any(m in target["expr"] for m in ("jvm_", "process_", "system_")):
+                checked += 1
+                assert "instance" in variables_used(target["expr"]), panel["title"]
+    assert checked >= 20
+
+
 def test_each_spec_variable_is_offered_by_some_dashboard() -> None:
     offered = {v["name"] for d in dashboards().values() for v in d["templating"]["list"]} - {
         "datasource"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leaky_dashboards import grafana
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard, compile_all
@@ -75,7 +76,14 @@ def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() ->
     assert {d.title for d in compile_all(Paths(), Installation(), "go")} | {rules.TITLE} == titles
     for result in outcome.results:
         assert result.targets, f"{result.dashboard.title} has no targets"
-        assert all(c.kind is None and c.answer.result for c in result.checks)
+        # Firing alerts come from the rule manager, which verify's Prometheus does not run.
+        assert all(
+            c.kind is None and (c.answer.result or evaluate.made_by_rules(c.target))
+            for c in result.checks
+        )
+        marks = {t.panel for t in result.targets if t.panel_type == evaluate.ANNOTATION}
+        if result.dashboard.title != rules.TITLE:
+            assert marks == {"annotation 🔄 Restarts", "annotation 🚨 Firing alerts"}
     # One summary line per dashboard, with the counts and the range-query times.
     summaries = [line for line in lines if " targets, " in line]
     assert len(summaries) == len(titles)
@@ -85,6 +93,73 @@ def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() ->
     for result in outcome.results:
         line = next(s for s in summaries if s.startswith(result.dashboard.title + ":"))
         assert f"one 24h load: {len(result.targets)} queries" in line, line
+
+
+def test_annotation_queries_run_as_grafana_sends_them_and_alerts_may_be_empty(
+    client: Client,
+) -> None:
+    """Restarts must mark something on the busy day (token-service-2 restarts); ALERTS exists
+    only where Prometheus evaluates rules, so its query must merely not fail."""
+    dashboard = fixture_dashboard(panel("Requests", "reqps", RATE))
+    source = {"type": "prometheus", "uid": "${datasource}"}
+    dashboard.model["annotations"] = {
+        "list": [
+            {"builtIn": 1, "name": "Annotations & Alerts", "enable": True, "expr": "up"},
+            {
+                "name": "Restarts",
+                "enable": True,
+                "datasource": source,
+                "expr": 'process_start_time_seconds{application=~"$service"} * 1000',
+                "step": "1m",
+            },
+            {"name": "Alerts", "enable": True, "datasource": source, "expr": "ALERTS"},
+            {"name": "Off", "enable": False, "datasource": source, "expr": "up"},
+        ]
+    }
+    result = evaluate.verify_dashboard(client, dashboard, WINDOW, "15s")
+    assert report.findings([result]) == []
+    marks = [t for t in result.targets if t.panel_type == evaluate.ANNOTATION]
+    assert [t.panel for t in marks] == ["annotation Restarts", "annotation Alerts"]
+    assert all(t.grafana_mode == "range" and t.interval.step == 60 for t in marks)
+    restarts = [c for c in result.checks if c.target.panel == "annotation Restarts"]
+    assert {c.mode for c in restarts} == {"range"}
+    assert restarts and all(c.answer.result for c in restarts)
+    alerts = [c for c in result.checks if c.target.panel == "annotation Alerts"]
+    assert alerts and all(not c.answer.result and c.kind is None for c in alerts)
+
+
+def test_the_restart_annotation_marks_the_restarted_instance_at_the_second_it_started(
+    client: Client,
+) -> None:
+    """The busy day's token-service-2 is down, then starts again: System Health's restart
+    annotation (start time in ms, placed at its value) gives that instance a second mark at its
+    new start, and every other instance only its one start from before the data."""
+    [system] = [
+        d
+        for d in compile_all(Paths(), Installation(), "go")
+        if d.model["uid"] == "leaky-tokens-system"
+    ]
+    [target] = [
+        t for t in evaluate.annotation_targets(system, WINDOW, "15s") if "Restarts" in t.panel
+    ]
+    query = grafana.interpolate(
+        target.expr, {"service": ".*", "instance": ".*"}, target.interval.macros()
+    )
+    answer = client.query_range(query, WINDOW.start, WINDOW.end, target.interval.step)
+    assert answer.error is None
+    marks = {
+        item["metric"]["instance"]: sorted({float(v) for _, v in item["values"]})
+        for item in answer.result
+    }
+    [outage] = synthetic.DEFAULT_WORLD.outages
+    assert outage.lasts is not None
+    assert len(marks) > 9, "every instance of the nine services, replicas included"
+    restarted = marks.pop(outage.instance)
+    assert len(restarted) == 2
+    expected_ms = (synthetic.END - outage.since + outage.lasts) * 1000
+    assert abs(restarted[1] - expected_ms) <= 2 * synthetic.STEP * 1000
+    assert restarted[0] < WINDOW.start * 1000
+    assert all(len(starts) == 1 and starts[0] < WINDOW.start * 1000 for starts in marks.values())
 
 
 def test_a_typo_in_a_metric_name_is_reported_empty_with_dashboard_panel_and_ref_id(

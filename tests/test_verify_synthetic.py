@@ -166,6 +166,49 @@ def test_cpu_usage_stays_a_fraction(series: list[Series]) -> None:
         assert ((s.values >= 0) & (s.values <= 1)).all()
 
 
+def test_thread_states_add_up_to_the_live_threads_of_their_instance(
+    series: list[Series],
+) -> None:
+    live = {s.labels["instance"]: s.values for s in by_name(series, "jvm_threads_live_threads")}
+    states: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(0))
+    seen: dict[str, set[str]] = defaultdict(set)
+    for s in by_name(series, "jvm_threads_states_threads"):
+        instance = s.labels["instance"]
+        states[instance] = states[instance] + s.values if states[instance].size else s.values
+        seen[instance].add(s.labels["state"])
+        assert (s.values >= 0).all()
+    assert states.keys() == live.keys()
+    for instance, total in states.items():
+        assert len(seen[instance]) == 6
+        np.testing.assert_array_equal(total, live[instance])
+
+
+def test_open_file_descriptors_stay_below_their_limit(series: list[Series]) -> None:
+    limits = {s.labels["instance"]: s.values for s in by_name(series, "process_files_max_files")}
+    for s in by_name(series, "process_files_open_files"):
+        assert (s.values > 0).all()
+        assert (s.values < limits[s.labels["instance"]]).all()
+
+
+def test_hikari_pending_is_mostly_zero_and_timeouts_are_rare(series: list[Series]) -> None:
+    pending = np.concatenate([s.values for s in by_name(series, "hikaricp_connections_pending")])
+    assert (pending == 0).mean() > 0.8
+    assert pending.max() >= 1, "now and then a request waits"
+    for s in by_name(series, "hikaricp_connections_timeout_total"):
+        per_hour = (s.values[-1] - s.values[0]) / 25
+        assert per_hour < 10
+
+
+def test_promotion_is_a_small_share_of_allocation(series: list[Series]) -> None:
+    allocated = {
+        s.labels["instance"]: s.values
+        for s in by_name(series, "jvm_gc_memory_allocated_bytes_total")
+    }
+    for s in by_name(series, "jvm_gc_memory_promoted_bytes_total"):
+        made = allocated[s.labels["instance"]]
+        assert 0 < s.values[-1] - s.values[0] < (made[-1] - made[0]) / 20
+
+
 def test_traffic_follows_the_day_busier_afternoon_than_night(series: list[Series]) -> None:
     times = synthetic.Timeline().times()
     hour = (times % 86400) // 3600

@@ -53,6 +53,18 @@ HTTP_RATE = {
 DEFAULT_HTTP_RATE = 1.0
 # Business counters: events per second per instance at the daily peak.
 COUNTER_RATE = 2.0
+# Counters that are not business events: their own pace per instance at the daily peak.
+COUNTER_RATES = {
+    # Bytes: the young generation fills at tens of MiB a second; little of it survives.
+    "jvm_gc_memory_allocated_bytes_total": 40.0 * shapes.MIB,
+    "jvm_gc_memory_promoted_bytes_total": 0.4 * shapes.MIB,
+    # Log lines (mostly `info`; `error` a few a minute).
+    "logback_events_total": 5.0,
+    # A healthy pool almost never makes a request give up: a few an hour.
+    "hikaricp_connections_timeout_total": 0.001,
+}
+# Timers that are not HTTP or GC: their median duration (default 50 ms).
+TIMER_MEDIANS = {"hikaricp_connections_acquire_seconds": 0.0004}
 PROVIDER_WEIGHT = {"openai": 0.55, "qwen": 0.25, "gemini": 0.20}
 # How the token service decides a consumption (the `attempt` outcome counts them all first).
 DECISIONS = {
@@ -311,7 +323,7 @@ class _Generator:
             for inst in self.of(service):
                 for labels in shapes.label_sets(metric, service):
                     rng = self.rng(metric.name, inst.address, *sorted(labels.values()))
-                    rate = COUNTER_RATE * _weight(metric, labels)
+                    rate = COUNTER_RATES.get(metric.name, COUNTER_RATE) * _weight(metric, labels)
                     events = self.poisson(rng, rate, service) + self.surges(metric, inst, labels)
                     values = self.accumulate(events, inst, int(rng.integers(1000, 100000)))
                     yield self.series(metric.name, inst, metric, labels, values)
@@ -437,7 +449,7 @@ class _Generator:
                     self.poisson(
                         self.rng(metric.name, inst.address, *labels.values()), COUNTER_RATE, service
                     ),
-                    0.05,
+                    TIMER_MEDIANS.get(metric.name.removesuffix("_count"), 0.05),
                 )
                 for labels in shapes.label_sets(metric, service)
             ]
@@ -520,6 +532,17 @@ class _Generator:
             return np.asarray(np.maximum.accumulate(live) + 2, dtype=np.float64)
         return live - 12 if kind == "daemon" else live
 
+    def thread_states(self, gauge: Gauge) -> Array:
+        """The live threads split by state (shares of THREAD_STATES, whole threads): the states
+        of one instance add up to its live threads at every scrape."""
+        live = self.threads(gauge, "live")
+        states = list(THREAD_STATES)
+        i = states.index(gauge.labels["state"])
+        below = sum(THREAD_STATES[s] for s in states[:i])
+        return np.floor(live * (below + THREAD_STATES[states[i]]) + 1e-9) - np.floor(
+            live * below + 1e-9
+        )
+
     def level(self, gauge: Gauge, level: float, swing: float) -> Array:
         return np.round(self.wave(gauge.rng, level, swing))
 
@@ -579,6 +602,17 @@ class Gauge:
     rng: np.random.Generator
 
 
+# How a JVM's live threads divide among states (shares adding up to 1).
+THREAD_STATES = {
+    "runnable": 0.3,
+    "blocked": 0.02,
+    "waiting": 0.36,
+    "timed-waiting": 0.32,
+    "new": 0.0,
+    "terminated": 0.0,
+}
+
+
 # Every gauge of the catalog and how its values are made. A gauge the catalog gains must be
 # added here: an unknown one is an error, never silently some default shape. (Timers' `_max`
 # gauges are made with their timer; `up` and `scrape_*` by Prometheus' scrapes.)
@@ -600,13 +634,18 @@ GAUGES: dict[str, Callable[[_Generator, Gauge], Array]] = {
     "jdbc_connections_min": lambda g, s: g.constant(s, 10.0),
     "hikaricp_connections_active": lambda g, s: g.busy(s, 4.0),
     "jdbc_connections_active": lambda g, s: g.busy(s, 4.0),
-    "hikaricp_connections_pending": lambda g, s: g.busy(s, 0.5),
+    # Requests waiting for a connection: mostly none, now and then one at the peak.
+    "hikaricp_connections_pending": lambda g, s: g.busy(s, 0.3),
     "hikaricp_connections_idle": _Generator.idle,
     "jdbc_connections_idle": _Generator.idle,
     "jvm_threads_live_threads": lambda g, s: g.threads(s, "live"),
     "jvm_threads_peak_threads": lambda g, s: g.threads(s, "peak"),
     "jvm_threads_daemon_threads": lambda g, s: g.threads(s, "daemon"),
     "jvm_classes_loaded_classes": lambda g, s: g.level(s, 14500, 150),
+    "jvm_threads_states_threads": _Generator.thread_states,
+    # File descriptors: a few hundred open, far below the container's limit.
+    "process_files_open_files": lambda g, s: g.level(s, 180, 25),
+    "process_files_max_files": lambda g, s: g.constant(s, 1048576.0),
 }
 
 
