@@ -44,6 +44,11 @@ local withKey(key) = { [keyField]: key };
       { color: 'yellow', value: 1 - t.critical },
       { color: 'green', value: 1 - t.warning },
     ]),
+    // ... a service level objective: red below it, green at or above ...
+    objective(o):: steps([
+      { color: 'red', value: null },
+      { color: 'green', value: o },
+    ]),
     // ... or one colour where no level means anything.
     neutral:: steps([{ color: 'blue', value: null }]),
   },

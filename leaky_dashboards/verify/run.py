@@ -1,4 +1,9 @@
-"""`invoke verify`: synthetic data → backfilled blocks → a real Prometheus → every panel checked."""
+"""`invoke verify`: synthetic data → backfilled blocks → the recording rules backfilled over them
+→ a real Prometheus holding both → every recorded series, panel and alert checked.
+
+The recording rules are evaluated by promtool before the server starts (one pass per group, a
+group reading an earlier group's series), so the panels and alerts that read recorded series find
+them over the whole history, as they would on a Prometheus that has run the rules all along."""
 
 from __future__ import annotations
 
@@ -8,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import alerts
+from .. import alerts, grafana
 from ..errors import BuildError
 from ..project import Project
 from ..render import Dashboard
 from ..settings import Paths
-from . import backfill, evaluate, report, rules, scenarios, server, synthetic, truth
+from . import backfill, evaluate, recording, report, rules, scenarios, server, synthetic, truth
 from .promapi import Client
 from .scenarios import Scenario
 
@@ -30,6 +35,7 @@ class Outcome:
     findings: list[str]
     blocks: backfill.Blocks
     verdicts: list[truth.Verdict]
+    recorded: list[recording.Mismatch]
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,24 @@ def run(
         f"scenario {scenario.name}: synthetic data: {blocks.series} series, "
         f"{blocks.samples} samples ({how})"
     )
-    window = evaluate.Window(end=scenario.timeline.end)
+    timeline = scenario.timeline
+    started = time.perf_counter()
+    recorded = recording.ensure_recorded(
+        blocks, subject.rules, timeline.start, timeline.end, installation.scrape_interval
+    )
+    directories = [blocks.directory] + ([recorded.directory] if recorded else [])
+    if recorded is not None:
+        how = "cached" if recorded.cached else f"in {time.perf_counter() - started:.1f} s"
+        echo(f"scenario {scenario.name}: recording rules: {recorded.rules} backfilled ({how})")
+    window = evaluate.Window(end=timeline.end)
     started = time.perf_counter()
     with server.running(
-        lambda data: backfill.copy_blocks(blocks, data), installation.scrape_interval
+        lambda data: recording.load(data, *directories), installation.scrape_interval
     ) as prom:
         echo(f"prometheus ready at {prom.url} in {time.perf_counter() - started:.1f} s")
+        step = int(grafana.parse_duration(installation.scrape_interval))
+        times = recording.check_times(timeline.start, timeline.end, step)
+        record_lines, mismatches = recorded_checks(Client(prom.url), subject.rules, times, step)
         results = evaluate.verify(
             Client(prom.url),
             dashboards,
@@ -103,7 +121,9 @@ def run(
             rules=subject.rules,
         )
         verdicts = truth.check(Client(prom.url), world, scenario.expectations)
-    outcome = Outcome(results, report.findings(results), blocks, verdicts)
+    outcome = Outcome(results, report.findings(results), blocks, verdicts, mismatches)
+    for line in record_lines:
+        echo(f"scenario {scenario.name}: {line}")
     for line in outcome.findings:
         echo(line)
     for result in results:
@@ -114,12 +134,30 @@ def run(
     if verdicts:
         met = len(verdicts) - missed
         echo(f"scenario {scenario.name}: {met} of {len(verdicts)} expectations met")
-    if outcome.findings or missed:
+    if outcome.findings or missed or mismatches:
         raise VerifyError(
-            f"{len(outcome.findings)} panel problem(s) and {missed} missed expectation(s) on the "
+            f"{len(outcome.findings)} panel problem(s), {missed} missed expectation(s) and "
+            f"{len(mismatches)} recorded series unlike their expression on the "
             f"{scenario.name} synthetic data"
         )
     return outcome
+
+
+def recorded_checks(
+    client: Client, document: dict[str, Any], times: list[int], step: int
+) -> tuple[list[str], list[recording.Mismatch]]:
+    """One line per recording rule: its recorded series against its expression at `times`
+    (`ok` when equal at every one, label set by label set), and every mismatch."""
+    lines: list[str] = []
+    mismatches: list[recording.Mismatch] = []
+    for rule in recording.records(document):
+        one = {"groups": [{"name": "one", "rules": [rule]}]}
+        compared, problems = recording.check(client, one, times, step)
+        mark = "ok  " if not problems else "MISS"
+        shown = problems[0].line() if problems else f"equal to its expression at {compared} instants"
+        lines.append(f"{mark} recording rule {rule['record']}: {shown}")
+        mismatches.extend(problems)
+    return lines, mismatches
 
 
 def compiled_subject(project: Project) -> Subject:
