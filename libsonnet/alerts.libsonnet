@@ -159,7 +159,7 @@ local downRule(key, link) = alertRule(
 
 // The gateway's SLOs (config.slo): one alert per objective and severity, firing when the error
 // budget burns too fast over both windows of one of its pairs (the SRE workbook's multiwindow,
-// multi-burn-rate alerts). Each alert's value is its first pair's long-window bad share.
+// multi-burn-rate alerts). An alert's value is the long-window bad share of the pair that fired.
 local slo = config.slo;
 local sloKeys = std.sort(std.objectFields(slo.objectives), function(k) slo.objectives[k].order);
 local severities = std.sort(std.objectFields(slo.burnRates), function(s) slo.burnRates[s].order);
@@ -183,7 +183,7 @@ local sloRule(sli, severity, link) =
     description="Users' requests to the gateway %s: objective %s over %s. The error budget burns at "
                 % [objective.good, show({ unit: 'percentunit' }, objective.objective), slo.window]
                 + std.join(' or ', [pairText(sli, pair) for pair in burn.pairs])
-                + ' for %s; bad share now {{ $value | humanizePercentage }} over %s.' % [burn['for'], burn.pairs[0].long],
+                + ' for %s; bad share over the long window that fired: {{ $value | humanizePercentage }}.' % burn['for'],
     link=link,
     labels={ slo: sli },
   );
