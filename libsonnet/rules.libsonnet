@@ -62,7 +62,7 @@ local described(name, owners) = {
 
 {
   windows:: windows,
-  groups:: groups,
+  groups: groups,
   catalog: {
     [r.record]: described(r.record, if g == groups[0] then services else [slo.application])
     for g in groups

@@ -69,33 +69,13 @@ def run(
     Raises VerifyError on any finding or missed expectation, after printing them and the
     per-dashboard summary.
     """
-    paths, installation, library = project.paths, project.installation, project.library
+    installation, library = project.installation, project.library
     if subject is None:
         subject = compiled_subject(project)
     if dashboards is None:
         dashboards = subject.checked()
-    blocks = backfill.ensure_blocks(
-        library.catalog(),
-        cache_root(paths),
-        seed,
-        scenario.timeline,
-        scenario.quiet,
-        scenario.world,
-    )
-    how = "cached" if blocks.cached else f"generated and backfilled in {blocks.seconds:.1f} s"
-    echo(
-        f"scenario {scenario.name}: synthetic data: {blocks.series} series, "
-        f"{blocks.samples} samples ({how})"
-    )
+    blocks, directories = prepare(project, scenario, subject.rules, seed, echo)
     timeline = scenario.timeline
-    started = time.perf_counter()
-    recorded = recording.ensure_recorded(
-        blocks, subject.rules, timeline.start, timeline.end, installation.scrape_interval
-    )
-    directories = [blocks.directory] + ([recorded.directory] if recorded else [])
-    if recorded is not None:
-        how = "cached" if recorded.cached else f"in {time.perf_counter() - started:.1f} s"
-        echo(f"scenario {scenario.name}: recording rules: {recorded.rules} backfilled ({how})")
     window = evaluate.Window(end=timeline.end)
     started = time.perf_counter()
     with server.running(
@@ -154,10 +134,50 @@ def recorded_checks(
         one = {"groups": [{"name": "one", "rules": [rule]}]}
         compared, problems = recording.check(client, one, times, step)
         mark = "ok  " if not problems else "MISS"
-        shown = problems[0].line() if problems else f"equal to its expression at {compared} instants"
+        shown = (
+            problems[0].line() if problems else f"equal to its expression at {compared} instants"
+        )
         lines.append(f"{mark} recording rule {rule['record']}: {shown}")
         mismatches.extend(problems)
     return lines, mismatches
+
+
+def prepare(
+    project: Project,
+    scenario: Scenario,
+    rules_document: dict[str, Any],
+    seed: int = synthetic.DEFAULT_SEED,
+    echo: Callable[[str], None] = print,
+) -> tuple[backfill.Blocks, list[Path]]:
+    """The scenario's raw blocks and the directories a server loads: the raw blocks, then the
+    recording rules' blocks, backfilled over them first (both cached)."""
+    blocks = backfill.ensure_blocks(
+        project.library.catalog(),
+        cache_root(project.paths),
+        seed,
+        scenario.timeline,
+        scenario.quiet,
+        scenario.world,
+    )
+    how = "cached" if blocks.cached else f"generated and backfilled in {blocks.seconds:.1f} s"
+    echo(
+        f"scenario {scenario.name}: synthetic data: {blocks.series} series, "
+        f"{blocks.samples} samples ({how})"
+    )
+    timeline = scenario.timeline
+    started = time.perf_counter()
+    recorded = recording.ensure_recorded(
+        blocks,
+        rules_document,
+        timeline.start,
+        timeline.end,
+        project.installation.scrape_interval,
+    )
+    if recorded is None:
+        return blocks, [blocks.directory]
+    how = "cached" if recorded.cached else f"in {time.perf_counter() - started:.1f} s"
+    echo(f"scenario {scenario.name}: recording rules: {recorded.rules} backfilled ({how})")
+    return blocks, [blocks.directory, recorded.directory]
 
 
 def compiled_subject(project: Project) -> Subject:
