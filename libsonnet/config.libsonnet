@@ -77,6 +77,9 @@
   // of every route; a panel reading them shows that window, whatever the zoom.
   recording: {
     window: '5m',
+    // How often the rules are evaluated: a 5-minute rate sampled every minute loses nothing, and
+    // its series holds a quarter of the samples a 15 s evaluation would (what a 24 h panel reads).
+    interval: '1m',
   },
 
   // Service level objectives of the gateway edge: users' requests to api-gateway (/actuator left

@@ -34,6 +34,7 @@ local slis = std.sort(std.objectFields(slo.objectives), function(k) slo.objectiv
 local groups = [
   {
     name: 'leaky-tokens-http.rules',
+    interval: config.recording.interval,
     rules: [
       { record: rec.requests, expr: http.requests },
       { record: rec.errors, expr: http.errors },
@@ -42,6 +43,7 @@ local groups = [
   },
   {
     name: 'leaky-tokens-slo.rules',
+    interval: config.recording.interval,
     rules: [
       { record: rec.badRatio(sli, window), expr: m.slo.badRatio(sli, window) }
       for sli in slis

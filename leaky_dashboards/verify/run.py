@@ -82,9 +82,9 @@ def run(
         lambda data: recording.load(data, *directories), installation.scrape_interval
     ) as prom:
         echo(f"prometheus ready at {prom.url} in {time.perf_counter() - started:.1f} s")
-        step = int(grafana.parse_duration(installation.scrape_interval))
-        times = recording.check_times(timeline.start, timeline.end, step)
-        record_lines, mismatches = recorded_checks(Client(prom.url), subject.rules, times, step)
+        record_lines, mismatches = recorded_checks(
+            Client(prom.url), subject.rules, timeline, installation.scrape_interval
+        )
         results = evaluate.verify(
             Client(prom.url),
             dashboards,
@@ -124,21 +124,27 @@ def run(
 
 
 def recorded_checks(
-    client: Client, document: dict[str, Any], times: list[int], step: int
+    client: Client, document: dict[str, Any], timeline: synthetic.Timeline, scrape_interval: str
 ) -> tuple[list[str], list[recording.Mismatch]]:
-    """One line per recording rule: its recorded series against its expression at `times`
-    (`ok` when equal at every one, label set by label set), and every mismatch."""
+    """One line per recording rule: its recorded series against its expression at instants
+    spread over the data, on its group's evaluation grid (`ok` when equal at every one, label set
+    by label set), and every mismatch."""
     lines: list[str] = []
     mismatches: list[recording.Mismatch] = []
-    for rule in recording.records(document):
-        one = {"groups": [{"name": "one", "rules": [rule]}]}
-        compared, problems = recording.check(client, one, times, step)
-        mark = "ok  " if not problems else "MISS"
-        shown = (
-            problems[0].line() if problems else f"equal to its expression at {compared} instants"
-        )
-        lines.append(f"{mark} recording rule {rule['record']}: {shown}")
-        mismatches.extend(problems)
+    for group in recording.recording_groups(document):
+        step = int(grafana.parse_duration(str(group.get("interval") or scrape_interval)))
+        times = recording.check_times(timeline.start, timeline.end, step)
+        for rule in group["rules"]:
+            one = {"groups": [{"name": group["name"], "rules": [rule]}]}
+            compared, problems = recording.check(client, one, times, step)
+            mark = "ok  " if not problems else "MISS"
+            shown = (
+                problems[0].line()
+                if problems
+                else f"equal to its expression at {compared} instants"
+            )
+            lines.append(f"{mark} recording rule {rule['record']}: {shown}")
+            mismatches.extend(problems)
     return lines, mismatches
 
 
