@@ -161,7 +161,7 @@ local downRule(key, link) = alertRule(
 // budget burns too fast over both windows of one of its pairs (the SRE workbook's multiwindow,
 // multi-burn-rate alerts). An alert's value is the long-window bad share of the pair that fired.
 local slo = config.slo;
-local sloKeys = std.sort(std.objectFields(slo.objectives), function(k) slo.objectives[k].order);
+local sloKeys = m.slo.keys;
 local severities = std.sort(std.objectFields(slo.burnRates), function(s) slo.burnRates[s].order);
 local sloAlertName(sli) = 'LeakyTokensGateway%s%sBudgetBurn' % [std.asciiUpper(sli[0]), sli[1:]];
 local sloPanel = panel('overview', 'sloBurnRate');

@@ -125,6 +125,8 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
   // ---- Service level objectives (config.slo): users' requests to the gateway edge ----
   slo:: {
     objectives:: slo.objectives,
+    // The SLIs (keys of config.slo.objectives) in their order.
+    keys:: std.sort(std.objectFields(slo.objectives), function(k) slo.objectives[k].order),
     // The bad share of SLI `sli` over `window`, from the recorded 5-minute rates: server errors
     // (availability), or requests slower than the SLO bucket, 1 - le/all (latency). No request in
     // the window is no value, never NaN. Recorded by rules.libsonnet for every window it needs.

@@ -29,7 +29,7 @@ local windows = std.sort(
   ),
   seconds,
 );
-local slis = std.sort(std.objectFields(slo.objectives), function(k) slo.objectives[k].order);
+local slis = m.slo.keys;
 
 local groups = [
   {

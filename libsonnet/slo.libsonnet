@@ -9,11 +9,16 @@ local patterns = import 'patterns.libsonnet';
 local slo = config.slo;
 local target = panels.target;
 local num = patterns.num;
-local objectives = std.sort(std.objectFields(slo.objectives), function(k) slo.objectives[k].order);
+local objectives = m.slo.keys;
 local short = config.recording.window;
 local burnWindow = slo.burnRates.critical.pairs[0].long;
 local percent(x) = num(std.round(x * 100000) / 1000) + '%';
 local capitalized(key) = std.asciiUpper(key[0]) + key[1:];
+// The burn-rate pairs of a severity, in words: '14.4× (over 1h and 5m) and 6× (over 6h and 30m)'.
+local pairsText(severity) = std.join(' and ', [
+  num(p.factor) + '× (over ' + p.long + ' and ' + p.short + ')'
+  for p in slo.burnRates[severity].pairs
+]);
 
 // The SLI over the recording window: green at or above its objective, red below.
 local sliStat(key) =
@@ -56,11 +61,8 @@ panels.keyed({
     title='🔥 Gateway error budget burn rate (' + burnWindow + ')',
     description='How many times faster than its objective allows each gateway SLO spends its '
                 + 'error budget, over the last ' + burnWindow + ' (recorded): 1 spends it in exactly '
-                + slo.window + '. The burn-rate alerts page at '
-                + std.join(' and ', [num(p.factor) + '× (over ' + p.long + ' and ' + p.short + ')' for p in slo.burnRates.critical.pairs])
-                + ', and open a ticket at '
-                + std.join(' and ', [num(p.factor) + '× (over ' + p.long + ' and ' + p.short + ')' for p in slo.burnRates.warning.pairs])
-                + '.',
+                + slo.window + '. The burn-rate alerts page at ' + pairsText('critical')
+                + ', and open a ticket at ' + pairsText('warning') + '.',
     unit='short',
     targets=[
       target(m.slo.burnRate(key, burnWindow), std.asciiLower(slo.objectives[key].name))
