@@ -428,3 +428,20 @@ def test_zero_fallbacks_depend_on_the_family_being_exported() -> None:
                 fallbacks += 1
                 assert set(s.matchers) <= {"application", "job"}, where(name, panel, target)
     assert fallbacks >= 14
+
+
+def test_no_dashboard_reads_raw_latency_buckets_and_the_overview_reads_recorded_http_rates() -> (
+    None
+):
+    """Every bucket of every route, method, uri and status was what made the overview slow: the
+    quantiles and heatmaps read the recorded per-application buckets instead, and the overview's
+    rates the recorded per-application rates (its top endpoints, which need `uri`, aside)."""
+    recorded = recording_rules()
+    for name, panel, target in all_targets():
+        metrics = {s.metric for s in valued(target["expr"])}
+        assert "http_server_requests_seconds_bucket" not in metrics, where(name, panel, target)
+        if name == "overview" and panel["title"] != "Top API endpoints":
+            raw_http = {m for m in metrics if m.startswith("http_server_requests")}
+            assert not raw_http, where(name, panel, target)
+    read = {s.metric for _, _, t in all_targets() for s in valued(t["expr"])}
+    assert {m for m in recorded if m.startswith("application")} & read
