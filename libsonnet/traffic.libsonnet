@@ -18,6 +18,8 @@ local http = m.http;
 local requests = http.requests.scoped([sel.service]);
 local recorded = http.recordedRequests.scoped([sel.service]);
 local recordedText = 'Over the last ' + config.recording.window + ' (a recorded rate, see README: recording rules)';
+// A graph of a recorded rate draws a point per window: closer points would be overlapping windows.
+local recordedStep = config.recording.window;
 
 // Requests per second in each response-time bucket of the services `scope` picks.
 local latencyHeatmap(title, scope) = panels.heatmap(
@@ -28,6 +30,7 @@ local latencyHeatmap(title, scope) = panels.heatmap(
   bucketsExpr=http.recordedBuckets(scope),
   yUnit='s',
   unit='reqps',
+  interval=recordedStep,
 );
 
 panels.keyed({
@@ -71,6 +74,7 @@ panels.keyed({
     unit='reqpm',
     targets=[target(recorded.perMinute(['application']), '{{application}}')],
     decimals=1,
+    interval=recordedStep,
   ),
 
   latencyPercentiles: panels.timeSeries(
@@ -85,6 +89,7 @@ panels.keyed({
     ],
     thresholds=panels.thresholds.levels(th.latencyP95),
     decimals=3,
+    interval=recordedStep,
   ),
 
   latencyHeatmap: latencyHeatmap('Latency heatmap', [sel.service]),
