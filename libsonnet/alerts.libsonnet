@@ -165,8 +165,9 @@ local sloKeys = m.slo.keys;
 local severities = std.sort(std.objectFields(slo.burnRates), function(s) slo.burnRates[s].order);
 local sloAlertName(sli) = 'LeakyTokensGateway%s%sBudgetBurn' % [std.asciiUpper(sli[0]), sli[1:]];
 local sloPanel = panel('overview', 'sloBurnRate');
+local percent(share) = show({ unit: 'percentunit' }, share);
 local pairText(sli, pair) =
-  '%gx over %s and %s (bad share above %s)' % [pair.factor, pair.long, pair.short, show({ unit: 'percentunit' }, pair.factor * m.slo.budget(sli))];
+  '%gx over %s and %s (bad share above %s)' % [pair.factor, pair.long, pair.short, percent(pair.factor * m.slo.budget(sli))];
 local sloRule(sli, severity, link) =
   local objective = slo.objectives[sli];
   local burn = slo.burnRates[severity];
@@ -181,7 +182,7 @@ local sloRule(sli, severity, link) =
     holdFor=burn['for'],
     summary='Gateway %s error budget burning fast on {{ $labels.application }}' % std.asciiLower(objective.name),
     description="Users' requests to the gateway %s: objective %s over %s. The error budget burns at "
-                % [objective.good, show({ unit: 'percentunit' }, objective.objective), slo.window]
+                % [objective.good, percent(objective.objective), slo.window]
                 + std.join(' or ', [pairText(sli, pair) for pair in burn.pairs])
                 + ' for %s; bad share over the long window that fired: {{ $value | humanizePercentage }}.' % burn['for'],
     link=link,
@@ -202,7 +203,8 @@ local sloRule(sli, severity, link) =
     slo: sloPanel { uid: dashboard.uid(sloPanel.dashboard) },
   },
 
-  // links: alert key (a threshold row, or a target-down alert) → '/d/<uid>?viewPanel=<id>'.
+  // links: alert key (a threshold row, a target-down alert, or `slo` for the burn-rate alerts)
+  // → '/d/<uid>?viewPanel=<id>'.
   prometheusAlerts(links):: {
     groups: recording.groups + [{
       name: 'leaky-tokens',
