@@ -17,6 +17,13 @@ lt.dashboard.new(
       p.rateLimitBlocks,
       p.activeUsers,
     ]),
+    row('Gateway SLOs', [
+      p.sloAvailability,
+      p.sloLatency,
+      p.sloAvailabilityBudget,
+      p.sloLatencyBudget,
+      p.sloBurnRate,
+    ]),
     row('Traffic and latency', [
       p.requestRateByService,
       p.latencyPercentiles,

@@ -60,7 +60,7 @@ def rules(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
     document: dict[str, Any] = library.evaluate_text(
         "<alerts>", _ENTRY, {LINKS_VAR: json.dumps(links)}
     )
-    problems = lint(document, library.catalog())
+    problems = lint(document, library.queried_catalog())
     if problems:
         raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))
     return document

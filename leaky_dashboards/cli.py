@@ -60,7 +60,11 @@ def clean(paths: Paths | None = None) -> int:
     return 0
 
 
-def bench(repeat: int = 5) -> int:
+def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None) -> int:
+    if queries:
+        from .verify import querybench
+
+        return guarded(lambda: querybench.run_bench(project(paths, None), repeat))
     from . import bench as bench_job
 
     return guarded(lambda: bench_job.run(repeat))

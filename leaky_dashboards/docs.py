@@ -131,7 +131,7 @@ def metrics_table(dashboard: Dashboard, library: Library) -> list[str]:
             where = f"{dashboard.title} › variable ${variable.get('name')}"
             for name in metric_names(expr, where) if expr else []:
                 _add(readers, name, md.code(f"${variable.get('name')}"))
-    catalog = library.catalog().metrics
+    catalog = library.queried_catalog().metrics
     rows = []
     for name, users in sorted(readers.items()):
         metric = catalog.get(name)

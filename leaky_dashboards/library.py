@@ -18,6 +18,7 @@ from .settings import Installation
 
 CONFIG_FILE = "config.libsonnet"
 CATALOG_FILE = "metrics.libsonnet"
+RULES_FILE = "rules.libsonnet"
 
 
 @dataclass
@@ -69,4 +70,13 @@ class Library:
         return sorted(entries, key=lambda name: self.dashboard_rank(self.uid_prefix() + name))
 
     def catalog(self) -> Catalog:
+        """The series the platform exports (what verify generates)."""
         return Catalog.from_series(self.value(CATALOG_FILE).get("series"), self.root / CATALOG_FILE)
+
+    def queried_catalog(self) -> Catalog:
+        """Every series a query may read: the exported ones and those the recording rules record
+        (`rules.libsonnet` `catalog`, type `recorded`): what lint, docs and the alerts' lint
+        check queries against."""
+        series = self.value(CATALOG_FILE).get("series") or {}
+        recorded = self.value(RULES_FILE).get("catalog") or {}
+        return Catalog.from_series(series | recorded, self.root / CATALOG_FILE)

@@ -89,4 +89,57 @@ local defaultRange = '6h';
     // How long Prometheus must fail to scrape a target before the target-down alerts fire.
     targetDownFor: '2m',
   },
+
+  // Recording rules (rules.libsonnet): users' HTTP traffic per application over one fixed window,
+  // recorded every evaluation. The overview and the HTTP alerts read them instead of every bucket
+  // of every route; a panel reading them shows that window, whatever the zoom.
+  recording: {
+    window: '5m',
+    // How often the rules are evaluated: a 5-minute rate sampled every minute loses nothing, and
+    // its series holds a quarter of the samples a 15 s evaluation would (what a 24 h panel reads).
+    interval: '1m',
+  },
+
+  // Service level objectives of the gateway edge: users' requests to api-gateway (/actuator left
+  // out). `objective` is the share of good requests over `window`; the error budget is the rest.
+  // A healthy gateway fails about 0.1 % of requests and answers about 1.2 % slower than 500 ms
+  // (measured on verify's busy day): the objectives leave it burning half its budget, so a
+  // normal day never pages or opens a ticket, while an outage failing one request in six pages
+  // within minutes.
+  slo: {
+    application: 'api-gateway',
+    selector: 'application="' + self.application + '"',
+    window: '30d',
+    objectives: {
+      availability: {
+        order: 1,
+        name: 'Availability',
+        objective: 0.998,
+        good: 'answered without a server error (not 5xx)',
+      },
+      latency: {
+        order: 2,
+        name: 'Latency',
+        objective: 0.98,
+        // The contract's SLO bucket: `le="0.5"` exists on every service.
+        le: '0.5',
+        good: 'answered within 500 ms',
+      },
+    },
+    // Multiwindow, multi-burn-rate alerts (the SRE workbook, "Alerting on SLOs"): an alert of
+    // `severity` fires when, for one of its pairs, the error budget burns `factor` times faster
+    // than the objective allows over both the long and the short window.
+    burnRates: {
+      critical: {
+        order: 1,
+        'for': '2m',
+        pairs: [{ factor: 14.4, long: '1h', short: '5m' }, { factor: 6, long: '6h', short: '30m' }],
+      },
+      warning: {
+        order: 2,
+        'for': '15m',
+        pairs: [{ factor: 3, long: '1d', short: '2h' }, { factor: 1, long: '3d', short: '6h' }],
+      },
+    },
+  },
 }

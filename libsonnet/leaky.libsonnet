@@ -17,6 +17,9 @@
   tokens: import 'tokens.libsonnet',
   gateway: import 'gateway.libsonnet',
   system: import 'system.libsonnet',
+  slo: import 'slo.libsonnet',
+  // Recording rules (the series the overview and the HTTP alerts read), then the alert rules.
+  rules: import 'rules.libsonnet',
   alerts: import 'alerts.libsonnet',
   lint: import 'lint.libsonnet',
 }

@@ -30,6 +30,24 @@ local counter(metric, matchers=[]) = {
 };
 
 local http = 'http_server_requests_seconds';
+
+// Recorded series (rules.libsonnet records them): users' HTTP traffic per application over the
+// recording window, and the bad share of each SLI over each window the SLOs look at. Named in
+// the mixin convention level:metric:operations.
+local recordingWindow = config.recording.window;
+local recorded = {
+  window: recordingWindow,
+  requests: 'application:http_server_requests:rate' + recordingWindow,
+  errors: 'application:http_server_requests_errors:rate' + recordingWindow,
+  buckets: 'application_le:http_server_requests_seconds_bucket:rate' + recordingWindow,
+  // The share of bad requests of SLI `sli` (a key of config.slo.objectives) over `window`.
+  badRatio(sli, window)::
+    'application:' + { availability: 'http_server_requests_errors', latency: 'http_server_requests_slow' }[sli]
+    + ':ratio_rate' + window,
+};
+local over(name, matchers, window) = q.overWindow(q.selector(name, matchers), window, recordingWindow);
+local slo = config.slo;
+local budget(sli) = 1 - slo.objectives[sli].objective;
 local consume = counter('token_consume_total');
 local allowed = outcome('allowed');
 local attempt = outcome('attempt');
@@ -74,7 +92,63 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     latency(quantile, scope=[], labels=[], window=windows.rate)::
       q.quantile(quantile, http, self.users(scope), labels, window),
     // User requests per second in each response-time bucket (`le`).
-    buckets(scope=[]):: q.sumRate(http + '_bucket', self.users(scope), ['le']),
+    buckets(scope=[], labels=[], window=windows.rate)::
+      q.sumRate(http + '_bucket', self.users(scope), ['le'] + labels, window),
+
+    // ---- the same, read from the recorded series over the recording window (5m) ----
+    // The raw expressions the recording rules record, per application; a family exported with no
+    // user request yet is recorded as 0 (scrapes and health checks are not users).
+    recording:: {
+      requests: q.orZero($.http.requests.rate(['application'], recordingWindow), http + '_count', [], ['application']),
+      errors: q.orZero($.http.serverErrors.rate(['application'], recordingWindow), http + '_count', [], ['application']),
+      buckets: $.http.buckets([], ['application'], recordingWindow),
+    },
+    // User requests of the services `scope` picks, as events a pattern counts (`rate`,
+    // `perMinute`); the recorded 0 is already there, so `orZero` adds nothing.
+    recordedRequests:: {
+      scoped(scope):: self { scope:: scope },
+      scope:: [],
+      rate(labels=[]):: q.sum(q.selector(recorded.requests, self.scope), labels),
+      perMinute(labels=[]):: q.perMinute(self.rate(labels)),
+      orZero(expr):: expr,
+    },
+    // Server errors as a share of user requests over the recording window; no requests is 0.
+    recordedErrorRatio(scope=[], labels=[])::
+      q.errorRatio(q.sum(q.selector(recorded.errors, scope), labels), self.recordedRequests.scoped(scope).rate(labels)),
+    recordedBuckets(scope=[], labels=[]):: q.sum(q.selector(recorded.buckets, scope), ['le'] + labels),
+    // A quantile of user response time over the recording window; no requests is "No data".
+    recordedLatency(quantile, scope=[], labels=[]):: q.quantileOf(quantile, self.recordedBuckets(scope, labels)),
+  },
+
+  recorded:: recorded,
+
+  // ---- Service level objectives (config.slo): users' requests to the gateway edge ----
+  slo:: {
+    objectives:: slo.objectives,
+    // The SLIs (keys of config.slo.objectives) in their order.
+    keys:: std.sort(std.objectFields(slo.objectives), function(k) slo.objectives[k].order),
+    // The bad share of SLI `sli` over `window`, from the recorded 5-minute rates: server errors
+    // (availability), or requests slower than the SLO bucket, 1 - le/all (latency). No request in
+    // the window is no value, never NaN. Recorded by rules.libsonnet for every window it needs.
+    badRatio(sli, window)::
+      local scope = [slo.selector];
+      local requests = '(' + over(recorded.requests, scope, window) + ' > 0)';
+      if sli == 'availability' then q.ratio(over(recorded.errors, scope, window), requests)
+      else '1 - (' + q.ratio(
+        q.sum(over(recorded.buckets, scope + [q.eq('le', slo.objectives[sli].le)], window), ['application']),
+        requests
+      ) + ')',
+    // The recorded bad share, as panels and alerts read it.
+    bad(sli, window):: q.selector(recorded.badRatio(sli, window), [slo.selector]),
+    // The SLI: the good share over `window`.
+    sli(sli, window):: '1 - ' + self.bad(sli, window),
+    // How many times faster than the objective allows the budget burns over `window` (1: the
+    // budget lasts exactly the SLO window).
+    burnRate(sli, window):: self.bad(sli, window) + ' / ' + ('%g' % budget(sli)),
+    // The share of the SLO window's error budget not yet spent (0 once spent: the burn rate says
+    // by how much).
+    budgetLeft(sli):: 'clamp_min(1 - ' + self.burnRate(sli, slo.window) + ', 0)',
+    budget:: budget,
   },
 
   // ---- Tokens: consumption, quotas, purchases ----

@@ -7,6 +7,8 @@ local datasource = { type: 'prometheus', uid: '${datasource}' };
 local refIds = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 local steps(list) = { mode: 'absolute', steps: list };
+// A panel's minimum query step (Grafana's "Min interval"), when it has one.
+local withInterval(interval) = if interval != null then { interval: interval } else {};
 
 // A panel's key: its stable identity, from which layout.libsonnet derives its Grafana id. Not a
 // Grafana field: the build strips it (with lint waivers) before the schema check and output.
@@ -43,6 +45,11 @@ local withKey(key) = { [keyField]: key };
       { color: 'red', value: null },
       { color: 'yellow', value: 1 - t.critical },
       { color: 'green', value: 1 - t.warning },
+    ]),
+    // ... a service level objective: red below it, green at or above ...
+    objective(o):: steps([
+      { color: 'red', value: null },
+      { color: 'green', value: o },
     ]),
     // ... or one colour where no level means anything.
     neutral:: steps([{ color: 'blue', value: null }]),
@@ -162,7 +169,7 @@ local withKey(key) = { [keyField]: key };
       legend: { displayMode: 'table', placement: 'bottom', showLegend: true, calcs: ['mean', 'max'] },
       tooltip: { mode: 'multi', sort: 'desc' },
     },
-  } + (if interval != null then { interval: interval } else {}),
+  } + withInterval(interval),
 
   // Shares of a whole: a donut by default, a full pie with `donut=false`.
   pie(title, description, unit, targets, donut=true, decimals=null):: self.base(
@@ -247,7 +254,7 @@ local withKey(key) = { [keyField]: key };
 
   // Distribution over time from Prometheus histogram buckets (one series per `le`); `yUnit` is
   // the buckets' unit, `unit` the cells'.
-  heatmap(title, description, bucketsExpr, yUnit, unit='short'):: self.base(
+  heatmap(title, description, bucketsExpr, yUnit, unit='short', interval=null):: self.base(
     type='heatmap',
     title=title,
     description=description,
@@ -269,7 +276,7 @@ local withKey(key) = { [keyField]: key };
       filterValues: { le: 1e-9 },
       exemplars: { color: 'rgba(255,0,255,0.7)' },
     },
-  },
+  } + withInterval(interval),
 
   // Field overrides of a table column, by its readable name.
   column: {

@@ -6,6 +6,7 @@ local domains = {
   tokens: import 'tokens.libsonnet',
   gateway: import 'gateway.libsonnet',
   system: import 'system.libsonnet',
+  slo: import 'slo.libsonnet',
 };
 
 local names = std.objectFields(domains);

@@ -33,16 +33,18 @@ local scope(matchers) = [
   min(expr, labels=[]):: self.aggregate('min', expr, labels),
   // 1 while the selected services export any series of `metrics` (a name or a list), whatever
   // its other labels. group() reads presence, not values: a counter needs no rate here.
-  exported(metrics, matchers=[])::
+  exported(metrics, matchers=[], labels=[])::
     local names = if std.isArray(metrics) then metrics else [metrics];
-    'group(' + std.join(' or ', [self.selector(m, scope(matchers)) for m in names]) + ')',
+    local family = std.join(' or ', [self.selector(m, scope(matchers)) for m in names]);
+    if labels == [] then 'group(' + family + ')' else self.aggregate('group', family, labels),
 
   // A count of events that did not happen is 0, not "no data": Micrometer creates a labelled
   // series only on its first event. But only where the family is exported ("exported, no events
   // yet" is 0): a service that does not export `metrics` at all shows "No data", not a confident
-  // 0. `matchers` are the expression's; only its service matchers narrow the family. Only for
-  // expressions without grouping labels.
-  orZero(expr, metrics, matchers=[]):: '(' + expr + ' or 0 * ' + self.exported(metrics, matchers) + ')',
+  // 0. `matchers` are the expression's; only its service matchers narrow the family. `labels`
+  // are the expression's grouping labels (a 0 for each group exporting the family).
+  orZero(expr, metrics, matchers=[], labels=[])::
+    '(' + expr + ' or 0 * ' + self.exported(metrics, matchers, labels) + ')',
   // Rates are per second; panels titled "per minute" multiply by 60.
   perMinute(expr):: expr + ' * 60',
 
@@ -81,8 +83,14 @@ local scope(matchers) = [
   // the window histogram_quantile gives NaN; `>= 0` (false for NaN, true for any latency) makes
   // that "No data".
   quantile(q, metric, matchers=[], labels=[], window=config.windows.rate)::
-    '(histogram_quantile(' + ('%g' % q) + ', '
-    + self.sumRate(metric + '_bucket', matchers, ['le'] + labels, window) + ') >= 0)',
+    self.quantileOf(q, self.sumRate(metric + '_bucket', matchers, ['le'] + labels, window)),
+  // The same over bucket rates already summed by `le` (and any other labels kept).
+  quantileOf(q, buckets):: '(histogram_quantile(' + ('%g' % q) + ', ' + buckets + ') >= 0)',
+  // A fixed window's average of a recorded rate, or the recorded series itself when the window is
+  // the one it was recorded over: sum_over_time(x[w]) / sum_over_time(y[w]) is the ratio of x
+  // to y over w (every sample weighs the same).
+  overWindow(selector, window, recorded):: if window == recorded then selector
+  else 'sum_over_time(' + selector + '[' + window + '])',
 
   // The mean duration of a Micrometer timer's events (`_sum` over `_count` rates); no events in
   // the window is "No data", never NaN.

@@ -1,5 +1,8 @@
 // Traffic: users' HTTP requests to the selected services (volume, errors, latency, routes).
-// Every panel reads measures.http, which leaves Prometheus scrapes and health checks out.
+// Every panel reads measures.http, which leaves Prometheus scrapes and health checks out. The
+// overview's key metrics, traffic and latency panels read the recorded series (rules.libsonnet):
+// users' traffic per application over the recording window (5m), whatever the zoom, instead of
+// every bucket of every route at $__rate_interval (the cost of the overview's load).
 local config = import 'config.libsonnet';
 local m = import 'measures.libsonnet';
 local panels = import 'panels.libsonnet';
@@ -13,25 +16,31 @@ local levelsText = patterns.levelsText;
 local http = m.http;
 // User requests of the selected services.
 local requests = http.requests.scoped([sel.service]);
+local recorded = http.recordedRequests.scoped([sel.service]);
+local recordedText = 'Over the last ' + config.recording.window + ' (a recorded rate, see README: recording rules)';
+// A graph of a recorded rate draws a point per window: closer points would be overlapping windows.
+local recordedStep = config.recording.window;
 
 // Requests per second in each response-time bucket of the services `scope` picks.
 local latencyHeatmap(title, scope) = panels.heatmap(
   title=title,
   description='User requests per second in each response-time bucket over time (/actuator '
               + 'scrapes and health checks left out); darker cells hold more requests. A band '
-              + 'creeping upwards means the service is slowing down.',
-  bucketsExpr=http.buckets(scope),
+              + 'creeping upwards means the service is slowing down. ' + recordedText + '.',
+  bucketsExpr=http.recordedBuckets(scope),
   yUnit='s',
   unit='reqps',
+  interval=recordedStep,
 );
 
 panels.keyed({
   requestsPerMinute: patterns.perMinuteStat(
     title='🔥 Requests per minute',
     description='User HTTP requests served per minute across the selected services (all routes '
-                + 'and statuses; Prometheus scrapes and health checks on /actuator left out).',
+                + 'and statuses; Prometheus scrapes and health checks on /actuator left out). '
+                + recordedText + '.',
     unit='reqpm',
-    events=requests,
+    events=recorded,
     legend='requests/min',
     decimals=0,
   ),
@@ -40,9 +49,9 @@ panels.keyed({
     title='⏱️ Latency p95',
     description='95th percentile of user HTTP response time over the selected services, from the '
                 + 'request histogram (/actuator scrapes and health checks left out; No data '
-                + 'without requests). ' + levelsText(th.latencyP95, suffix='s'),
+                + 'without requests). ' + recordedText + '. ' + levelsText(th.latencyP95, suffix='s'),
     unit='s',
-    targets=[target(http.latency(0.95, [sel.service]), 'p95')],
+    targets=[target(http.recordedLatency(0.95, [sel.service]), 'p95')],
     thresholds=panels.thresholds.levels(th.latencyP95),
     decimals=3,
   ),
@@ -51,9 +60,9 @@ panels.keyed({
     title='❌ Error rate',
     description='Share of user HTTP requests that ended in a server error (outcome SERVER_ERROR, '
                 + 'status 5xx); /actuator scrapes and health checks left out. No requests in the '
-                + 'window is 0%. ' + levelsText(th.errorRate, 100, '%'),
+                + 'window is 0%. ' + recordedText + '. ' + levelsText(th.errorRate, 100, '%'),
     unit='percentunit',
-    targets=[target(http.errorRatio([sel.service]), 'error rate')],
+    targets=[target(http.recordedErrorRatio([sel.service]), 'error rate')],
     thresholds=panels.thresholds.levels(th.errorRate),
     decimals=2,
   ),
@@ -61,24 +70,26 @@ panels.keyed({
   requestRateByService: panels.timeSeries(
     title='Request rate by service',
     description='User HTTP requests per minute, one line per service (its instances added up; '
-                + '/actuator scrapes and health checks left out).',
+                + '/actuator scrapes and health checks left out). ' + recordedText + '.',
     unit='reqpm',
-    targets=[target(requests.perMinute(['application']), '{{application}}')],
+    targets=[target(recorded.perMinute(['application']), '{{application}}')],
     decimals=1,
+    interval=recordedStep,
   ),
 
   latencyPercentiles: panels.timeSeries(
     title='Response latency percentiles',
     description='p50, p95 and p99 user HTTP response time over the selected services (/actuator '
                 + 'left out; gaps where there were no requests). The threshold lines are the p95 '
-                + 'alert levels: ' + levelsText(th.latencyP95, suffix='s'),
+                + 'alert levels: ' + levelsText(th.latencyP95, suffix='s') + ' ' + recordedText + '.',
     unit='s',
     targets=[
-      target(http.latency(quantile / 100, [sel.service]), 'p' + quantile)
+      target(http.recordedLatency(quantile / 100, [sel.service]), 'p' + quantile)
       for quantile in [50, 95, 99]
     ],
     thresholds=panels.thresholds.levels(th.latencyP95),
     decimals=3,
+    interval=recordedStep,
   ),
 
   latencyHeatmap: latencyHeatmap('Latency heatmap', [sel.service]),

@@ -62,6 +62,17 @@ def config() -> Json:
     return library("config")
 
 
+def queried_series() -> Json:
+    """Every series a query may read: the metrics catalog's and the recorded ones."""
+    recorded: Json = library("rules")["catalog"]
+    return library("metrics")["series"] | recorded
+
+
+def recording_rules() -> dict[str, str]:
+    """Recorded series name → the expression recording it."""
+    return {r["record"]: r["expr"] for g in library("rules")["groups"] for r in g["rules"]}
+
+
 def panels(dashboard: Json) -> list[Json]:
     """The panels a viewer sees (rows left out)."""
     return [p for p in iter_panels(dashboard) if p.get("type") != "row"]

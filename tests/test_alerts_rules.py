@@ -29,9 +29,28 @@ def dashboards() -> list[Dashboard]:
 
 
 @pytest.fixture(scope="module")
-def rules(dashboards: list[Dashboard]) -> list[dict[str, Any]]:
-    document = alerts.rules(dashboards, Project().library)
-    return [rule for group in document["groups"] for rule in group["rules"]]
+def document(dashboards: list[Dashboard]) -> dict[str, Any]:
+    return alerts.rules(dashboards, Project().library)
+
+
+@pytest.fixture(scope="module")
+def rules(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alerting rules."""
+    return [rule for group in document["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+@pytest.fixture(scope="module")
+def records(document: dict[str, Any]) -> dict[str, str]:
+    """Recorded series → the expression recording it."""
+    return {
+        rule["record"]: rule["expr"]
+        for group in document["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    }
+
+
+RECORDED_NAME = re.compile(r"\b[a-z_]+:[a-z0-9_]+:[a-z0-9_]+\b")
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +68,12 @@ def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) ->
     }
 
 
-def test_promtool_check_rules_accepts_the_rules() -> None:
+def test_promtool_check_rules_accepts_the_rules(
+    rules: list[dict[str, Any]], records: dict[str, str]
+) -> None:
     result = promtool("check", "rules", str(GOLDEN_RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 14 rules found" in result.stdout
+    assert f"SUCCESS: {len(rules) + len(records)} rules found" in result.stdout
 
 
 @pytest.mark.parametrize("case_file", PROMTOOL_TESTS, ids=lambda p: p.stem)
@@ -78,7 +99,8 @@ def test_every_alert_has_a_promtool_case_where_it_fires_and_one_where_it_stays_s
 
 
 def threshold_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rules if r["alert"] not in TARGET_DOWN]
+    """The alerts of the thresholds table's rows (not target down, not the SLOs' burn rates)."""
+    return [r for r in rules if r["alert"] not in TARGET_DOWN and "slo" not in r["labels"]]
 
 
 def test_each_threshold_row_has_a_warning_and_a_critical_alert_at_its_levels(
@@ -173,17 +195,76 @@ def test_target_down_alerts_read_up_per_instance_and_per_job_and_link_to_the_sta
         assert linked_panel(rule, dashboards)["title"] == "Service status overview"
 
 
+def raw_http_selectors(expr: str, records: dict[str, str]) -> list[str]:
+    """The raw HTTP selectors an expression reads, through the recorded series it reads."""
+    found = re.findall(r"(?<![:\w])http_server_requests_seconds_\w+(?![:\w])(?:\{[^}]*\})?", expr)
+    for name in set(RECORDED_NAME.findall(expr)):
+        found += raw_http_selectors(records[name], records)
+    return found
+
+
 def test_http_alerts_judge_users_traffic_only_and_only_above_the_minimum_rate(
-    rules: list[dict[str, Any]],
+    rules: list[dict[str, Any]], records: dict[str, str]
 ) -> None:
     config = Project().library.value("config.libsonnet")
     guard = f">= {config['alerting']['minUserRequestRate']:g})"
-    http = [r for r in rules if "http_server_requests" in r["expr"]]
+    http = [r for r in threshold_rules(rules) if "http_server_requests" in r["expr"]]
     assert {r["alert"] for r in http} == {"LeakyTokensErrorRateHigh", "LeakyTokensLatencyP95High"}
-    for rule in http:
-        selectors = re.findall(r"http_server_requests_seconds_\w+\{[^}]*\}", rule["expr"])
+    for rule in [r for r in rules if "http_server_requests" in r["expr"]]:
+        # Every HTTP series an alert reads is users' (the zero fallback's presence test aside).
+        selectors = [
+            s
+            for s in raw_http_selectors(rule["expr"], records)
+            if s != "http_server_requests_seconds_count"
+        ]
         assert selectors and all('uri!~"/actuator.*"' in s for s in selectors), rule["expr"]
+    for rule in http:
         assert "\nand on (application)\n" in rule["expr"] and guard in rule["expr"]
+
+
+def test_recording_rules_are_named_level_metric_operations_and_read_only_earlier_groups(
+    document: dict[str, Any],
+) -> None:
+    """Prometheus evaluates groups concurrently and promtool backfills one group per pass: a rule
+    reading a series recorded in its own (or a later) group would read nothing, or stale data."""
+    recorded_before: set[str] = set()
+    groups = document["groups"]
+    for group in groups:
+        names = [r["record"] for r in group["rules"] if "record" in r]
+        for rule in group["rules"]:
+            reads = set(RECORDED_NAME.findall(rule["expr"]))
+            assert reads <= recorded_before, f"{rule.get('record') or rule['alert']}: {reads}"
+        for name in names:
+            assert RECORDED_NAME.fullmatch(name), name
+        recorded_before |= set(names)
+    # Recording groups first: promtool's unit tests evaluate the groups in file order.
+    kinds = ["record" if all("record" in r for r in g["rules"]) else "alert" for g in groups]
+    assert kinds == sorted(kinds, key=lambda k: k == "alert") and kinds[0] == "record"
+
+
+def test_slo_alerts_burn_the_budget_at_the_workbooks_rates_over_both_windows(
+    rules: list[dict[str, Any]], dashboards: list[Dashboard]
+) -> None:
+    slo = Project().library.value("config.libsonnet")["slo"]
+    burn = [r for r in rules if "slo" in r["labels"]]
+    assert {(r["labels"]["slo"], r["labels"]["severity"]) for r in burn} == {
+        (objective, severity) for objective in slo["objectives"] for severity in slo["burnRates"]
+    }
+    for rule in burn:
+        objective = slo["objectives"][rule["labels"]["slo"]]
+        budget = 1 - objective["objective"]
+        severity = slo["burnRates"][rule["labels"]["severity"]]
+        comparisons = re.findall(r"ratio_rate(\w+)\{([^}]*)\} > ([0-9.e-]+)", rule["expr"])
+        pairs = severity["pairs"]
+        assert len(comparisons) == 2 * len(pairs), rule["expr"]
+        windows = list(zip(comparisons[::2], comparisons[1::2], strict=True))
+        for pair, (long, short) in zip(pairs, windows, strict=True):
+            assert (long[0], short[0]) == (pair["long"], pair["short"])
+            for window in (long, short):
+                assert window[1] == f'application="{slo["application"]}"'
+                assert float(window[2]) == pytest.approx(pair["factor"] * budget)
+        assert rule["for"] == severity["for"]
+        assert "Gateway error budget burn rate" in linked_panel(rule, dashboards)["title"]
 
 
 def test_alerts_about_an_instance_or_a_provider_name_it(rules: list[dict[str, Any]]) -> None:

@@ -18,6 +18,8 @@ from .dashboards_support import (
     library,
     panels,
     parse,
+    queried_series,
+    recording_rules,
     selectors,
     targets,
     valued,
@@ -242,10 +244,11 @@ def _levels() -> list[set[float]]:
     rows = config()["thresholds"].values()
     higher_worse = [{row["warning"], row["critical"]} for row in rows]
     higher_better = [{round(1 - row["warning"], 9), round(1 - row["critical"], 9)} for row in rows]
-    return higher_worse + higher_better
+    objectives = [{o["objective"]} for o in config()["slo"]["objectives"].values()]
+    return higher_worse + higher_better + objectives
 
 
-def test_every_colour_level_comes_from_the_alert_thresholds_table() -> None:
+def test_every_colour_level_comes_from_the_alert_thresholds_table_or_an_slo_objective() -> None:
     coloured = 0
     for name in NAMES:
         for panel in panels(dashboards()[name]):
@@ -289,6 +292,7 @@ def test_a_variable_filters_only_metrics_that_have_every_one_of_its_values() -> 
     """So any single value still shows data: `service` only on metrics every service exports
     (HTTP, JVM, process), `provider` only where every provider appears, and so on."""
     catalog = library("metrics")
+    series = queried_series()
     choices = {
         "$service": set(catalog["services"]),
         "$provider": set(catalog["providers"]),
@@ -304,7 +308,7 @@ def test_a_variable_filters_only_metrics_that_have_every_one_of_its_values() -> 
                     continue
                 filtered += 1
                 assert label in VARIABLE_LABELS[value], where(name, panel, target)
-                metric = catalog["series"][s.metric]
+                metric = series[s.metric]
                 # A service label takes the names of the services that export the metric (an
                 # instance label: the instances of those services).
                 service_label = label in ("application", "job", "instance")
@@ -320,16 +324,28 @@ def test_service_filters_up_by_job() -> None:
                 assert s.matchers.get("job") == ("Re", "$service"), where(name, panel, target)
 
 
+def _http_reads(expr: str, recorded: dict[str, str]) -> list[tuple[str, object]]:
+    """(metric, its uri matcher) of every HTTP series `expr` reads for its values, following the
+    recorded series to the expressions recording them."""
+    reads: list[tuple[str, object]] = []
+    for s in valued(expr):
+        if s.metric in recorded:
+            reads += _http_reads(recorded[s.metric], recorded)
+        elif s.metric.startswith("http_server_requests_seconds"):
+            reads.append((s.metric, s.matchers.get("uri")))
+    return reads
+
+
 def test_users_http_traffic_leaves_out_actuator_scrapes_and_health_checks() -> None:
     """Every HTTP value a dashboard shows (request rates, error ratios, latencies, heatmaps, top
-    endpoints) is users': /actuator is left out. Only the presence test of the zero fallback
-    reads the family whole."""
+    endpoints) is users': /actuator is left out, read directly or through the recorded series.
+    Only the presence test of the zero fallback reads the family whole."""
+    recorded = recording_rules()
     checked = 0
     for name, panel, target in all_targets():
-        for s in valued(target["expr"]):
-            if s.metric.startswith("http_server_requests_seconds"):
-                checked += 1
-                assert s.matchers.get("uri") == ("NotRe", "/actuator.*"), where(name, panel, target)
+        for _, uri in _http_reads(target["expr"], recorded):
+            checked += 1
+            assert uri == ("NotRe", "/actuator.*"), where(name, panel, target)
     assert checked >= 12
 
 
@@ -393,6 +409,11 @@ def _denominator_never_zero(node: object) -> bool:
     return str(node.op) == ">" and type(rhs).__name__ == "NumberLiteral" and rhs.val == 0  # type: ignore[attr-defined]
 
 
+def _nonzero_number(node: object) -> bool:
+    """A constant other than 0 (an SLO's error budget)."""
+    return type(node).__name__ == "NumberLiteral" and node.val != 0  # type: ignore[attr-defined]
+
+
 def test_no_ratio_divides_by_zero() -> None:
     """0/0 is NaN: a denominator that can be 0 (no events in the window) is filtered `> 0`, so
     the ratio is "No data" (a share) or falls back to 0 (an error rate: `or 0 * total`)."""
@@ -401,7 +422,9 @@ def test_no_ratio_divides_by_zero() -> None:
         for node, _ in walk(parse(target["expr"])):
             if type(node).__name__ == "BinaryExpr" and str(node.op) == "/":
                 ratios += 1
-                assert _denominator_never_zero(node.rhs), where(name, panel, target)
+                assert _denominator_never_zero(node.rhs) or _nonzero_number(node.rhs), where(
+                    name, panel, target
+                )
     assert ratios >= 9
 
 
@@ -420,7 +443,7 @@ def test_quantiles_of_no_requests_are_no_data_not_nan() -> None:
 
 def test_no_panel_subtracts_counters() -> None:
     """Counters reset when a service restarts: a difference of counters can spike negative."""
-    catalog = library("metrics")["series"]
+    catalog = queried_series()
     for name, panel, target in all_targets():
         for node, _ in walk(parse(target["expr"])):
             if type(node).__name__ == "BinaryExpr" and str(node.op) == "-":
@@ -441,3 +464,20 @@ def test_zero_fallbacks_depend_on_the_family_being_exported() -> None:
                 fallbacks += 1
                 assert set(s.matchers) <= {"application", "job"}, where(name, panel, target)
     assert fallbacks >= 14
+
+
+def test_no_dashboard_reads_raw_latency_buckets_and_the_overview_reads_recorded_http_rates() -> (
+    None
+):
+    """Every bucket of every route, method, uri and status was what made the overview slow: the
+    quantiles and heatmaps read the recorded per-application buckets instead, and the overview's
+    rates the recorded per-application rates (its top endpoints, which need `uri`, aside)."""
+    recorded = recording_rules()
+    for name, panel, target in all_targets():
+        metrics = {s.metric for s in valued(target["expr"])}
+        assert "http_server_requests_seconds_bucket" not in metrics, where(name, panel, target)
+        if name == "overview" and panel["title"] != "Top API endpoints":
+            raw_http = {m for m in metrics if m.startswith("http_server_requests")}
+            assert not raw_http, where(name, panel, target)
+    read = {s.metric for _, _, t in all_targets() for s in valued(t["expr"])}
+    assert {m for m in recorded if m.startswith("application")} & read

@@ -24,10 +24,19 @@ def _rules() -> dict[str, Any]:
     return document
 
 
+def _alerts(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alerting group's rules (the recording groups come first)."""
+    rules: list[dict[str, Any]] = next(
+        g["rules"] for g in document["groups"] if any("alert" in r for r in g["rules"])
+    )
+    return rules
+
+
 def _rule(document: dict[str, Any], name: str, severity: str) -> dict[str, Any]:
-    rules = document["groups"][0]["rules"]
     found: dict[str, Any] = next(
-        r for r in rules if r.get("alert") == name and r["labels"]["severity"] == severity
+        r
+        for r in _alerts(document)
+        if r.get("alert") == name and r["labels"]["severity"] == severity
     )
     return found
 
@@ -55,7 +64,7 @@ def test_a_changed_alert_is_named_with_its_severity_and_its_expression_before_an
 def test_added_and_removed_rules_are_shown_whole_and_a_recording_rule_by_its_name() -> None:
     old = _rules()
     new = copy.deepcopy(old)
-    rules = new["groups"][0]["rules"]
+    rules = _alerts(new)
     rules.remove(_rule(new, "LeakyTokensInstanceDown", "warning"))
     rules.append({"record": "job:up:min", "expr": "min by (job) (up)"})
     text = _report({RULES: yaml.safe_dump(old).encode()}, {RULES: yaml.safe_dump(new).encode()})

@@ -7,14 +7,24 @@ from typing import Any
 import pytest
 
 from leaky_dashboards import cli
-from leaky_dashboards.verify import run
+from leaky_dashboards.project import Project
+from leaky_dashboards.verify import recording, rules, run
 
 
 def test_verify_exits_0_on_the_real_dashboards(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.verify() == 0
     out = capsys.readouterr().out
     assert "synthetic data: " in out
-    assert "Alert rules: 14 targets" in out
+    document = run.compiled_subject(Project()).rules
+    alerts = [r for g in document["groups"] for r in g["rules"] if "alert" in r]
+    # One target per alert, one per comparison of an alert joining several (the burn rates).
+    count = sum(len(rules.comparisons(r["expr"])) for r in alerts)
+    assert f"Alert rules: {count} targets" in out
+    # Each recorded series equals its expression, one line each.
+    records = [r["record"] for r in recording.records(document)]
+    assert records
+    for name in records:
+        assert f"ok   recording rule {name}: equal to its expression" in out
 
 
 def test_a_finding_exits_1_with_the_reason_on_stderr(

@@ -269,3 +269,26 @@ def test_alert_rules_are_checked_and_a_typo_names_the_alert_and_severity(client:
     }
     quiet = [c for c in result.checks if c.target.panel == "Good (warning)"]
     assert quiet and all(c.kind is None for c in quiet)  # below its level, yet data
+
+
+def test_an_alert_joining_comparisons_is_checked_one_comparison_at_a_time() -> None:
+    """A burn-rate alert (two windows, two pairs) shows data only while it fires; each window's
+    series is checked on its own, made `bool`, so a missing recorded series is a finding."""
+    expr = "(\n  a:x:ratio_rate1h > 0.0288\nand\n  a:x:ratio_rate5m > 0.0288\n)\nor\n(b > 1)"
+    assert rules.comparisons(expr) == [
+        "a:x:ratio_rate1h > 0.0288",
+        "a:x:ratio_rate5m > 0.0288",
+        "b > 1",
+    ]
+    pseudo = rules.as_dashboard(
+        {"groups": [{"name": "g", "rules": [{"alert": "Burn", "expr": expr}]}]}
+    )
+    [panel] = pseudo.model["panels"]
+    assert [t["expr"] for t in panel["targets"]] == [
+        "a:x:ratio_rate1h > bool 0.0288",
+        "a:x:ratio_rate5m > bool 0.0288",
+        "b > bool 1",
+    ]
+    # An alert of one comparison (with `and on` inside it) stays whole.
+    guarded = "((x / (y > 0)) and on (application) (z >= 0.5)) > 0.01"
+    assert rules.comparisons(guarded) == [guarded]

@@ -16,6 +16,7 @@ from leaky_dashboards.verify import (
     backfill,
     evaluate,
     quiet,
+    recording,
     report,
     run,
     scenarios,
@@ -51,10 +52,12 @@ def real_catalog() -> catalog.Catalog:
 
 @pytest.fixture(scope="module")
 def client(real_catalog: catalog.Catalog) -> Iterator[Client]:
-    blocks = backfill.ensure_blocks(
-        real_catalog, run.cache_root(Paths()), synthetic.DEFAULT_SEED, QUIET.timeline, True
+    """The quiet night, with the recording rules backfilled over it (the overview reads them)."""
+    project = Project()
+    _, directories = run.prepare(
+        project, QUIET, run.compiled_subject(project).rules, echo=lambda _: None
     )
-    with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
+    with server.running(lambda data: recording.load(data, *directories)) as prom:
         yield Client(prom.url)
 
 
@@ -186,12 +189,14 @@ def test_the_key_metrics_that_lose_their_zero_fallback_show_no_data_on_the_quiet
 ) -> None:
     queries = tree.libsonnet / "queries.libsonnet"
     fallback = (
-        "orZero(expr, metrics, matchers=[]):: "
-        "'(' + expr + ' or 0 * ' + self.exported(metrics, matchers) + ')',"
+        "orZero(expr, metrics, matchers=[], labels=[])::\n"
+        "    '(' + expr + ' or 0 * ' + self.exported(metrics, matchers, labels) + ')',"
     )
     assert fallback in queries.read_text()
     queries.write_text(
-        queries.read_text().replace(fallback, "orZero(expr, metrics, matchers=[]):: expr,")
+        queries.read_text().replace(
+            fallback, "orZero(expr, metrics, matchers=[], labels=[]):: expr,"
+        )
     )
     compiled = compile_all(tree, Installation(), "go")
     results = evaluate.verify(client, compiled, WINDOW, "15s", QUIET.requires_data)

@@ -68,7 +68,7 @@ def lint(
         else:
             report.notes.append(f"{missing}; {instead}")
     # The metrics catalog does not depend on the installation: the reviewed one is shared.
-    checker = Checker(project.reviewed.library.catalog())
+    checker = Checker(project.reviewed.library.queried_catalog())
     scrape = _duration(project.installation.scrape_interval)
     waivers: list[Waiver] = []
     for dashboard in dashboards:

@@ -209,7 +209,11 @@ def verify_dashboard(
     unique = {(query, mode, target.interval.step) for target, _, mode, query in planned}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         answers = dict(
-            zip(unique, pool.map(lambda key: _run(client, window, *key), unique), strict=True)
+            zip(
+                unique,
+                pool.map(lambda key: query_as_grafana(client, window, *key), unique),
+                strict=True,
+            )
         )
     for target, label, mode, query in planned:
         answer = answers[(query, mode, target.interval.step)]
@@ -233,7 +237,7 @@ def verify(
     ]
 
 
-def _run(client: Client, window: Window, query: str, mode: Mode, step: float) -> Answer:
+def query_as_grafana(client: Client, window: Window, query: str, mode: Mode, step: float) -> Answer:
     if mode == "instant":
         return client.query(query, window.end)
     # Grafana aligns the range to the step so consecutive refreshes hit the same points.

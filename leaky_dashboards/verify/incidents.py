@@ -56,6 +56,15 @@ BASELINE_FAILURES = 5  # at most, per provider per 5 minutes on a healthy day
 # fifth of its consumption traffic that afternoon (gemini's share of the calls).
 GATEWAY_502 = (("status", "502"), ("uri", "/api/v1/tokens/consume"))
 GATEWAY_502_PER_MINUTE = 900
+# At least one user request in ten fails (900 a minute beside the afternoon's ~6,500 on three
+# replicas). The gateway's availability SLO (config.slo: 99.8 %, a 0.2 % budget) pages when its
+# budget burns 14.4× over both 1 h and 5 min: a 1 h bad share above 2.88 %, which a failure rate
+# of 1 in 10 reaches after 60 min × 2.88 % × 10 ≈ 17 minutes, then 2 minutes pending: before the
+# outage's 25 minutes are over.
+GATEWAY_502_SHARE = 1 / 10
+PAGE_BURN, PAGE_LONG_MINUTES, AVAILABILITY_BUDGET = 14.4, 60, 0.002
+PAGE_AFTER = PAGE_LONG_MINUTES * PAGE_BURN * AVAILABILITY_BUDGET / GATEWAY_502_SHARE
+SLO_BURN = "LeakyTokensGatewayAvailabilityBudgetBurn"
 
 # ---- an idle service that failed twice ----
 IDLE_SERVICE = "config-server"
@@ -152,6 +161,13 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
           by=FAILING_SINCE - 15 * MINUTE),
     Silent("LeakyTokensErrorRateHigh", {"application": "api-gateway"},
            "before gemini failed", until=FAILING_SINCE),
+    # The gateway's availability SLO: its error budget burns ~80× too fast during the outage.
+    Fires(SLO_BURN, "critical", {"application": "api-gateway", "slo": "availability"},
+          f"1 request in 10 or more fails: the 1 h bad share passes {PAGE_BURN:g} × the "
+          f"{AVAILABILITY_BUDGET:.1%} budget after ~{PAGE_AFTER:.0f} min, the 5 min one at once",
+          by=FAILING_SINCE - FAILING_LASTS),
+    Silent(SLO_BURN, {}, "a healthy gateway fails 0.1 % of requests, half its budget",
+           until=FAILING_SINCE),
     Silent("LeakyTokensProviderFailuresHigh", {"provider": "qwen"}, "qwen is healthy"),
     # The idle service: its scrapes and health checks are not users.
     Shows("overview", "🔥 Requests per minute", 0, "config-server's users sent nothing",
@@ -199,6 +215,15 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
     Fires("LeakyTokensRateLimitBlocksHigh", "critical", {},
           f"{BLOCKS_PER_MINUTE}/min > 100", by=DURING_STORM - 3 * MINUTE),
     Silent("LeakyTokensRateLimitBlocksHigh", {}, "the storm is over", since=AFTER_STORM),
+)  # fmt: skip
+
+# ---- a normal day (the full and quiet scenarios): the gateway's SLOs page nobody ----
+NORMAL_DAY: tuple[Expectation, ...] = (
+    Silent("LeakyTokensGatewayAvailabilityBudgetBurn", {},
+           "a healthy gateway fails about 0.1 % of requests: half its 0.2 % budget"),
+    Silent("LeakyTokensGatewayLatencyBudgetBurn", {},
+           "a healthy gateway answers about 1.2 % of requests slower than 500 ms: 0.6 of its "
+           "2 % budget"),
 )  # fmt: skip
 
 # ---- nobody uses the platform ----

@@ -48,7 +48,7 @@ class Scenario:
         return self.data == "every panel"
 
 
-FULL = Scenario("full", Timeline())
+FULL = Scenario("full", Timeline(), expectations=incidents.NORMAL_DAY)
 # A night, 02:00 to 05:00 UTC (traffic at its trough), inside the same 54 h block as the full
 # data; 3 h keep the extra CI time small, and a 24 h window over 3 h of data is still valid.
 QUIET = Scenario(
@@ -56,6 +56,7 @@ QUIET = Scenario(
     Timeline(end=END - 12 * 3600, hours=3, started=(("analytics-service", 1800),)),
     quiet=True,
     data="single values",
+    expectations=incidents.NORMAL_DAY,
 )
 INCIDENTS = Scenario(
     "incidents",

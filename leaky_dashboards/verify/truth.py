@@ -253,17 +253,20 @@ class _Rule:
     severity: str
     expr: str
     hold_s: float
+    labels: Mapping[str, str] = field(default_factory=dict)  # the rule's own, severity included
 
 
 def _rules(document: dict[str, Any]) -> Iterator[_Rule]:
     for group in document.get("groups") or []:
         for rule in group.get("rules") or []:
             if "alert" in rule:
+                labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
                 yield _Rule(
                     str(rule["alert"]),
-                    str((rule.get("labels") or {}).get("severity", "")),
+                    labels.get("severity", ""),
                     str(rule["expr"]),
                     grafana.parse_duration(str(rule.get("for") or "0s")),
+                    labels,
                 )
 
 
@@ -281,7 +284,9 @@ def firing(client: Client, world: World, rule: _Rule) -> tuple[Fired, str | None
         active = [int(float(t)) for t, _ in series.get("values") or []]
         times = fired(active, step, rule.hold_s)
         if times:
-            result.append((dict(series.get("metric") or {}) | {"severity": rule.severity}, times))
+            # As Prometheus labels an alert: the series' labels, then the rule's own.
+            metric = {k: v for k, v in (series.get("metric") or {}).items() if k != "__name__"}
+            result.append((metric | dict(rule.labels) | {"severity": rule.severity}, times))
     return result, None
 
 

@@ -1,0 +1,74 @@
+// Prometheus recording rules in monitoring-mixin style (`prometheusRules`), named
+// level:metric:operations. Each records a measure of measures.libsonnet, so the series a panel or
+// an alert reads is the expression it would otherwise compute itself.
+//
+// Two groups, in order: the first reads the raw series (users' HTTP traffic per application over
+// the recording window); the second reads the first's series (the SLIs' bad shares over every
+// window the SLOs look at). A rule never reads a series recorded in its own group: Prometheus
+// evaluates the groups concurrently, and promtool's backfill (verify) one group per pass.
+local config = import 'config.libsonnet';
+local m = import 'measures.libsonnet';
+local metrics = import 'metrics.libsonnet';
+
+local rec = m.recorded;
+local http = m.http.recording;
+local slo = config.slo;
+
+// Every window an SLO needs: the burn-rate pairs' and the SLO window itself, shortest first.
+local seconds(d) =
+  local n = std.parseInt(d[:std.length(d) - 1]);
+  n * { m: 60, h: 3600, d: 86400 }[d[std.length(d) - 1]];
+local windows = std.sort(
+  std.set(
+    [slo.window]
+    + std.flattenArrays([
+      [pair.long, pair.short]
+      for severity in std.objectFields(slo.burnRates)
+      for pair in slo.burnRates[severity].pairs
+    ])
+  ),
+  seconds,
+);
+local slis = m.slo.keys;
+
+local groups = [
+  {
+    name: 'leaky-tokens-http.rules',
+    interval: config.recording.interval,
+    rules: [
+      { record: rec.requests, expr: http.requests },
+      { record: rec.errors, expr: http.errors },
+      { record: rec.buckets, expr: http.buckets },
+    ],
+  },
+  {
+    name: 'leaky-tokens-slo.rules',
+    interval: config.recording.interval,
+    rules: [
+      { record: rec.badRatio(sli, window), expr: m.slo.badRatio(sli, window) }
+      for sli in slis
+      for window in windows
+    ],
+  },
+];
+
+// What the recorded series carry, as the metrics catalog describes a series (the lint checks the
+// queries reading them as it checks the raw ones): every service's applications, and `le` on the
+// buckets.
+local services = metrics.series.http_server_requests_seconds_count.services;
+local described(name, owners) = {
+  type: 'recorded',
+  services: owners,
+  labels: { application: owners } + (if std.startsWith(name, 'application_le:') then { le: null } else {}),
+};
+
+{
+  windows:: windows,
+  groups: groups,
+  catalog: {
+    [r.record]: described(r.record, if g == groups[0] then services else [slo.application])
+    for g in groups
+    for r in g.rules
+  },
+  prometheusRules:: { groups: groups },
+}
