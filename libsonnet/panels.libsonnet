@@ -21,6 +21,9 @@ local withKey(key) = { [keyField]: key };
   keyField:: keyField,
   // Give a panel its key: `lt.panels.stat(...) + lt.panels.withKey('myPanel')`.
   withKey:: withKey,
+  // What the panel says instead of "No data" when its query is empty by design (a variable
+  // value whose services do not export the metric): `panel + panels.withNoValue('...')`.
+  withNoValue(text):: { fieldConfig+: { defaults+: { noValue: text } } },
   // A library of panels, each keyed by its field name: `keyed({ errorRate: panels.stat(...) })`.
   keyed(library):: { [key]: library[key] + withKey(key) for key in std.objectFields(library) },
 

@@ -24,6 +24,12 @@ local gcPause = jvm.gcPause.scoped(jvmScope);
 local selected(metric) = q.selector(metric, [sel.service]);
 // Of the selected services and instances.
 local jvmSelected(metric) = q.selector(metric, jvmScope);
+// Only auth-server, token-service and analytics-service have a database (jdbc and Hikari
+// metrics). Their panels follow the service and instance variables like the JVM panels; a
+// selection without a database shows the text below, not "No data" (a variable may filter a
+// metric only some of its values export on such a panel alone).
+local dbScope = jvmScope;
+local noDatabase = panels.withNoValue('No database in the selected services');
 // Per instance: every series below is one instance's state, never a sum over replicas.
 local byInstance = ['application', 'instance'];
 local instanceLegend = '{{application}} {{instance}}';
@@ -89,16 +95,14 @@ panels.keyed({
 
   heapUsageGauges: heapGauges('Heap usage gauges', width=24, scope=jvmScope),
 
-  // Only services with a database export jdbc metrics, so the service variable is not applied:
-  // selecting config-server would leave these panels empty rather than narrower.
   databaseConnections: panels.stat(
     title='🗄️ Database connections (active)',
-    description='JDBC connections in use right now, summed over the services with a database (auth-server, '
-                + 'token-service, analytics-service).',
+    description='JDBC connections in use right now, summed over the selected instances of the services with a '
+                + 'database (auth-server, token-service, analytics-service).',
     unit='short',
-    targets=[target(q.sum(q.selector('jdbc_connections_active')), 'active')],
+    targets=[target(q.sum(q.selector('jdbc_connections_active', dbScope)), 'active')],
     decimals=0,
-  ),
+  ) + noDatabase,
 
   threadCount: panels.stat(
     title='🧵 Thread count (live)',
@@ -142,11 +146,11 @@ panels.keyed({
                 + 'requests wait for a connection on that instance.',
     unit='short',
     targets=[
-      perInstance('jdbc_connections_' + state, scope=[], legendSuffix=' ' + state)
+      perInstance('jdbc_connections_' + state, scope=dbScope, legendSuffix=' ' + state)
       for state in ['active', 'idle', 'max']
     ],
     decimals=0,
-  ),
+  ) + noDatabase,
 
   jvmThreads: panels.timeSeries(
     title='JVM threads (live/peak)',
@@ -348,18 +352,16 @@ panels.keyed({
     width=24,
   ),
 
-  // Only services with a database export Hikari metrics, so neither the service nor the instance
-  // variable applies (a value without a database would empty these panels).
   hikariPending: panels.timeSeries(
     title='Hikari pending connections',
     description='Requests waiting for a database connection, per instance (its pools added up) of the services '
                 + 'with a database (auth-server, token-service, analytics-service). Normally 0: '
                 + 'waiting requests mean the pool is too small or connections are held too long.',
     unit='short',
-    targets=[perInstance('hikaricp_connections_pending', scope=[])],
+    targets=[perInstance('hikaricp_connections_pending', scope=dbScope)],
     decimals=0,
     width=8,
-  ),
+  ) + noDatabase,
 
   hikariTimeouts: panels.timeSeries(
     title='Hikari connection timeouts per minute',
@@ -367,18 +369,18 @@ panels.keyed({
                 + 'connection timeout), per instance of the services with a database. Any is a user '
                 + 'error.',
     unit='opm',
-    targets=[target(db.hikariTimeouts.perMinute(byInstance), instanceLegend)],
+    targets=[target(db.hikariTimeouts.scoped(dbScope).perMinute(byInstance), instanceLegend)],
     decimals=2,
     width=8,
-  ),
+  ) + noDatabase,
 
   hikariAcquireTime: panels.timeSeries(
     title='Hikari connection acquire time (mean)',
     description='Mean time a request waited to get a database connection, per instance of the '
                 + 'services with a database (no request in the interval is a gap, never NaN).',
     unit='s',
-    targets=[target(db.hikariAcquireMean([], byInstance), instanceLegend)],
+    targets=[target(db.hikariAcquireMean(dbScope, byInstance), instanceLegend)],
     decimals=4,
     width=8,
-  ),
+  ) + noDatabase,
 })

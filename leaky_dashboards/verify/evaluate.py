@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .. import grafana
-from ..model import iter_panels
+from ..model import visible_panels
 from ..render import Dashboard
 from .promapi import Answer, Client
 from .variables import Resolved, resolve
@@ -58,6 +58,9 @@ class Target:
     # How Grafana sends it: one-value panels (stat over a window, pie, table...) ask instantly.
     grafana_mode: Mode = "range"
     panel_type: str = ""
+    # The panel's own text for an empty result (`noValue`): set where a variable value may select
+    # services that do not export the metric (a database panel at a service without a database).
+    no_value: str = ""
 
     def where(self) -> str:
         return f"{self.dashboard} › {self.panel} › {self.ref_id} › {self.expr}"
@@ -85,10 +88,9 @@ class DashboardResult:
 def targets(dashboard: Dashboard, window: Window, scrape_interval: str) -> Iterator[Target]:
     """Every visible Prometheus target, with the interval Grafana would give its query."""
     ds_interval = grafana.parse_duration(scrape_interval)
-    for panel in iter_panels(dashboard.model):
-        if panel.get("type") == "row":
-            continue
-        unit = str(((panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "")
+    for panel in visible_panels(dashboard.model):
+        defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
+        unit = str(defaults.get("unit") or "")
         width = int((panel.get("gridPos") or {}).get("w") or 12)
         points = int(panel.get("maxDataPoints") or width * PIXELS_PER_COLUMN)
         panel_min = _duration(panel.get("interval")) or ds_interval
@@ -107,6 +109,7 @@ def targets(dashboard: Dashboard, window: Window, scrape_interval: str) -> Itera
                 iv,
                 "instant" if target.get("instant") and not target.get("range") else "range",
                 str(panel.get("type") or ""),
+                str(defaults.get("noValue") or ""),
             )
 
 
@@ -217,7 +220,10 @@ def verify_dashboard(
         )
     for target, label, mode, query in planned:
         answer = answers[(query, mode, target.interval.step)]
-        required = requires(target) and not made_by_rules(target)
+        # A panel that says what an empty result means may be empty for one variable value,
+        # never as the dashboard opens.
+        declared_empty = bool(target.no_value) and label != DEFAULT_SETTING
+        required = requires(target) and not made_by_rules(target) and not declared_empty
         kind, message = judge(target, answer, required, nan_free)
         result.checks.append(Check(target, label, mode, query, answer, kind, message))
     return result
