@@ -37,6 +37,8 @@ local uid(name) = config.dashboard.uidPrefix + name;
           type: 'dashboard',
         }],
       },
+      // Drill-down: a link to another dashboard keeps the time range and the variables (a variable
+      // the other dashboard lacks is ignored by Grafana).
       links: [
         {
           type: 'link',
@@ -45,7 +47,7 @@ local uid(name) = config.dashboard.uidPrefix + name;
           tooltip: 'Open ' + config.dashboards[other].title,
           icon: 'dashboard',
           keepTime: true,
-          includeVars: false,
+          includeVars: true,
           asDropdown: false,
           targetBlank: false,
           tags: [],
