@@ -16,6 +16,10 @@
   tokens: import 'tokens.libsonnet',
   gateway: import 'gateway.libsonnet',
   system: import 'system.libsonnet',
+  health: import 'health.libsonnet',
+  // Drill-down links (links) and what explains each key number (drilldown).
+  links: import 'links.libsonnet',
+  drilldown: import 'drilldown.libsonnet',
   alerts: import 'alerts.libsonnet',
   lint: import 'lint.libsonnet',
 }
