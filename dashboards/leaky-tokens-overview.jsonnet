@@ -9,7 +9,7 @@ lt.dashboard.new(
   + 'executive reporting, capacity planning.',
   ['service', 'provider', 'time_range'],
   [
-    row('Service health', [
+    row('Services at a glance', [
       p.serviceHealth,
       p.errorRateByService,
       p.latencyP95ByService,

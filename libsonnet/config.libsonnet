@@ -70,5 +70,9 @@
     minUserRequestRate: 0.5,
     // How long Prometheus must fail to scrape a target before the target-down alerts fire.
     targetDownFor: '2m',
+    // Installation values: Grafana's address (every dashboard_url starts with it, no trailing
+    // slash) and where the generated docs are read (every runbook_url, its section's anchor added).
+    grafanaUrl: std.extVar('grafanaUrl'),
+    docsUrl: std.extVar('docsUrl'),
   },
 }

@@ -169,12 +169,12 @@ def test_key_metrics_are_the_first_row_of_stats(name: str) -> None:
     assert [p["type"] for p in shown[:6]] == ["stat"] * 6
 
 
-HEALTH_ROWS = {"overview": {"Service health"}}
+HEALTH_ROWS = {"overview": {"Services at a glance"}}
 
 
 def test_the_overview_opens_with_the_service_health_table() -> None:
     rows = [p["title"] for p in dashboards()["overview"]["panels"] if p["type"] == "row"]
-    assert rows[0] == "Service health" and len(rows) == 5
+    assert rows[0] == "Services at a glance" and len(rows) == 5
     first = [p for row, p in panels_in_rows(dashboards()["overview"]) if row == rows[0]]
     assert [p["title"] for p in first] == [
         "Service health",
