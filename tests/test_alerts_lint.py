@@ -13,13 +13,21 @@ from leaky_dashboards.render import compile_all
 from leaky_dashboards.settings import Installation, Paths
 
 
+ANNOTATIONS = {
+    "summary": "s",
+    "description": "d",
+    "runbook_url": "docs.md#runbook-leakytokenserrorratehigh",
+    "dashboard_url": "http://grafana/d/x?viewPanel=1",
+}
+
+
 def rule(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "alert": "LeakyTokensErrorRateHigh",
         "expr": "up == 0",
         "for": "5m",
         "labels": {"severity": "warning"},
-        "annotations": {"summary": "s", "description": "d"},
+        "annotations": ANNOTATIONS,
     }
     return base | changes
 
@@ -39,7 +47,7 @@ def test_the_generated_rules_pass() -> None:
 
 
 def described(expr: str, summary: str) -> dict[str, Any]:
-    return rule(expr=expr, annotations={"summary": summary, "description": "d"})
+    return rule(expr=expr, annotations=ANNOTATIONS | {"summary": summary})
 
 
 @pytest.mark.parametrize(
@@ -92,9 +100,9 @@ def test_a_severity_label_is_required_and_must_be_known() -> None:
     assert "severity label must be one of" in lint(document(rule(labels={"severity": "page"})))[0]
 
 
-@pytest.mark.parametrize("missing", ["summary", "description"])
-def test_summary_and_description_are_required(missing: str) -> None:
-    annotations = {"summary": "s", "description": "d"}
+@pytest.mark.parametrize("missing", ["summary", "description", "runbook_url", "dashboard_url"])
+def test_summary_description_runbook_and_dashboard_links_are_required(missing: str) -> None:
+    annotations = dict(ANNOTATIONS)
     annotations[missing] = " "
     assert lint(document(rule(annotations=annotations))) == [
         f"LeakyTokensErrorRateHigh (warning): no {missing} annotation"
