@@ -12,7 +12,6 @@ from leaky_dashboards.project import Project
 from leaky_dashboards.render import compile_all
 from leaky_dashboards.settings import Installation, Paths
 
-
 ANNOTATIONS = {
     "summary": "s",
     "description": "d",
