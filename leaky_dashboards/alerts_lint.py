@@ -2,9 +2,9 @@
 
 Every alert: a CamelCase name, a `severity` label (warning, critical or info), a summary, a
 description, a runbook_url and a dashboard_url annotation, a `for` duration; no two alerts share
-a name and a severity. Given the metrics catalog, every `{{ $labels.x }}` of the annotations must be a label the alert carries
-(kept by its expression, or set by the rule): a page saying "on {{ $labels.application }}" of an
-alert on `up`, which has no `application`, would name nothing.
+a name and a severity. Given the metrics catalog, every `{{ $labels.x }}` of the annotations must
+be a label the alert carries (kept by its expression, or set by the rule): a page saying "on
+{{ $labels.application }}" of an alert on `up`, which has no `application`, would name nothing.
 """
 
 from __future__ import annotations
