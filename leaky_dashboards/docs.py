@@ -2,8 +2,9 @@
 
 What each dashboard is for (its description), its variables, its panels with descriptions, its
 key queries (those of its stat panels, the key metrics), the metrics it reads (found by parsing
-every query), and the alert thresholds table from `config.libsonnet`. Nothing here is written by
-hand, so it cannot drift from the code; `invoke build` golden-checks it like the dashboards.
+every query), the alert thresholds table from `config.libsonnet` and a runbook per alert (from
+`alerts.libsonnet`, under the anchor its `runbook_url` names). Nothing here is written by hand,
+so it cannot drift from the code; `invoke build` golden-checks it like the dashboards.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def render(dashboards: Sequence[Dashboard], library: Library) -> str:
         "",
         "Grafana dashboards for the Leaky Tokens platform, generated from the Jsonnet sources. "
         "Each dashboard lists what it is for, its variables, its panels, its key queries and "
-        "the metrics it reads; the alert thresholds that colour the panels close the page.",
+        "the metrics it reads; the alert thresholds that colour the panels and a runbook per "
+        "alert close the page.",
         "",
         *md.table(
             ["dashboard", "file", "uid", "panels", "variables", "tags"],
