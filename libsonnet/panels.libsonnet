@@ -135,38 +135,40 @@ local withKey(key) = { [keyField]: key };
              decimals=null,
              width=12,
              interval=null,
-             max=null):: self.base(
-    type='timeseries',
-    title=title,
-    description=description,
-    unit=unit,
-    targets=targets,
-    size=[width, 8],
-    thresholds=if thresholds == null then self.thresholds.neutral else thresholds,
-    decimals=decimals,
-    min=0,
-    max=max,
-  ) {
-    fieldConfig+: {
-      defaults+: {
-        color: { mode: 'palette-classic' },
-        custom: {
-          drawStyle: if bars then 'bars' else 'line',
-          lineWidth: 1,
-          fillOpacity: if stack || bars then 70 else 10,
-          gradientMode: 'none',
-          showPoints: 'never',
-          spanNulls: false,
-          stacking: { mode: if stack then 'normal' else 'none', group: 'A' },
-          thresholdsStyle: { mode: if thresholds == null then 'off' else 'line' },
-        },
-      },
-    },
-    options: {
-      legend: { displayMode: 'table', placement: 'bottom', showLegend: true, calcs: ['mean', 'max'] },
-      tooltip: { mode: 'multi', sort: 'desc' },
-    },
-  } + (if interval != null then { interval: interval } else {}),
+             max=null,
+             maxDataPoints=null):: self.base(
+                                     type='timeseries',
+                                     title=title,
+                                     description=description,
+                                     unit=unit,
+                                     targets=targets,
+                                     size=[width, 8],
+                                     thresholds=if thresholds == null then self.thresholds.neutral else thresholds,
+                                     decimals=decimals,
+                                     min=0,
+                                     max=max,
+                                   ) {
+                                     fieldConfig+: {
+                                       defaults+: {
+                                         color: { mode: 'palette-classic' },
+                                         custom: {
+                                           drawStyle: if bars then 'bars' else 'line',
+                                           lineWidth: 1,
+                                           fillOpacity: if stack || bars then 70 else 10,
+                                           gradientMode: 'none',
+                                           showPoints: 'never',
+                                           spanNulls: false,
+                                           stacking: { mode: if stack then 'normal' else 'none', group: 'A' },
+                                           thresholdsStyle: { mode: if thresholds == null then 'off' else 'line' },
+                                         },
+                                       },
+                                     },
+                                     options: {
+                                       legend: { displayMode: 'table', placement: 'bottom', showLegend: true, calcs: ['mean', 'max'] },
+                                       tooltip: { mode: 'multi', sort: 'desc' },
+                                     },
+                                   } + (if interval != null then { interval: interval } else {})
+                                   + (if maxDataPoints != null then { maxDataPoints: maxDataPoints } else {}),
 
   // Shares of a whole: a donut by default, a full pie with `donut=false`.
   pie(title, description, unit, targets, donut=true, decimals=null):: self.base(

@@ -87,6 +87,10 @@ panels.keyed({
     targets=[target(http.latency(0.95, [sel.service], ['application']), '{{application}}')],
     thresholds=panels.thresholds.levels(th.latencyP95),
     decimals=3,
+    // A quantile per service aggregates every bucket per service and `le` at each step: half the
+    // points of a full-width line (still two pixels a point) keep its cost that of one quantile
+    // over all services (README, Speed of the overview).
+    maxDataPoints=480,
   ),
 
   latencyPercentiles: panels.timeSeries(
