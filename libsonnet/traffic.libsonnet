@@ -89,7 +89,7 @@ panels.keyed({
     decimals=3,
     // A quantile per service aggregates every bucket per service and `le` at each step: half the
     // points of a full-width line (still two pixels a point) keep its cost that of one quantile
-    // over all services (README, Speed of the overview).
+    // over all services (README, verify: the service health row's cost).
     maxDataPoints=480,
   ),
 
