@@ -26,8 +26,11 @@ ALERTS_LIBRARY = "alerts.libsonnet"
 LINKS_VAR = "alertPanelLinks"
 # Evaluated beside the library: hands the panel links to the hidden rules function.
 _ENTRY = f"(import '{ALERTS_LIBRARY}').prometheusAlerts(std.parseJson(std.extVar('{LINKS_VAR}')))\n"
+# A library from before the runbooks (an older ref that `invoke diff --base` renders) has none.
 _RUNBOOKS_ENTRY = (
-    f"(import '{ALERTS_LIBRARY}').runbooks(std.parseJson(std.extVar('{LINKS_VAR}')))\n"
+    f"local alerts = import '{ALERTS_LIBRARY}';\n"
+    "if std.objectHasAll(alerts, 'runbooks')\n"
+    f"then alerts.runbooks(std.parseJson(std.extVar('{LINKS_VAR}'))) else []\n"
 )
 
 

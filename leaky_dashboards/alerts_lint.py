@@ -1,10 +1,10 @@
 """Alert rules linted as the monitoring mixins do (mixtool's alert rules).
 
-Every alert: a CamelCase name, a `severity` label (warning, critical or info), a summary, a
-description, a runbook_url and a dashboard_url annotation, a `for` duration; no two alerts share
-a name and a severity. Given the metrics catalog, every `{{ $labels.x }}` of the annotations must
-be a label the alert carries (kept by its expression, or set by the rule): a page saying "on
-{{ $labels.application }}" of an alert on `up`, which has no `application`, would name nothing.
+Every alert: a CamelCase name, a `severity` label (warning, critical or info), a summary and a
+description annotation, a `for` duration; no two alerts share a name and a severity. Given the
+metrics catalog, every `{{ $labels.x }}` of the annotations must be a label the alert carries
+(kept by its expression, or set by the rule): a page saying "on {{ $labels.application }}" of an
+alert on `up`, which has no `application`, would name nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from .promql import parse
 CAMEL_CASE = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$")
 SEVERITIES = ("warning", "critical", "info")
 TEMPLATE_LABEL = re.compile(r"\$labels\.(\w+)")
-# What an on-call reads: what is wrong, in detail, how to act on it, where to look.
-ANNOTATIONS = ("summary", "description", "runbook_url", "dashboard_url")
 
 
 def lint(document: dict[str, Any], catalog: Catalog | None = None) -> list[str]:
@@ -39,7 +37,7 @@ def lint(document: dict[str, Any], catalog: Catalog | None = None) -> list[str]:
                 problems.append(f"{where}: alert name is not CamelCase")
             if severity not in SEVERITIES:
                 problems.append(f"{where}: severity label must be one of {', '.join(SEVERITIES)}")
-            for field in ANNOTATIONS:
+            for field in ("summary", "description"):
                 if not str(annotations.get(field) or "").strip():
                     problems.append(f"{where}: no {field} annotation")
             if not rule.get("for"):

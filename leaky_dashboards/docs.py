@@ -64,7 +64,8 @@ def render(dashboards: Sequence[Dashboard], library: Library) -> str:
     for number, dashboard in enumerate(dashboards, start=1):
         lines.extend(["", *dashboard_section(number, dashboard, library)])
     lines.extend(["", *thresholds_section(dashboards, library)])
-    lines.extend(["", *runbooks_section(dashboards, library)])
+    runbooks = runbooks_section(dashboards, library)
+    lines.extend(["", *runbooks] if runbooks else [])
     return "\n".join(lines) + "\n"
 
 
@@ -201,6 +202,9 @@ def runbooks_section(dashboards: Sequence[Dashboard], library: Library) -> list[
     """A section per alert, under the anchor its `runbook_url` names: what it means, its levels,
     the first three checks and the panel to open."""
     by_uid = {d.uid: d for d in dashboards}
+    books = alerts.runbooks(dashboards, library)
+    if not books:
+        return []
     lines = [
         "## Alert runbooks",
         "",
@@ -208,7 +212,7 @@ def runbooks_section(dashboards: Sequence[Dashboard], library: Library) -> list[
         "points at its section (the anchor above its heading), its `dashboard_url` at the panel "
         "to open, with the alert's service selected where the alert names one.",
     ]
-    for book in alerts.runbooks(dashboards, library):
+    for book in books:
         panel = book["panel"]
         dashboard = by_uid[library.uid_prefix() + panel["dashboard"]]
         [title] = [

@@ -99,8 +99,8 @@ def test_a_severity_label_is_required_and_must_be_known() -> None:
     assert "severity label must be one of" in lint(document(rule(labels={"severity": "page"})))[0]
 
 
-@pytest.mark.parametrize("missing", ["summary", "description", "runbook_url", "dashboard_url"])
-def test_summary_description_runbook_and_dashboard_links_are_required(missing: str) -> None:
+@pytest.mark.parametrize("missing", ["summary", "description"])
+def test_summary_and_description_are_required(missing: str) -> None:
     annotations = dict(ANNOTATIONS)
     annotations[missing] = " "
     assert lint(document(rule(annotations=annotations))) == [
