@@ -9,6 +9,11 @@ lt.dashboard.new(
   + 'executive reporting, capacity planning.',
   ['service', 'provider', 'time_range'],
   [
+    row('Services at a glance', [
+      p.serviceHealth,
+      p.errorRateByService,
+      p.latencyP95ByService,
+    ]),
     row('Key metrics', [
       p.requestsPerMinute,
       p.tokensPerMinute,

@@ -26,6 +26,12 @@ ALERTS_LIBRARY = "alerts.libsonnet"
 LINKS_VAR = "alertPanelLinks"
 # Evaluated beside the library: hands the panel links to the hidden rules function.
 _ENTRY = f"(import '{ALERTS_LIBRARY}').prometheusAlerts(std.parseJson(std.extVar('{LINKS_VAR}')))\n"
+# A library from before the runbooks (an older ref that `invoke diff --base` renders) has none.
+_RUNBOOKS_ENTRY = (
+    f"local alerts = import '{ALERTS_LIBRARY}';\n"
+    "if std.objectHasAll(alerts, 'runbooks')\n"
+    f"then alerts.runbooks(std.parseJson(std.extVar('{LINKS_VAR}'))) else []\n"
+)
 
 
 def panel_links(
@@ -64,6 +70,17 @@ def rules(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
     if problems:
         raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))
     return document
+
+
+def runbooks(dashboards: Sequence[Dashboard], library: Library) -> list[dict[str, Any]]:
+    """One runbook per alert name, as the library builds it beside each rule: `alert`,
+    `anchor` (its docs section), `means`, `checks`, `panel` (dashboard and key), `link`,
+    `levels` (severity, summary, for), `dashboard_url` and `runbook_url` as the rules carry them."""
+    links = panel_links(library.value(ALERTS_LIBRARY)["panels"], dashboards)
+    result: list[dict[str, Any]] = library.evaluate_text(
+        "<runbooks>", _RUNBOOKS_ENTRY, {LINKS_VAR: json.dumps(links)}
+    )
+    return result
 
 
 class _Dumper(yaml.SafeDumper):

@@ -2,8 +2,9 @@
 
 What each dashboard is for (its description), its variables, its panels with descriptions, its
 key queries (those of its stat panels, the key metrics), the metrics it reads (found by parsing
-every query), and the alert thresholds table from `config.libsonnet`. Nothing here is written by
-hand, so it cannot drift from the code; `invoke build` golden-checks it like the dashboards.
+every query), the alert thresholds table from `config.libsonnet` and a runbook per alert (from
+`alerts.libsonnet`, under the anchor its `runbook_url` names). Nothing here is written by hand,
+so it cannot drift from the code; `invoke build` golden-checks it like the dashboards.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from . import alerts, promql
 from . import markdown as md
-from . import promql
 from .errors import BuildError
 from .grafana import variable_query, variable_query_text
 from .library import Library
+from .model import KEY_FIELD as KEY
 from .model import Json, coloured_by, describe_thresholds, panels_in_rows
 from .outputs import DOCS_FILE
 from .render import Dashboard
@@ -41,7 +43,8 @@ def render(dashboards: Sequence[Dashboard], library: Library) -> str:
         "",
         "Grafana dashboards for the Leaky Tokens platform, generated from the Jsonnet sources. "
         "Each dashboard lists what it is for, its variables, its panels, its key queries and "
-        "the metrics it reads; the alert thresholds that colour the panels close the page.",
+        "the metrics it reads; the alert thresholds that colour the panels and a runbook per "
+        "alert close the page.",
         "",
         *md.table(
             ["dashboard", "file", "uid", "panels", "variables", "tags"],
@@ -61,6 +64,8 @@ def render(dashboards: Sequence[Dashboard], library: Library) -> str:
     for number, dashboard in enumerate(dashboards, start=1):
         lines.extend(["", *dashboard_section(number, dashboard, library)])
     lines.extend(["", *thresholds_section(dashboards, library)])
+    runbooks = runbooks_section(dashboards, library)
+    lines.extend(["", *runbooks] if runbooks else [])
     return "\n".join(lines) + "\n"
 
 
@@ -191,6 +196,54 @@ def thresholds_section(dashboards: Sequence[Dashboard], library: Library) -> lis
             ["metric", "warning", "critical", "config key", "panels coloured at these levels"], rows
         ),
     ]
+
+
+def runbooks_section(dashboards: Sequence[Dashboard], library: Library) -> list[str]:
+    """A section per alert, under the anchor its `runbook_url` names: what it means, its levels,
+    the first three checks and the panel to open."""
+    by_uid = {d.uid: d for d in dashboards}
+    books = alerts.runbooks(dashboards, library)
+    if not books:
+        return []
+    lines = [
+        "## Alert runbooks",
+        "",
+        "One section per alert of `libsonnet/alerts.libsonnet`; each alert's `runbook_url` "
+        "points at its section (the anchor above its heading), its `dashboard_url` at the panel "
+        "to open, with the alert's service selected where the alert names one.",
+    ]
+    for book in books:
+        panel = book["panel"]
+        dashboard = by_uid[library.uid_prefix() + panel["dashboard"]]
+        [title] = [
+            _title(p) for _, p in panels_in_rows(dashboard.model) if p.get(KEY) == panel["key"]
+        ]
+        levels = "; ".join(
+            f"{md.text(level['severity'])} after {md.code(level['for'])}: "
+            + md.code(level["summary"])
+            for level in book["levels"]
+        )
+        lines.extend(
+            [
+                "",
+                f'<a id="{book["anchor"]}"></a>',
+                "",
+                f"### Runbook: {md.text(book['alert'])}",
+                "",
+                f"**What it means:** {md.text(book['means'])}",
+                "",
+                f"**Levels:** {levels}.",
+                "",
+                "**First checks:**",
+                "",
+                *(f"{i}. {md.text(check)}" for i, check in enumerate(book["checks"], start=1)),
+                "",
+                f"**Open:** {md.text(dashboard.title)} › {md.text(title)} "
+                f"({md.code(book['link'])}; the alert's {md.code('dashboard_url')} opens it on "
+                "Grafana).",
+            ]
+        )
+    return lines
 
 
 def format_level(value: float, unit: str) -> str:

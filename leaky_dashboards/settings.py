@@ -36,6 +36,13 @@ class Installation:
     scrape_interval: str = "15s"
     # Where Grafana sees the reviewed golden dashboards (docker-compose mounts golden/dashboards).
     dashboards_path: str = "/var/lib/grafana/dashboards/leaky-tokens"
+    # Grafana's address as on-call people open it: the root of every alert's dashboard_url
+    # (docker-compose.observability.yml publishes Grafana on 127.0.0.1:3000).
+    grafana_url: str = "http://localhost:3000"
+    # Where the generated docs (golden/docs/dashboards.md) are read: the root of every alert's
+    # runbook_url, its section's anchor appended. By default the docs' path in this repository;
+    # an installation names where it publishes them (its Git host's page of that file).
+    docs_url: str = "golden/docs/dashboards.md"
 
     def __post_init__(self) -> None:
         problems = [
@@ -60,6 +67,8 @@ class Installation:
             "prometheusUrl": self.prometheus_url,
             "folder": self.folder,
             "scrapeInterval": self.scrape_interval,
+            "grafanaUrl": self.grafana_url.rstrip("/"),
+            "docsUrl": self.docs_url,
         }
 
 
@@ -125,6 +134,26 @@ def _url(value: str) -> str | None:
     return None
 
 
+def _root_url(value: str) -> str | None:
+    """A URL other parts are appended to: no query or fragment of its own."""
+    problem = _url(value)
+    if problem is None and ("?" in value or "#" in value):
+        problem = f"{value!r} holds a query or fragment; give the root the links start from"
+    return problem
+
+
+def _docs_url(value: str) -> str | None:
+    """An http(s) URL as _root_url, or a path inside the repository (no scheme, no spaces)."""
+    if "://" in value:
+        return _root_url(value)
+    problem = _one_line(value)
+    if problem is None and any(ch.isspace() for ch in value):
+        problem = "holds a space; a URL or path has none"
+    if problem is None and ("?" in value or "#" in value or ":" in value):
+        problem = f"{value!r} is neither an http(s):// URL nor a path inside the repository"
+    return problem
+
+
 def _duration(value: str) -> str | None:
     if PROMETHEUS_DURATION.match(value) and any(ch in "123456789" for ch in value):
         return None
@@ -145,6 +174,8 @@ CHECKS = {
     "folder": _name,
     "scrape_interval": _duration,
     "dashboards_path": _absolute_path,
+    "grafana_url": _root_url,
+    "docs_url": _docs_url,
 }
 
 

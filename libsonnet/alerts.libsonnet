@@ -53,6 +53,12 @@ local measures = {
     value: '{{ $value | humanizePercentage }}',
     what: 'Share of user HTTP requests (/actuator left out) answered with a server error (outcome SERVER_ERROR)' + busyText,
     panel: panel('overview', 'errorRate'),
+    service: 'application',
+    checks: [
+      'Service health (first row of the Executive Overview): is it this service alone, since when, and did it restart or lose an instance (Restarts, Up of Instances)?',
+      'Its dependencies: a provider failing (💼 Business Metrics › ❌ Provider failures) reaches the gateway as 502s; a token-service or auth-server instance down (⚙️ System Health › Service status overview) as 5xx.',
+      "The service's logs for the exception behind the 5xx, and what was deployed or changed when the rate rose.",
+    ],
   },
   latencyP95: {
     expr: busy(m.http.recordedLatency(0.95, [], ['application'])),
@@ -60,6 +66,12 @@ local measures = {
     value: '{{ $value | humanizeDuration }}',
     what: '95th percentile of user HTTP response time (/actuator left out), from the request histogram' + busyText,
     panel: panel('overview', 'latencyP95'),
+    service: 'application',
+    checks: [
+      'Latency p95 by service (Executive Overview, first row): this service alone or every service behind the gateway, and since when?',
+      'Its JVM on ⚙️ System Health (the link keeps the service): heap near its limit and GC time per minute (pauses are latency), threads, CPU and load.',
+      'Its database pool (active near max means requests queue for a connection) and a slow provider behind the token service.',
+    ],
   },
   heapUsage: {
     expr: m.jvm.heapUsage(),
@@ -67,6 +79,12 @@ local measures = {
     value: '{{ $value | humanizePercentage }}',
     what: 'Heap in use (every heap pool) as a share of the heap limit (pools reporting max = -1 left out of the limit)',
     panel: panel('system', 'heapUsageGauges'),
+    service: 'application',
+    checks: [
+      'Service status overview (System Health, same service): this instance alone or its siblings too, and did it restart (a restart frees the heap for a while)?',
+      'JVM heap memory by service and Garbage collection activity: does the heap fall back after each GC (load) or climb between them (a leak)? Rising GC time means users wait.',
+      'Its traffic (Request rate by service) against its limit (-Xmx): more load than the heap was sized for, or a leak to take a heap dump of before restarting it.',
+    ],
   },
   authFailures: {
     expr: m.auth.failuresPerMinute(window),
@@ -74,6 +92,11 @@ local measures = {
     value: '{{ $value | humanize }} per minute',
     what: 'Failed logins, registrations, API key creations and validations per minute',
     panel: panel('gateway', 'authFailuresByReason'),
+    checks: [
+      'Auth failures by reason: which flow (login, API key validation...) and which reason (invalid, expired, revoked, missing)?',
+      'Many invalid logins or API keys at once is a brute force or a broken client: look for the source in the gateway and auth-server logs, then block it or rate-limit it.',
+      'Expired or revoked keys after a key rotation or a release: ask who changed keys or the auth-server; auth-server errors on System Health.',
+    ],
   },
   rateLimitBlocks: {
     expr: m.gateway.rateLimitBlocks.perMinute([], window),
@@ -81,6 +104,11 @@ local measures = {
     value: '{{ $value | humanize }} per minute',
     what: 'Requests the API gateway blocked by rate limiting, per minute',
     panel: panel('gateway', 'rateLimitBlocks'),
+    checks: [
+      'Rate limiting activity: blocked against allowed; a burst from one client or every client growing?',
+      'Top users and API key validation results: one API key or user behind the blocks (abuse, a retry loop) or many (the limit is too low for real traffic)?',
+      'If users are blocked for real traffic, raise the limit; if one client misbehaves, contact or block it. Check the gateway is healthy on System Health.',
+    ],
   },
   providerFailures: {
     expr: m.tokens.providerFailuresRecent([], ['provider']),
@@ -88,6 +116,11 @@ local measures = {
     value: '{{ $value | humanize }} in 5 minutes',
     what: 'Token consumptions that failed at the AI provider (outcome provider_failure)',
     panel: panel('business', 'providerFailures'),
+    checks: [
+      'Provider success rates (Business Metrics): one provider or all? All at once points at the token service or its network, one at the provider.',
+      "The provider's status page and its stub service on System Health (openai-stub, qwen-stub, gemini-stub: up, errors).",
+      'What users see: the gateway error rate (the gateway answers failed calls with 502) on the Executive Overview; route traffic to another provider if it lasts.',
+    ],
   },
 };
 
@@ -96,18 +129,33 @@ local holdFor = { warning: '10m', critical: '5m' };
 
 local alertName(key) = 'LeakyTokens%s%sHigh' % [std.asciiUpper(key[0]), key[1:]];
 
-// Every alert, whatever it watches: its name, severity, expression, hold and what it says.
-local alertRule(name, severity, expr, holdFor, summary, description, link, labels={}) = {
-  alert: name,
-  expr: expr,
-  'for': holdFor,
-  labels: { severity: severity } + labels,
-  annotations: {
-    summary: summary,
-    description: description,
-    dashboard_url: link,
-  },
-};
+// An alert's section of the generated docs (golden/docs/dashboards.md): docs.py writes this
+// anchor above it, so the link and the section cannot disagree.
+local anchor(name) = 'runbook-' + std.asciiLower(name);
+
+// Every alert rule is built here, so every alert carries what an on-call needs to act: a
+// severity, a summary and a description, `runbook_url` (its section of the generated docs: what
+// it means, the first three checks, the panel to open) and `dashboard_url` (absolute, from the
+// installation's Grafana address: the panel with `viewPanel=`, and the alert's service selected
+// when `service` names the label that carries it: `application`, or `job` on `up`).
+// `link`: '/d/<uid>?viewPanel=<id>' of `runbook.panel` (the build looks it up by key).
+local alertRule(name, severity, expr, hold, summary, description, link, runbook, service=null, labels={}) =
+  assert std.length(runbook.checks) == 3 : 'alerts: ' + name + ' needs its first three checks';
+  {
+    alert: name,
+    expr: expr,
+    'for': hold,
+    labels: { severity: severity } + labels,
+    annotations: {
+      summary: summary,
+      description: description,
+      runbook_url: config.alerting.docsUrl + '#' + anchor(name),
+      dashboard_url: config.alerting.grafanaUrl + link
+                     + (if service == null then '' else '&var-service={{ $labels.' + service + ' }}'),
+    },
+    // For the docs (runbooks below): hidden, never in the rules file.
+    runbook:: runbook { alert: name, anchor: anchor(name), link: link },
+  };
 
 local rule(key, severity, link) =
   local row = th[key];
@@ -116,15 +164,22 @@ local rule(key, severity, link) =
     name=alertName(key),
     severity=severity,
     expr='(%s) > %g' % [it.expr, row[severity]],
-    holdFor=holdFor[severity],
+    hold=holdFor[severity],
     summary='%s above %s%s' % [row.name, show(row, row[severity]), it.where],
     description='%s%s: above the %s level (%s) for %s, now %s.'
                 % [it.what, it.where, severity, show(row, row[severity]), holdFor[severity], it.value],
     link=link,
+    runbook={ means: it.what + '.', checks: it.checks, panel: it.panel },
+    service=std.get(it, 'service', null),
   );
 
 // Targets Prometheus cannot scrape (`up` has only job and instance). One instance down while its
 // siblings run is a warning; every instance of a job down is critical (the service is gone).
+local downChecks = [
+  'Service status overview (the link selects the service): which instances are DOWN, since when, and did they restart just before (Uptime, Restarts)?',
+  "The instance's container or host: is the process running (out of memory, crash loop), and can Prometheus reach its /actuator/prometheus (network, port)?",
+  'Its dependencies at start-up (config-server, service-discovery, its database) and its last logs; a service down makes its users fail: see the gateway error rate.',
+];
 local down = {
   instanceDown: {
     alert: 'LeakyTokensInstanceDown',
@@ -134,6 +189,8 @@ local down = {
     description: 'Prometheus has failed to scrape {{ $labels.instance }} ({{ $labels.job }}) for %s; '
                  % config.alerting.targetDownFor
                  + 'its other instances, if any, still serve.',
+    means: 'Prometheus cannot scrape one instance of a service (up == 0 for %s); its other instances, if any, still serve.'
+           % config.alerting.targetDownFor,
   },
   serviceDown: {
     alert: 'LeakyTokensServiceDown',
@@ -143,6 +200,8 @@ local down = {
     description: 'Prometheus has failed to scrape every instance of {{ $labels.job }} for %s: '
                  % config.alerting.targetDownFor
                  + 'the service is unavailable.',
+    means: 'Prometheus cannot scrape any instance of a service for %s: the service is unavailable.'
+           % config.alerting.targetDownFor,
   },
 };
 local downPanel = panel('system', 'serviceStatus');
@@ -151,10 +210,12 @@ local downRule(key, link) = alertRule(
   name=down[key].alert,
   severity=down[key].severity,
   expr=down[key].expr,
-  holdFor=config.alerting.targetDownFor,
+  hold=config.alerting.targetDownFor,
   summary=down[key].summary,
   description=down[key].description,
   link=link,
+  runbook={ means: down[key].means, checks: downChecks, panel: downPanel },
+  service='job',
 );
 
 // The gateway's SLOs (config.slo): one alert per objective and severity, firing when the error
@@ -165,6 +226,19 @@ local sloKeys = m.slo.keys;
 local severities = std.sort(std.objectFields(slo.burnRates), function(s) slo.burnRates[s].order);
 local sloAlertName(sli) = 'LeakyTokensGateway%s%sBudgetBurn' % [std.asciiUpper(sli[0]), sli[1:]];
 local sloPanel = panel('overview', 'sloBurnRate');
+// What an on-call checks first when a gateway budget burns, per SLI.
+local sloChecks = {
+  availability: [
+    'Gateway SLOs row of the Executive Overview: which burn rate is high, and since when (the page fires on the short and the long window together).',
+    "Service health (first row of the Executive Overview): api-gateway's 5xx share, and a provider failing (💼 Business Metrics › ❌ Provider failures) or a token-service/auth-server instance down behind it.",
+    "The gateway's logs for the 5xx it returns (502 = an upstream failed), and what was deployed or changed when the burn began.",
+  ],
+  latency: [
+    'Gateway SLOs row of the Executive Overview: which burn rate is high, and since when (the page fires on the short and the long window together).',
+    "Latency p95 by service on the Executive Overview: is the gateway slow alone, or a service behind it (token-service, a provider's answers)?",
+    "The gateway's instances (⚙️ System Health): heap near its limit, GC pauses, CPU or Hikari waits on the instance that is slow; recent deployments.",
+  ],
+};
 local percent(share) = show({ unit: 'percentunit' }, share);
 local pairText(sli, pair) =
   '%gx over %s and %s (bad share above %s)' % [pair.factor, pair.long, pair.short, percent(pair.factor * m.slo.budget(sli))];
@@ -179,13 +253,20 @@ local sloRule(sli, severity, link) =
       '(\n  ' + over(pair, pair.long) + '\nand\n  ' + over(pair, pair.short) + '\n)'
       for pair in burn.pairs
     ]),
-    holdFor=burn['for'],
+    hold=burn['for'],
     summary='Gateway %s error budget burning fast on {{ $labels.application }}' % std.asciiLower(objective.name),
     description="Users' requests to the gateway %s: objective %s over %s. The error budget burns at "
                 % [objective.good, percent(objective.objective), slo.window]
                 + std.join(' or ', [pairText(sli, pair) for pair in burn.pairs])
                 + ' for %s; bad share over the long window that fired: {{ $value | humanizePercentage }}.' % burn['for'],
     link=link,
+    runbook={
+      means: "Users' requests to the gateway %s less often than the objective allows: at this pace "
+             % objective.good + 'the %s error budget runs out early' % slo.window,
+      checks: sloChecks[sli],
+      panel: sloPanel,
+    },
+    service='application',
     labels={ slo: sli },
   );
 
@@ -222,4 +303,24 @@ local sloRule(sli, severity, link) =
       ],
     }],
   },
+
+  // One runbook per alert name (its severities together), from every alert of every group, in
+  // the rules' order: what docs.py writes under each anchor.
+  runbooks(links)::
+    local alerting = [
+      r
+      for g in self.prometheusAlerts(links).groups
+      for r in g.rules
+      if std.objectHas(r, 'alert')
+    ];
+    local names = std.foldl(function(seen, r) if std.member(seen, r.alert) then seen else seen + [r.alert], alerting, []);
+    [
+      local same = [r for r in alerting if r.alert == name];
+      same[0].runbook {
+        levels: [{ severity: r.labels.severity, summary: r.annotations.summary, 'for': r['for'] } for r in same],
+        dashboard_url: same[0].annotations.dashboard_url,
+        runbook_url: same[0].annotations.runbook_url,
+      }
+      for name in names
+    ],
 }

@@ -88,6 +88,10 @@ local defaultRange = '6h';
     minUserRequestRate: 0.5,
     // How long Prometheus must fail to scrape a target before the target-down alerts fire.
     targetDownFor: '2m',
+    // Installation values: Grafana's address (every dashboard_url starts with it, no trailing
+    // slash) and where the generated docs are read (every runbook_url, its section's anchor added).
+    grafanaUrl: std.extVar('grafanaUrl'),
+    docsUrl: std.extVar('docsUrl'),
   },
 
   // Recording rules (rules.libsonnet): users' HTTP traffic per application over one fixed window,

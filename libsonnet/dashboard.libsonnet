@@ -29,6 +29,8 @@ local uid(name) = config.dashboard.uidPrefix + name;
       fiscalYearStartMonth: 0,
       liveNow: false,
       annotations: { list: annotations.list(vars) },
+      // Drill-down: a link to another dashboard keeps the time range and the variables (a variable
+      // the other dashboard lacks is ignored by Grafana).
       links: [
         {
           type: 'link',
@@ -37,7 +39,7 @@ local uid(name) = config.dashboard.uidPrefix + name;
           tooltip: 'Open ' + config.dashboards[other].title,
           icon: 'dashboard',
           keepTime: true,
-          includeVars: false,
+          includeVars: true,
           asDropdown: false,
           targetBlank: false,
           tags: [],

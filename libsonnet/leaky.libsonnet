@@ -20,6 +20,10 @@
   slo: import 'slo.libsonnet',
   // Recording rules (the series the overview and the HTTP alerts read), then the alert rules.
   rules: import 'rules.libsonnet',
+  health: import 'health.libsonnet',
+  // Drill-down links (links) and what explains each key number (drilldown).
+  links: import 'links.libsonnet',
+  drilldown: import 'drilldown.libsonnet',
   alerts: import 'alerts.libsonnet',
   lint: import 'lint.libsonnet',
 }

@@ -259,6 +259,15 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
   targets:: {
     up(scope=[]):: q.selector('up', scope),
     instanceDown:: self.up() + ' == 0',
+    // `up` per service under the label every other measure uses: its `job` copied to
+    // `application` (the contract: job = the service name), so a table can merge it with them.
+    // label_join of one label copies it, without label_replace's `$1` (a Grafana variable).
+    asService(expr):: 'label_join(' + expr + ', "application", "", "job")',
+    // Instances of each service Prometheus reached on its last scrape, and all its instances.
+    // Counted, never summed: a service whose every instance is down counts 0.
+    instances(scope=[]):: 'count by (application) (' + self.asService(self.up(scope)) + ')',
+    instancesUp(scope=[])::
+      'count by (application) (' + self.asService(self.up(scope) + ' == 1') + ')\nor\n0 * ' + self.instances(scope),
     serviceDown:: q.max(self.up(), ['job']) + ' == 0',
   },
 }

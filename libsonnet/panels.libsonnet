@@ -36,6 +36,10 @@ local withKey(key) = { [keyField]: key };
     instant: false,
   },
 
+  // Data links (`links.libsonnet`): a click on a value opens what explains it. Grafana offers
+  // them on every value the panel shows (a stat's number, a gauge's dial, each table cell).
+  withDataLinks(links):: { fieldConfig+: { defaults+: { links: links } } },
+
   // Thresholds: green/yellow/red from a row of config.thresholds (higher is worse) ...
   thresholds: {
     levels(t):: steps([
@@ -285,6 +289,11 @@ local withKey(key) = { [keyField]: key };
   column: {
     unit(u):: [{ id: 'unit', value: u }],
     decimals(d):: [{ id: 'decimals', value: d }],
+    // The cell coloured green/yellow/red at the levels of a row of config.thresholds.
+    levels(t):: [
+      { id: 'thresholds', value: $.thresholds.levels(t) },
+      { id: 'custom.cellOptions', value: { type: 'color-background' } },
+    ],
     // 1/0 shown as UP/DOWN on a green/red cell, for Prometheus' `up`.
     upDown:: [
       {
@@ -311,6 +320,7 @@ local withKey(key) = { [keyField]: key };
         columns,
         sortBy,
         width=12,
+        height=8,
         columnProperties={},
         sortDesc=true):: self.base(
     type='table',
@@ -318,7 +328,7 @@ local withKey(key) = { [keyField]: key };
     description=description,
     unit=unit,
     targets=[t { format: 'table' } for t in targets],
-    size=[width, 8],
+    size=[width, height],
     instant=true,
   ) {
     fieldConfig+: {

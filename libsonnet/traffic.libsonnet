@@ -77,6 +77,30 @@ panels.keyed({
     interval=recordedStep,
   ),
 
+  errorRateByService: panels.timeSeries(
+    title='Error rate by service',
+    description='Share of user HTTP requests that ended in a server error (outcome SERVER_ERROR, status 5xx), '
+                + 'one line per service (its instances added up; /actuator left out; 0 without requests). '
+                + recordedText + '. The threshold lines are the alert levels: ' + levelsText(th.errorRate, 100, '%'),
+    unit='percentunit',
+    targets=[target(http.recordedErrorRatio([sel.service], ['application']), '{{application}}')],
+    thresholds=panels.thresholds.levels(th.errorRate),
+    decimals=2,
+    interval=recordedStep,
+  ),
+
+  latencyP95ByService: panels.timeSeries(
+    title='Latency p95 by service',
+    description='95th percentile of user HTTP response time, one line per service, from its request '
+                + 'histogram (/actuator left out; gaps where it had no requests). ' + recordedText
+                + '. The threshold lines are the alert levels: ' + levelsText(th.latencyP95, suffix='s'),
+    unit='s',
+    targets=[target(http.recordedLatency(0.95, [sel.service], ['application']), '{{application}}')],
+    thresholds=panels.thresholds.levels(th.latencyP95),
+    decimals=3,
+    interval=recordedStep,
+  ),
+
   latencyPercentiles: panels.timeSeries(
     title='Response latency percentiles',
     description='p50, p95 and p99 user HTTP response time over the selected services (/actuator '

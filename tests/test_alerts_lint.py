@@ -12,6 +12,13 @@ from leaky_dashboards.project import Project
 from leaky_dashboards.render import compile_all
 from leaky_dashboards.settings import Installation, Paths
 
+ANNOTATIONS = {
+    "summary": "s",
+    "description": "d",
+    "runbook_url": "docs.md#runbook-leakytokenserrorratehigh",
+    "dashboard_url": "http://grafana/d/x?viewPanel=1",
+}
+
 
 def rule(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
@@ -19,7 +26,7 @@ def rule(**changes: Any) -> dict[str, Any]:
         "expr": "up == 0",
         "for": "5m",
         "labels": {"severity": "warning"},
-        "annotations": {"summary": "s", "description": "d"},
+        "annotations": ANNOTATIONS,
     }
     return base | changes
 
@@ -39,7 +46,7 @@ def test_the_generated_rules_pass() -> None:
 
 
 def described(expr: str, summary: str) -> dict[str, Any]:
-    return rule(expr=expr, annotations={"summary": summary, "description": "d"})
+    return rule(expr=expr, annotations=ANNOTATIONS | {"summary": summary})
 
 
 @pytest.mark.parametrize(
@@ -94,7 +101,7 @@ def test_a_severity_label_is_required_and_must_be_known() -> None:
 
 @pytest.mark.parametrize("missing", ["summary", "description"])
 def test_summary_and_description_are_required(missing: str) -> None:
-    annotations = {"summary": "s", "description": "d"}
+    annotations = dict(ANNOTATIONS)
     annotations[missing] = " "
     assert lint(document(rule(annotations=annotations))) == [
         f"LeakyTokensErrorRateHigh (warning): no {missing} annotation"

@@ -118,7 +118,12 @@ def test_each_threshold_row_has_a_warning_and_a_critical_alert_at_its_levels(
 
 def linked_panel(rule: dict[str, Any], dashboards: list[Dashboard]) -> dict[str, Any]:
     by_uid = {d.uid: d for d in dashboards}
-    match = re.fullmatch(r"/d/([\w-]+)\?viewPanel=(\d+)", rule["annotations"]["dashboard_url"])
+    grafana = Installation().grafana_url
+    match = re.fullmatch(
+        re.escape(grafana)
+        + r"/d/([\w-]+)\?viewPanel=(\d+)(?:&var-service=\{\{ \$labels\.\w+ \}\})?",
+        rule["annotations"]["dashboard_url"],
+    )
     assert match, rule["annotations"]["dashboard_url"]
     return next(p for p in iter_panels(by_uid[match[1]].model) if p.get("id") == int(match[2]))
 
@@ -276,3 +281,62 @@ def test_alerts_about_an_instance_or_a_provider_name_it(rules: list[dict[str, An
         if rule["alert"] == "LeakyTokensProviderFailuresHigh":
             assert "sum by (provider)" in rule["expr"]
             assert "{{ $labels.provider }}" in summary
+
+
+# ---- on-call: every alert says where to read about it and where to look (issue 10.6) ----
+
+DOCS = ROOT / "golden" / outputs.DOCS_FILE
+ANCHOR = re.compile(r'<a id="([\w-]+)"></a>')
+
+
+def test_every_alert_has_a_runbook_url_whose_anchor_is_a_section_of_the_docs(
+    rules: list[dict[str, Any]],
+) -> None:
+    anchors = ANCHOR.findall(DOCS.read_text(encoding="utf-8"))
+    docs = Installation().docs_url
+    for rule in rules:
+        url = rule["annotations"]["runbook_url"]
+        root, _, anchor = url.partition("#")
+        assert root == docs, url
+        assert anchors.count(anchor) == 1, f"{rule['alert']}: no section #{anchor} in {DOCS.name}"
+        section = DOCS.read_text(encoding="utf-8").split(f'<a id="{anchor}"></a>')[1]
+        section = section.split("<a id=")[0]
+        assert f"### Runbook: {rule['alert']}" in section
+        assert "**First checks:**" in section and "\n3. " in section and "**Open:**" in section
+
+
+def test_every_alert_has_an_absolute_dashboard_url_to_its_panel_with_its_service_selected(
+    rules: list[dict[str, Any]], dashboards: list[Dashboard]
+) -> None:
+    grafana = Installation().grafana_url
+    variables = {d.uid: {v["name"] for v in d.model["templating"]["list"]} for d in dashboards}
+    for rule in rules:
+        url = rule["annotations"]["dashboard_url"]
+        assert url.startswith(grafana + "/d/") and "viewPanel=" in url, url
+        uid = url.removeprefix(grafana + "/d/").split("?")[0]
+        kept = set(re.findall(r"\$labels\.(\w+)", rule["annotations"]["summary"]))
+        service = next((label for label in ("application", "job") if label in kept), None)
+        if service and "service" in variables[uid]:
+            assert url.endswith(f"&var-service={{{{ $labels.{service} }}}}"), url
+        else:
+            assert "var-service" not in url, url
+        assert linked_panel(rule, dashboards)
+
+
+def test_grafana_and_docs_roots_are_installation_values(tree: Paths) -> None:
+    installation = Installation(
+        grafana_url="https://grafana.example.org/", docs_url="https://git.example.org/d.md"
+    )
+    document = alerts.rules(
+        compile_all(tree, installation, "go"), Project(tree, installation).library
+    )
+    [rule] = [
+        r for g in document["groups"] for r in g["rules"] if r["alert"] == "LeakyTokensInstanceDown"
+    ]
+    assert rule["annotations"]["dashboard_url"].startswith(
+        "https://grafana.example.org/d/leaky-tokens-system?"
+    )
+    assert (
+        rule["annotations"]["runbook_url"]
+        == "https://git.example.org/d.md#runbook-leakytokensinstancedown"
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from leaky_dashboards.model import Json
+from leaky_dashboards.model import Json, panels_in_rows
 
 from .dashboards_support import NAMES, dashboards, panels
 
@@ -163,8 +163,25 @@ def test_panels_beyond_the_spec_are_allowed_and_a_missing_item_is_not() -> None:
 
 @pytest.mark.parametrize("name", SPEC_NAMES)
 def test_key_metrics_are_the_first_row_of_stats(name: str) -> None:
-    top = [p for p in dashboards()[name]["panels"] if p["type"] != "row"][:6]
-    assert [p["type"] for p in top] == ["stat"] * 6
+    # Issue 10.1: the overview opens with its service health row; the key metrics follow it.
+    skipped = HEALTH_ROWS.get(name, set())
+    shown = [p for row, p in panels_in_rows(dashboards()[name]) if row not in skipped]
+    assert [p["type"] for p in shown[:6]] == ["stat"] * 6
+
+
+HEALTH_ROWS = {"overview": {"Services at a glance"}}
+
+
+def test_the_overview_opens_with_the_service_health_table() -> None:
+    rows = [p["title"] for p in dashboards()["overview"]["panels"] if p["type"] == "row"]
+    assert rows[0] == "Services at a glance" and len(rows) == 5
+    first = [p for row, p in panels_in_rows(dashboards()["overview"]) if row == rows[0]]
+    assert [p["title"] for p in first] == [
+        "Service health",
+        "Error rate by service",
+        "Latency p95 by service",
+    ]
+    assert [p["type"] for p in first] == ["table", "timeseries", "timeseries"]
 
 
 def test_saga_activity_shows_started_completed_failed_and_compensated() -> None:

@@ -42,6 +42,13 @@ def test_links_go_to_every_other_dashboard(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_dashboard_links_keep_the_time_range_and_the_variables(name: str) -> None:
+    for link in dashboards()[name]["links"]:
+        assert link["keepTime"] is True, link["title"]
+        assert link["includeVars"] is True, link["title"]
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_every_panel_and_target_uses_the_datasource_variable(name: str) -> None:
     d = dashboards()[name]
     [datasource] = [v for v in d["templating"]["list"] if v["name"] == "datasource"]

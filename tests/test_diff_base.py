@@ -136,8 +136,8 @@ def _diff(repo: Paths, installation: Installation, base: str | None = "HEAD") ->
 P95_ALERT = "LeakyTokensLatencyP95High (warning)"
 P95_DRIVES = (
     "- `thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels "
-    "🚀 Executive Overview › ⏱️ Latency p95, 🚀 Executive Overview › Response latency "
-    f"percentiles and alert {P95_ALERT}"
+    "🚀 Executive Overview › Latency p95 by service, 🚀 Executive Overview › ⏱️ Latency p95, "
+    f"🚀 Executive Overview › Response latency percentiles and alert {P95_ALERT}"
 )
 
 
@@ -159,7 +159,8 @@ def test_a_threshold_change_is_shown_once_with_every_panel_and_alert_it_drives(
     assert '| `annotations.summary` | `"P95 Latency above 500ms on' in alert
     # the panels say where their new level comes from; the docs get their summary line
     assert "`green, yellow ≥ 400 ms, red ≥ 1 s (from thresholds.latencyP95.warning)`" in report
-    assert "- **Docs** (`docs/dashboards.md`): 3 lines added, 3 removed, under" in report
+    # (the p95 panels' rows, the service health table's description, the alert's runbook)
+    assert "- **Docs** (`docs/dashboards.md`): 6 lines added, 6 removed, under" in report
 
 
 def test_a_panel_inserted_mid_row_is_one_addition_and_moves_nothing_else(
@@ -171,7 +172,8 @@ def test_a_panel_inserted_mid_row_is_one_addition_and_moves_nothing_else(
     summary = "panels 1 added, 0 removed, 0 renamed, 0 moved, 0 changed"
     assert f"- **🚀 Executive Overview** (`leaky-tokens-overview`): {summary}\n" in report
     added = report.split("#### 🔐 Auth logins per minute (stat, ➕ added)", 1)[1]
-    assert "- place: row “Key metrics”, place 4 (x 12, y 1), size 4×5" in added
+    # below the service health row (its header, the 11-high table, the 8-high graphs)
+    assert "- place: row “Key metrics”, place 4 (x 12, y 21), size 4×5" in added
     assert "```promql\n(sum (rate(auth_login_total{" in added
     assert "panel ids changed" not in report
     assert "LeakyTokensErrorRateHigh" not in report

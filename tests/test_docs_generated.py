@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import yaml
 
 from leaky_dashboards import build, docs, outputs
 from leaky_dashboards.engine import evaluate_file
@@ -135,3 +136,33 @@ def test_a_query_that_does_not_parse_is_an_error_naming_dashboard_panel_and_refi
         docs.render(dashboards, library)
     ref = panel["targets"][0]["refId"]
     assert str(raised.value).startswith(f"{dashboard.title} › {panel['title']} › {ref}: ")
+
+
+def test_every_alert_has_a_runbook_with_three_checks_and_the_panel_to_open(
+    tree: Paths, installation: Installation
+) -> None:
+    text = _docs(tree, installation)
+    rules = yaml.safe_load((tree.golden / outputs.RULES_FILE).read_text(encoding="utf-8"))
+    names = {r["alert"] for g in rules["groups"] for r in g["rules"]}
+    sections = text.split("## Alert runbooks", 1)[1].split('<a id="')[1:]
+    assert sorted(s.split("### Runbook: ", 1)[1].split("\n", 1)[0] for s in sections) == sorted(
+        names
+    )
+    for section in sections:
+        anchor = section.split('"', 1)[0]
+        alert = section.split("### Runbook: ", 1)[1].split("\n", 1)[0]
+        assert anchor == "runbook-" + alert.lower()
+        assert re.search(r"\n1\. .+\n2\. .+\n3\. .+\n", section), alert
+        assert re.search(r"\*\*Open:\*\* .+ › .+ \(`/d/leaky-tokens-\w+\?viewPanel=\d+`", section)
+
+
+def test_a_library_from_before_the_runbooks_still_renders_its_docs(
+    tree: Paths, installation: Installation
+) -> None:
+    # What `invoke diff --base` renders for a ref older than the runbooks.
+    alerts = tree.libsonnet / "alerts.libsonnet"
+    source = alerts.read_text(encoding="utf-8")
+    assert "  runbooks(links)::" in source
+    alerts.write_text(source.replace("  runbooks(links)::", "  notRunbooks(links)::"))
+    text = _docs(tree, installation)
+    assert "## Recommended alerting thresholds" in text and "Alert runbooks" not in text

@@ -31,6 +31,12 @@ PASSWORD = "s3cr3t-pa55"
         ("LEAKY_DATASOURCE_NAME", "", "is empty"),
         ("LEAKY_FOLDER", "Leaky\nTokens", "control character"),
         ("LEAKY_DASHBOARDS_PATH", "dashboards", "is not an absolute path"),
+        ("LEAKY_GRAFANA_URL", "grafana:3000", "is not an http:// or https:// URL"),
+        ("LEAKY_GRAFANA_URL", "https://grafana/?orgId=1", "holds a query or fragment"),
+        ("LEAKY_GRAFANA_URL", f"https://admin:{PASSWORD}@grafana", "carries credentials"),
+        ("LEAKY_DOCS_URL", "docs/dashboards.md#top", "neither an http(s):// URL nor a path"),
+        ("LEAKY_DOCS_URL", "ftp://git.example.org/d.md", "is not an http:// or https:// URL"),
+        ("LEAKY_DOCS_URL", "golden/docs/my dashboards.md", "holds a space"),
     ],
 )
 def test_bad_value_is_an_error_naming_its_variable(variable: str, value: str, words: str) -> None:
@@ -39,6 +45,26 @@ def test_bad_value_is_an_error_naming_its_variable(variable: str, value: str, wo
     assert str(raised.value).startswith(f"{variable}: ")
     assert words in str(raised.value)
     assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LEAKY_GRAFANA_URL", "https://grafana.example.org/"),
+        ("LEAKY_GRAFANA_URL", "http://localhost:3000/grafana"),
+        ("LEAKY_DOCS_URL", "https://git.example.org/dash/blob/main/golden/docs/dashboards.md"),
+        ("LEAKY_DOCS_URL", "golden/docs/dashboards.md"),
+    ],
+)
+def test_grafana_and_docs_roots_are_accepted(variable: str, value: str) -> None:
+    installation = Installation.from_env({variable: value})
+    assert value in (installation.grafana_url, installation.docs_url)
+
+
+def test_a_credential_in_the_grafana_url_is_never_printed() -> None:
+    with pytest.raises(InstallationError) as raised:
+        Installation.from_env({"LEAKY_GRAFANA_URL": f"https://admin:{PASSWORD}@grafana"})
+    assert PASSWORD not in str(raised.value)
 
 
 def test_every_bad_value_is_named_at_once() -> None:

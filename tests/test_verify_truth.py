@@ -17,7 +17,7 @@ import pytest
 from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard
 from leaky_dashboards.settings import Installation, Paths
-from leaky_dashboards.verify import backfill, incidents, run, scenarios, server, truth
+from leaky_dashboards.verify import backfill, incidents, run, scenarios, server, synthetic, truth
 from leaky_dashboards.verify.promapi import Client
 
 INCIDENTS = scenarios.INCIDENTS
@@ -147,3 +147,25 @@ def test_verify_prints_one_line_per_expectation_and_fails_on_a_miss() -> None:
         run.run(Project(), dashboards=[], echo=lines.append, scenario=scenario)
     assert sum(line.startswith("MISS incidents › system › No such panel") for line in lines) == 2
     assert "scenario incidents: 0 of 2 expectations met" in lines
+
+
+def test_the_service_health_table_has_one_row_per_service_of_the_world(client: Client) -> None:
+    """Every column of the overview's health table answers for every service the incidents'
+    world runs, and for nothing else, so the merged table has exactly one row per service
+    (`up`, which has only `job`, included; p95 is left out: an idle service has none)."""
+    compiled = Project(Paths(), Installation(), "go").dashboards
+    world = world_with(*compiled)
+    [health] = [d for d in compiled if d.uid == "leaky-tokens-overview"]
+    ref_ids = [
+        t["refId"]
+        for p in health.model["panels"]
+        if p.get("title") == "Service health"
+        for t in p["targets"]
+    ]
+    assert ref_ids == list("ABCDEFG")
+    services = set(synthetic.PORTS)
+    for ref_id in [r for r in ref_ids if r != incidents.HEALTH_P95]:
+        answer, query = truth._answer(client, world, "overview", "Service health", 0, {}, ref_id)
+        assert answer is not None and answer.error is None, query
+        rows = [s["metric"].get("application") for s in answer.result]
+        assert sorted(rows) == sorted(services), f"{ref_id}: {query}"

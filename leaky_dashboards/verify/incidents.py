@@ -44,6 +44,11 @@ HEAP_WHY = (
 # The status table's columns (refIds) that carry a known answer.
 STATUS_UP, STATUS_UPTIME, STATUS_RESTARTS, STATUS_HEAP = "A", "B", "C", "D"
 
+# The overview's service health table: one row per service, its columns (refIds).
+HEALTH = "Service health"
+HEALTH_REQUESTS, HEALTH_ERRORS, HEALTH_P95 = "A", "B", "C"
+HEALTH_UP, HEALTH_INSTANCES, HEALTH_RESTARTS, HEALTH_HEAP = "D", "E", "F", "G"
+
 # ---- a failing provider ----
 FAILING = "gemini"
 FAILURES_PER_MINUTE = 30
@@ -142,6 +147,8 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
           series={"application": "api-gateway"}),
     Shows("system", "Service status overview", HEAP_SHARE, HEAP_WHY, tolerance=0.005,
           ref_id=STATUS_HEAP, series={"instance": HEAP_INSTANCE}),
+    Shows("overview", HEALTH, HEAP_SHARE, HEAP_WHY + ", its service's fullest instance",
+          tolerance=0.005, ref_id=HEALTH_HEAP, series={"application": "api-gateway"}),
     Fires("LeakyTokensHeapUsageHigh", "critical", {"instance": HEAP_INSTANCE},
           f"{HEAP_SHARE:.1%} > 85 % for 20 minutes"),
     Silent("LeakyTokensHeapUsageHigh", {"instance": "api-gateway-1:8080"},
@@ -175,6 +182,10 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
     Shows("overview", "⏱️ Latency p95", None, "config-server's users sent nothing; its scrapes "
           "and health checks are no user's latency", at=10 * MINUTE,
           variables={"service": IDLE_SERVICE}),
+    Shows("overview", HEALTH, 0, "config-server's users sent nothing", at=10 * MINUTE,
+          tolerance=0.01, ref_id=HEALTH_REQUESTS, series={"application": IDLE_SERVICE}),
+    Shows("overview", HEALTH, None, "config-server's users sent nothing: no p95 for its row",
+          at=10 * MINUTE, ref_id=HEALTH_P95, series={"application": IDLE_SERVICE}),
     Excludes("overview", "Top API endpoints", "uri", "/actuator.*",
              "scrapes and health checks are not API endpoints"),
     Silent("LeakyTokensErrorRateHigh", {"application": IDLE_SERVICE},
@@ -188,6 +199,12 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
           ref_id=STATUS_UP, series={"instance": "token-service-1:8082"}),
     Shows("system", "🖥️ Services up", len(PORTS) - 1, "every service but the token service, "
           "one of whose replicas is down", ref_id="A"),
+    Shows("overview", HEALTH, 2, f"{DOWN_INSTANCE} is down, its two siblings run",
+          ref_id=HEALTH_UP, series={"application": "token-service"}),
+    Shows("overview", HEALTH, 3, "the token service runs three replicas",
+          ref_id=HEALTH_INSTANCES, series={"application": "token-service"}),
+    Shows("overview", HEALTH, 3, "the gateway's three replicas all run",
+          ref_id=HEALTH_UP, series={"application": "api-gateway"}),
     Fires("LeakyTokensInstanceDown", "warning", {"instance": DOWN_INSTANCE},
           f"down for the last {DOWN_SINCE // MINUTE} minutes"),
     Silent("LeakyTokensInstanceDown", {"instance": "token-service-1:8082"}, "it runs"),
@@ -201,6 +218,10 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
           ref_id=STATUS_RESTARTS, series={"instance": RESTARTED_INSTANCE}),
     Shows("system", "Service status overview", 0, "its sibling never restarted",
           ref_id=STATUS_RESTARTS, series={"instance": "token-service-1:8082"}),
+    Shows("overview", HEALTH, 1, "auth-server-1 restarted once in the last 6 hours",
+          ref_id=HEALTH_RESTARTS, series={"application": "auth-server"}),
+    Shows("overview", HEALTH, 0, "no gateway replica restarted",
+          ref_id=HEALTH_RESTARTS, series={"application": "api-gateway"}),
     # The brute force and the storm: their panels and alerts, while they last and after.
     Shows("gateway", "Auth failures by reason (per minute)", LOGIN_FAILURES_PER_MINUTE,
           f"{LOGIN_FAILURES_PER_MINUTE} failed logins a minute", at=DURING_STORM,
@@ -241,5 +262,7 @@ IDLE_EXPECTATIONS: tuple[Expectation, ...] = (
     Shows("overview", "🔥 Requests per minute", 0, f"{NOBODY}; scrapes are not users",
           tolerance=0.001),
     Shows("overview", "❌ Error rate", 0, f"{NOBODY}: no requests, no errors"),
+    Shows("overview", HEALTH, 0, f"{NOBODY}: no requests, no errors on the gateway's row",
+          ref_id=HEALTH_ERRORS, series={"application": "api-gateway"}),
     Silent("*", {}, NOBODY),
 )  # fmt: skip
