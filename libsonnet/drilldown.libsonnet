@@ -17,6 +17,11 @@ local systemOfSeries = links.service('system', '${__field.labels.application}', 
   rateLimitBlocks: [panel('gateway', 'rateLimitingActivity', 'Rate limiting activity')],
   activeUsers: [panel('business', 'topUsers', 'Top users')],
   jvmHeapUsage: [systemOfSeries],
+  // The gateway's SLOs: an SLI opens what fails or slows the gateway, a budget its burn rate.
+  sloAvailability: [panel('overview', 'errorRateByService', 'Error rate per service')],
+  sloLatency: [panel('overview', 'latencyP95ByService', 'Latency p95 per service')],
+  sloAvailabilityBudget: [panel('overview', 'sloBurnRate', 'Error budget burn rate')],
+  sloLatencyBudget: [panel('overview', 'sloBurnRate', 'Error budget burn rate')],
   // 💼 Business Metrics
   tokensConsumedTotal: [panel('business', 'consumptionByProvider', 'Consumption by provider')],
   successfulConsumptions: [panel('business', 'outcomesBreakdown', 'Outcomes breakdown')],

@@ -331,7 +331,10 @@ def test_grafana_and_docs_roots_are_installation_values(tree: Paths) -> None:
         compile_all(tree, installation, "go"), Project(tree, installation).library
     )
     [rule] = [
-        r for g in document["groups"] for r in g["rules"] if r["alert"] == "LeakyTokensInstanceDown"
+        r
+        for g in document["groups"]
+        for r in g["rules"]
+        if r.get("alert") == "LeakyTokensInstanceDown"
     ]
     assert rule["annotations"]["dashboard_url"].startswith(
         "https://grafana.example.org/d/leaky-tokens-system?"

@@ -17,7 +17,15 @@ import pytest
 from leaky_dashboards.project import Project
 from leaky_dashboards.render import Dashboard
 from leaky_dashboards.settings import Installation, Paths
-from leaky_dashboards.verify import backfill, incidents, run, scenarios, server, synthetic, truth
+from leaky_dashboards.verify import (
+    incidents,
+    recording,
+    run,
+    scenarios,
+    server,
+    synthetic,
+    truth,
+)
 from leaky_dashboards.verify.promapi import Client
 
 INCIDENTS = scenarios.INCIDENTS
@@ -39,14 +47,12 @@ EVERY_POOL = (
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    paths = Paths()
-    blocks = backfill.ensure_blocks(
-        Project(paths, Installation(), "go").library.catalog(),
-        run.cache_root(paths),
-        timeline=INCIDENTS.timeline,
-        platform=INCIDENTS.world,
-    )
-    with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
+    # The incidents' data and the recording rules backfilled over it, as `invoke verify` loads
+    # them: the overview reads recorded series.
+    project = Project(Paths(), Installation(), "go")
+    rules = run.compiled_subject(project).rules
+    _, directories = run.prepare(project, INCIDENTS, rules, echo=lambda _: None)
+    with server.running(lambda data: recording.load(data, *directories)) as prom:
         yield Client(prom.url)
 
 

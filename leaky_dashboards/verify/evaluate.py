@@ -144,6 +144,12 @@ def annotation_targets(
         )
 
 
+def may_be_empty(target: Target, setting: str) -> bool:
+    """A panel that says what its empty result means (`noValue`) may be empty at one variable
+    value (a service without a database), never as the dashboard opens."""
+    return bool(target.no_value) and setting != DEFAULT_SETTING
+
+
 def made_by_rules(target: Target) -> bool:
     """Whether the target reads series only the rule manager writes (`ALERTS`)."""
     return bool(_RULE_SERIES.search(_STRING.sub('""', target.expr)))
@@ -220,10 +226,9 @@ def verify_dashboard(
         )
     for target, label, mode, query in planned:
         answer = answers[(query, mode, target.interval.step)]
-        # A panel that says what an empty result means may be empty for one variable value,
-        # never as the dashboard opens.
-        declared_empty = bool(target.no_value) and label != DEFAULT_SETTING
-        required = requires(target) and not made_by_rules(target) and not declared_empty
+        required = (
+            requires(target) and not made_by_rules(target) and not may_be_empty(target, label)
+        )
         kind, message = judge(target, answer, required, nan_free)
         result.checks.append(Check(target, label, mode, query, answer, kind, message))
     return result
