@@ -252,7 +252,7 @@ def format_level(value: float, unit: str) -> str:
         return f"{_plain(value * 100)}%"
     if unit == "s":
         return f"{_plain(value * 1000)}ms" if value < 1 else f"{_plain(value)}s"
-    if per := re.fullmatch(r"per (?:(\d+) )?minutes?", unit):
+    if per := re.fullmatch(r"per (?:(\d+) ?)?(?:minutes?|m)", unit):
         return f"{_plain(value)}/{per.group(1) or ''}min"
     return f"{_plain(value)} {unit}".strip()
 

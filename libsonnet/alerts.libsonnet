@@ -113,7 +113,7 @@ local measures = {
   providerFailures: {
     expr: m.tokens.providerFailuresRecent([], ['provider']),
     where: on.provider,
-    value: '{{ $value | humanize }} in 5 minutes',
+    value: '{{ $value | humanize }} in ' + th.providerFailures.window,
     what: 'Token consumptions that failed at the AI provider (outcome provider_failure)',
     panel: panel('business', 'providerFailures'),
     checks: [

@@ -74,7 +74,7 @@ local defaultRange = '6h';
     heapUsage: { order: 3, name: 'Heap Usage', warning: 0.70, critical: 0.85, unit: 'percentunit' },
     authFailures: { order: 4, name: 'Auth Failures', warning: 10, critical: 50, unit: 'per minute' },
     rateLimitBlocks: { order: 5, name: 'Rate Limit Blocks', warning: 20, critical: 100, unit: 'per minute' },
-    providerFailures: { order: 6, name: 'Provider Failures', warning: 5, critical: 20, unit: 'per 5 minutes', window: '5m' },
+    providerFailures: { order: 6, name: 'Provider Failures', warning: 5, critical: 20, window: '5m', unit: 'per ' + self.window },
   },
 
   // Alerting beyond the spec's levels (alerts.libsonnet).

@@ -164,7 +164,7 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
           f"{PROVIDER_FAILURES} failures in 5 min > 20", by=20 * MINUTE),
     Silent("LeakyTokensProviderFailuresHigh", {"provider": "openai"}, "openai is healthy"),
     Fires("LeakyTokensErrorRateHigh", "critical", {"application": "api-gateway"},
-          f"{GATEWAY_502_PER_MINUTE} users a minute get a 502, about 1 in 6 requests > 5 %",
+          f"{GATEWAY_502_PER_MINUTE} users a minute get a 502, about 1 in 8 requests > 5 %",
           by=FAILING_SINCE - 15 * MINUTE),
     Silent("LeakyTokensErrorRateHigh", {"application": "api-gateway"},
            "before gemini failed", until=FAILING_SINCE),
