@@ -30,6 +30,10 @@ class Catalog:
     # The catalog as evaluated, canonical JSON: part of the backfill cache key.
     text: str
 
+    def exporters(self) -> dict[str, tuple[str, ...]]:
+        """Which services export each metric, by metric name."""
+        return {name: metric.services for name, metric in self.metrics.items()}
+
     @classmethod
     def from_series(cls, series: object, source: Path) -> Catalog:
         if not isinstance(series, dict) or not series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,21 +80,12 @@ def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() ->
         # Firing alerts come from the rule manager, which verify's Prometheus does not run; a
         # database panel is empty, and says so, for a service without a database.
         assert all(
-            c.kind is None
-            and (
-                c.answer.result
-                or evaluate.made_by_rules(c.target)
-                or evaluate.may_be_empty(c.target, c.setting)
-            )
+            c.kind is None and (c.answer.result or evaluate.made_by_rules(c.target) or c.declared)
             for c in result.checks
         )
         # Yet the database panels show data as the dashboard opens and for the services that
         # have a database.
-        declared_empty = [
-            c
-            for c in result.checks
-            if not c.answer.result and evaluate.may_be_empty(c.target, c.setting)
-        ]
+        declared_empty = [c for c in result.checks if not c.answer.result and c.declared]
         assert all(
             c.setting.split("=")[-1].split("-")[0] not in ("auth", "token", "analytics")
             for c in declared_empty
@@ -309,3 +301,39 @@ def test_an_alert_joining_comparisons_is_checked_one_comparison_at_a_time() -> N
     # An alert of one comparison (with `and on` inside it) stays whole.
     guarded = "((x / (y > 0)) and on (application) (z >= 0.5)) > 0.01"
     assert rules.comparisons(guarded) == [guarded]
+
+
+def test_a_panel_may_be_empty_only_for_a_service_that_exports_none_of_its_metrics() -> None:
+    exporters = {"jdbc_connections_active": ("token-service", "auth-server")}
+    database = evaluate.Target(
+        "System",
+        "🗄️ Database connections (active)",
+        "A",
+        'sum (jdbc_connections_active{application=~"$service", instance=~"$instance"})',
+        "short",
+        grafana.interval(86400, 960, 15, 15),
+        no_value="No database in the selected services",
+    )
+    allowed = {
+        setting: evaluate.may_be_empty(database, setting, exporters)
+        for setting in [
+            "service=config-server",
+            "instance=config-server-1:8888",
+            "service=token-service",
+            "instance=token-service-2:8082",
+            "service=config-server+token-service",
+            evaluate.DEFAULT_SETTING,
+        ]
+    }
+    assert allowed == {
+        "service=config-server": True,
+        "instance=config-server-1:8888": True,
+        "service=token-service": False,
+        "instance=token-service-2:8082": False,
+        "service=config-server+token-service": False,
+        evaluate.DEFAULT_SETTING: False,
+    }
+    # A panel without its own text, or over a metric the catalog does not list, must show data.
+    silent = dataclasses.replace(database, no_value="")
+    assert not evaluate.may_be_empty(silent, "service=config-server", exporters)
+    assert not evaluate.may_be_empty(database, "service=config-server", {})

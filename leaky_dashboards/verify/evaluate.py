@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .. import grafana
+from .. import grafana, promql
 from ..model import visible_panels
 from ..render import Dashboard
 from .promapi import Answer, Client
@@ -75,6 +75,8 @@ class Check:
     answer: Answer
     kind: Kind | None  # None: the check passed
     message: str = ""
+    # The panel may be empty here and says so (`may_be_empty`): a service without its metrics.
+    declared: bool = False
 
 
 @dataclass
@@ -144,10 +146,38 @@ def annotation_targets(
         )
 
 
-def may_be_empty(target: Target, setting: str) -> bool:
-    """A panel that says what its empty result means (`noValue`) may be empty at one variable
-    value (a service without a database), never as the dashboard opens."""
-    return bool(target.no_value) and setting != DEFAULT_SETTING
+# Which services export each metric (the catalog's `services`), by metric name.
+Exporters = Mapping[str, Sequence[str]]
+
+
+def may_be_empty(target: Target, setting: str, exporters: Exporters) -> bool:
+    """A panel that says what its empty result means (`noValue`) may be empty where the setting
+    picks one service, or one instance of a service, that exports none of the metrics it reads
+    (a service without a database); never as the dashboard opens, never for a service that
+    exports them, never for a metric the catalog does not list."""
+    variable, _, value = setting.partition("=")
+    if not target.no_value or variable not in ("service", "instance") or "+" in value:
+        return False
+    services = {s for names in exporters.values() for s in names}
+    service = value if variable == "service" else _service_of(value, services)
+    metrics = reads(target.expr)
+    return bool(metrics) and all(m in exporters and service not in exporters[m] for m in metrics)
+
+
+def _service_of(instance: str, services: set[str]) -> str | None:
+    """`token-service-2:8082` → `token-service`: the longest service its name starts with."""
+    owners = [s for s in services if instance.startswith(s + "-")]
+    return max(owners, key=len) if owners else None
+
+
+def reads(expr: str) -> set[str]:
+    """The metric names an expression selects."""
+    query = promql.parse(expr)
+    if query.ast is None:
+        return set()
+    return {
+        name for s in promql.selectors(query.ast) if (name := promql.metric_name(s)) is not None
+    }
 
 
 def made_by_rules(target: Target) -> bool:
@@ -200,6 +230,7 @@ def verify_dashboard(
     workers: int = 2,
     requires: Requires = always,
     nan_free: bool = False,
+    exporters: Exporters | None = None,
 ) -> DashboardResult:
     result = DashboardResult(dashboard)
     resolved = resolve(client, dashboard.model, window.start, window.end, window.range_s)
@@ -226,11 +257,10 @@ def verify_dashboard(
         )
     for target, label, mode, query in planned:
         answer = answers[(query, mode, target.interval.step)]
-        required = (
-            requires(target) and not made_by_rules(target) and not may_be_empty(target, label)
-        )
+        declared = may_be_empty(target, label, exporters or {})
+        required = requires(target) and not made_by_rules(target) and not declared
         kind, message = judge(target, answer, required, nan_free)
-        result.checks.append(Check(target, label, mode, query, answer, kind, message))
+        result.checks.append(Check(target, label, mode, query, answer, kind, message, declared))
     return result
 
 
@@ -241,9 +271,18 @@ def verify(
     scrape_interval: str,
     requires: Requires = always,
     nan_free: bool = False,
+    exporters: Exporters | None = None,
 ) -> list[DashboardResult]:
     return [
-        verify_dashboard(client, d, window, scrape_interval, requires=requires, nan_free=nan_free)
+        verify_dashboard(
+            client,
+            d,
+            window,
+            scrape_interval,
+            requires=requires,
+            nan_free=nan_free,
+            exporters=exporters,
+        )
         for d in dashboards
     ]
 

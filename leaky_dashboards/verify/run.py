@@ -92,6 +92,7 @@ def run(
             installation.scrape_interval,
             scenario.requires_data,
             scenario.nan_free,
+            exporters=library.catalog().exporters(),
         )
         world = truth.World(
             end=scenario.timeline.end,
