@@ -8,6 +8,7 @@
 local config = import 'config.libsonnet';
 local dashboard = import 'dashboard.libsonnet';
 local m = import 'measures.libsonnet';
+local patterns = import 'patterns.libsonnet';
 local platform = import 'platform.libsonnet';
 local q = import 'queries.libsonnet';
 local recording = import 'rules.libsonnet';
@@ -20,7 +21,7 @@ assert window == m.recorded.window : 'alerts: config.alerting.window must be con
 
 // A level as people read it, in the row's unit.
 local show(row, value) =
-  if row.unit == 'percentunit' then '%g%%' % (value * 100)
+  if row.unit == 'percentunit' then patterns.percent(value)
   else if row.unit == 's' then (if value < 1 then '%dms' % (value * 1000) else '%gs' % value)
   else '%g %s' % [value, row.unit];
 
@@ -239,7 +240,7 @@ local sloChecks = {
     "The gateway's instances (⚙️ System Health): heap near its limit, GC pauses, CPU or Hikari waits on the instance that is slow; recent deployments.",
   ],
 };
-local percent(share) = show({ unit: 'percentunit' }, share);
+local percent = patterns.percent;
 local pairText(sli, pair) =
   '%gx over %s and %s (bad share above %s)' % [pair.factor, pair.long, pair.short, percent(pair.factor * m.slo.budget(sli))];
 local sloRule(sli, severity, link) =

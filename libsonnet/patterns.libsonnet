@@ -17,6 +17,8 @@ local perMinuteByLabel(events, label, legendPrefix='') =
 
 {
   num:: num,
+  // A share for prose: 0.998 → '99.8%' (at most three decimals of a percent).
+  percent(share):: num(std.round(share * 100000) / 1000) + '%',
 
   // A colour level described in words, from a row of config.thresholds.
   levelsText(t, scale=1, suffix='')::

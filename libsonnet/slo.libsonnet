@@ -12,7 +12,7 @@ local num = patterns.num;
 local objectives = m.slo.keys;
 local short = config.recording.window;
 local burnWindow = slo.burnRates.critical.pairs[0].long;
-local percent(x) = num(std.round(x * 100000) / 1000) + '%';
+local percent = patterns.percent;
 local capitalized(key) = std.asciiUpper(key[0]) + key[1:];
 // The burn-rate pairs of a severity, in words: '14.4× (over 1h and 5m) and 6× (over 6h and 30m)'.
 local pairsText(severity) = std.join(' and ', [

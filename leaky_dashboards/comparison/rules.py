@@ -10,10 +10,8 @@ from ..model import Json
 from .compare import TextChange
 from .values import is_long_text, raw_changes, show
 
+
 # A rule's fields a reviewer reads, in Prometheus' order; the expression is shown apart.
-RULE_FIELDS = ("for", "labels", "annotations")
-
-
 @dataclass(frozen=True)
 class Rule:
     """One alerting or recording rule, with the group it is in."""

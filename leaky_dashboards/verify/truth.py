@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import grafana
-from ..model import iter_panels
 from ..render import Dashboard
 from . import evaluate
 from .promapi import Answer, Client
@@ -361,7 +360,3 @@ def _minutes(seconds: int) -> str:
 def dashboards_by_name(compiled: Sequence[Dashboard], prefix: str) -> dict[str, Dashboard]:
     """Short name (the uid without the prefix: overview, system ...) → dashboard."""
     return {d.uid.removeprefix(prefix): d for d in compiled}
-
-
-def panel_titles(dashboard: Dashboard) -> list[str]:
-    return [str(p.get("title")) for p in iter_panels(dashboard.model)]
