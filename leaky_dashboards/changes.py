@@ -18,12 +18,9 @@ import yaml
 
 from .comparison.compare import DashboardDiff, compare_dashboard, place_text
 from .comparison.rules import RuleChange, compare_rules, is_rules
-from .comparison.values import Key, identity, keyed, show, value_changes, word_diff_text
+from .comparison.values import keyed, show, value_changes, word_diff_text
 from .errors import BuildError
 from .model import Json, is_row, panel_keys, shape_error
-
-# Kept here for callers of the golden diff's helpers; they live in comparison.values.
-__all__ = ["Change", "CorruptGolden", "Key", "compare", "describe", "identity", "value_changes"]
 
 SEP = " › "
 

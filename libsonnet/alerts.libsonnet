@@ -228,14 +228,15 @@ local severities = std.sort(std.objectFields(slo.burnRates), function(s) slo.bur
 local sloAlertName(sli) = 'LeakyTokensGateway%s%sBudgetBurn' % [std.asciiUpper(sli[0]), sli[1:]];
 local sloPanel = panel('overview', 'sloBurnRate');
 // What an on-call checks first when a gateway budget burns, per SLI.
+local sloRowCheck = 'Gateway SLOs row of the Executive Overview: which burn rate is high, and since when (the page fires on the short and the long window together).';
 local sloChecks = {
   availability: [
-    'Gateway SLOs row of the Executive Overview: which burn rate is high, and since when (the page fires on the short and the long window together).',
+    sloRowCheck,
     "Service health (first row of the Executive Overview): api-gateway's 5xx share, and a provider failing (💼 Business Metrics › ❌ Provider failures) or a token-service/auth-server instance down behind it.",
     "The gateway's logs for the 5xx it returns (502 = an upstream failed), and what was deployed or changed when the burn began.",
   ],
   latency: [
-    'Gateway SLOs row of the Executive Overview: which burn rate is high, and since when (the page fires on the short and the long window together).',
+    sloRowCheck,
     "Latency p95 by service on the Executive Overview: is the gateway slow alone, or a service behind it (token-service, a provider's answers)?",
     "The gateway's instances (⚙️ System Health): heap near its limit, GC pauses, CPU or Hikari waits on the instance that is slow; recent deployments.",
   ],
