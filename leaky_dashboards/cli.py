@@ -29,7 +29,8 @@ def guarded(job: Callable[[], object]) -> int:
         with raising_on_stop(lambda _: KeyboardInterrupt()):
             job()
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
