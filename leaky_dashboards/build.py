@@ -37,6 +37,13 @@ def run(
     is false; nothing is written then, so provisioning/ always holds reviewed output.
     """
     started = time.perf_counter()
+    with outputs.locked(project.paths):  # one build at a time: golden read to outputs written
+        return _run(project, update, echo, started)
+
+
+def _run(
+    project: Project, update: bool, echo: Callable[[str], None], started: float
+) -> BuildResult:
     paths, reviewed = project.paths, project.reviewed
     # Validation comes first: an error exits 2 with every finding and nothing is written.
     lint.check(project, reviewed.dashboards, echo=echo)
@@ -59,7 +66,7 @@ def run(
         )
     )
     # One change of both outputs: refused before anything is touched, undone if interrupted.
-    fsio.replace_trees(written)
+    fsio.replace_trees(written, outputs.journal(paths))
     result.written = [f"{o.name}/ ({len(o.files)} files)" for o in written]
     result.seconds = time.perf_counter() - started
     echo(summary(result))

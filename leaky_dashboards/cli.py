@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 
 from . import build as build_job
+from . import outputs
 from .errors import BuildError
 from .project import Project
 from .settings import Paths
-from .signals import raising_on_stop
+from .signals import INTERRUPTED, job_signals
 
 
 def project(paths: Paths | None, engine: str | None) -> Project:
@@ -19,14 +20,13 @@ def project(paths: Paths | None, engine: str | None) -> Project:
     return Project.from_env(paths, engine)
 
 
-INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-
-
-def guarded(job: Callable[[], object]) -> int:
-    """Run `job`; a BuildError becomes its message on stderr and its exit code, an interrupt
-    (Ctrl-C, SIGTERM, SIGHUP) "interrupted" and 130."""
+def guarded(job: Callable[[], object], paths: Paths | None = None) -> int:
+    """Run `job` on the tree `paths` (default: this checkout), after finishing or undoing a
+    change of its outputs a killed command left; a BuildError becomes its message on stderr and
+    its exit code, an interrupt (Ctrl-C, SIGTERM, SIGHUP) "interrupted" and 130."""
     try:
-        with raising_on_stop(lambda _: KeyboardInterrupt()):
+        with job_signals():
+            outputs.recover(paths or Paths())
             job()
     except BuildError as exc:
         for line in exc.lines():
@@ -39,7 +39,7 @@ def guarded(job: Callable[[], object]) -> int:
 
 
 def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
-    return guarded(lambda: build_job.run(project(paths, engine), update=update))
+    return guarded(lambda: build_job.run(project(paths, engine), update=update), paths)
 
 
 def test(args: str = "") -> int:
@@ -48,7 +48,16 @@ def test(args: str = "") -> int:
 
 def clean(paths: Paths | None = None) -> int:
     """Remove generated output and caches (never golden/, which only golden-update changes)."""
-    paths = paths or Paths()
+    tree = paths or Paths()
+
+    def job() -> None:
+        with outputs.locked(tree):
+            _clean(tree)
+
+    return guarded(job, tree)
+
+
+def _clean(paths: Paths) -> None:
     for directory in (paths.root / "build", paths.root / ".cache", paths.root / ".pytest_cache"):
         shutil.rmtree(directory, ignore_errors=True)
     # Copies older versions of the build left beside golden/ and provisioning/ when interrupted.
@@ -58,17 +67,16 @@ def clean(paths: Paths | None = None) -> int:
     for entry in paths.provisioning.glob("*"):
         if entry.name != "README.md":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    return 0
 
 
 def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None) -> int:
     if queries:
         from .verify import querybench
 
-        return guarded(lambda: querybench.run_bench(project(paths, None), repeat))
+        return guarded(lambda: querybench.run_bench(project(paths, None), repeat), paths)
     from . import bench as bench_job
 
-    return guarded(lambda: bench_job.run(repeat))
+    return guarded(lambda: bench_job.run(repeat), paths)
 
 
 def diff(
@@ -89,20 +97,21 @@ def diff(
             base=base,
             fail=fail,
             output=Path(output) if output else None,
-        )
+        ),
+        paths,
     )
 
 
 def lint(engine: str | None = None, *, paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(lambda: lint_job.run(project(paths, engine)))
+    return guarded(lambda: lint_job.run(project(paths, engine)), paths)
 
 
 def fmt(paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(lambda: lint_job.fmt(paths or Paths()))
+    return guarded(lambda: lint_job.fmt(paths or Paths()), paths)
 
 
 def preview(
@@ -123,7 +132,8 @@ def preview(
             base=base,
             output=Path(output) if output else None,
             all_dashboards=all_dashboards,
-        )
+        ),
+        paths,
     )
 
 
@@ -144,14 +154,15 @@ def verify(
             project(paths, engine),
             scenario,
             seed=DEFAULT_SEED if seed is None else seed,
-        )
+        ),
+        paths,
     )
 
 
 def readme(paths: Paths | None = None) -> int:
     from . import readme as readme_job
 
-    return guarded(lambda: readme_job.update(paths or Paths()))
+    return guarded(lambda: readme_job.update(paths or Paths()), paths)
 
 
 def docs(
@@ -165,5 +176,6 @@ def docs(
         lambda: review.docs(
             project(paths, engine),
             output=Path(output) if output else None,
-        )
+        ),
+        paths,
     )
