@@ -393,3 +393,36 @@ def test_a_snippet_key_is_a_jsonnet_identifier_whatever_the_title() -> None:
     assert key_for("5xx rate", []) == "uiPanel5xxRate"
     assert key_for("🎯", []) == "uiPanel"
     assert key_for("Error rate", ["errorRate", "errorRate2"]) == "errorRate3"
+
+
+def test_a_panel_removed_in_the_ui_names_the_line_to_take_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = saved_by_grafana(golden("leaky-tokens-gateway"))
+    gone = model["panels"].pop(2)
+    code, out, _ = _run(capsys, write(tmp_path / "gateway.json", model))
+    assert code == 1
+    assert "panels 0 added, 1 removed, 0 renamed, 0 moved, 0 changed" in out
+    section = out.split("#### ➖ Removed in the UI: ", 1)[1]
+    assert section.startswith(gone["title"])
+    key = section.split("key `", 1)[1].split("`", 1)[0]
+    listed = _line("dashboards/leaky-tokens-gateway.jsonnet", rf"p\.{key}\b")
+    assert (
+        f"`dashboards/leaky-tokens-gateway.jsonnet:{listed}` (`p.{key}` in its row's list)"
+        in section
+    )
+
+
+def test_a_row_renamed_in_the_ui_names_its_line_and_how_to_keep_its_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = saved_by_grafana(golden("leaky-tokens-overview"))
+    panel(model, "Key metrics")["title"] = "KPIs"
+    code, out, _ = _run(capsys, write(tmp_path / "overview.json", model))
+    assert code == 1
+    opened = _line("dashboards/leaky-tokens-overview.jsonnet", r"row\('Key metrics'")
+    assert (
+        "Rows: renamed `Key metrics` → `KPIs` "
+        f"(`dashboards/leaky-tokens-overview.jsonnet:{opened}` (the row `Key metrics`); "
+        "`key='Key metrics'` keeps its id)."
+    ) in out

@@ -157,6 +157,15 @@ class Sources:
                 return Where(self.show(path), number, f"{md.code('p.' + key)} in its row's list")
         return Where(self.show(path), None, f"{md.code(key)} not found in the file")
 
+    def row_line(self, dashboard: str, title: str) -> Where:
+        """Where the dashboard file opens the row titled `title` (`row('Key metrics', [`)."""
+        path = self.dashboard_file(dashboard)
+        literal = snippet_string(title)
+        for number, line in enumerate(self.lines(path), 1):
+            if re.search(rf"\brow\(\s*{re.escape(literal)}", line):
+                return Where(self.show(path), number, f"the row {md.code(title)}")
+        return Where(self.show(path), None, "the row's list")
+
     def field_line(self, key: str, path_name: str) -> Where:
         """Where the panel `key` sets the field `path_name` (a comparer path)."""
         found = self.definition(key)

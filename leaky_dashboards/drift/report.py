@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import markdown as md
 from ..comparison.compare import DashboardDiff, Panel, PanelChange, place_text, size_text
 from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
 from . import snippet
-from .locate import Sources, Where, levels
+from .locate import Sources, Where, levels, snippet_string
 
 
 @dataclass
@@ -36,7 +36,6 @@ class Report:
     drifts: list[Drift]
     against: str = "golden/"
     sources: Sources | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def drifted(self) -> list[Drift]:
@@ -46,7 +45,6 @@ class Report:
 def render(report: Report) -> str:
     lines = [f"## Drift: what Grafana's UI changed, against {md.code(report.against)}", ""]
     lines += [f"- {summary(d)}" for d in report.drifts]
-    lines += [f"- {md.text(note)}" for note in report.notes]
     for drift in report.drifted:
         lines += ["", *section(drift, report.sources)]
     return "\n".join(lines) + "\n"
@@ -86,12 +84,20 @@ def section(drift: Drift, sources: Sources | None) -> list[str]:
             for path, old, new in diff.settings
         ]
         lines += ["", "Dashboard settings:", "", *_table(rows)]
-    rows_text = [f"added {md.code(r)}" for r in diff.rows_added]
-    rows_text += [f"removed {md.code(r)}" for r in diff.rows_removed]
-    rows_text += [f"renamed {md.code(o)} → {md.code(n)}" for o, n in diff.rows_renamed]
+    rows_text = [
+        f"added {_code(r)} (list it in {_where(_dashboard_file(sources, diff.name))})"
+        for r in diff.rows_added
+    ]
+    rows_text += [
+        f"removed {_code(r)} ({_where(_row(sources, diff.name, r))})" for r in diff.rows_removed
+    ]
+    rows_text += [
+        f"renamed {_code(o)} → {_code(n)} ({_where(_row(sources, diff.name, o))}; "
+        f"{md.code('key=' + snippet_string(cut(o, REPORT_VALUE_MAX)))} keeps its id)"
+        for o, n in diff.rows_renamed
+    ]
     if rows_text:
-        where = _where(_dashboard_file(sources, diff.name))
-        lines += ["", f"Rows: {', '.join(rows_text)} (change it in {where})."]
+        lines += ["", f"Rows: {'; '.join(rows_text)}."]
     for change in diff.touched:
         lines += ["", *panel_section(diff.name, change, sources)]
     for panel in diff.removed:
@@ -247,6 +253,10 @@ def _field_source(sources: Sources | None, key: str | None, path: str) -> Where 
     return sources.field_line(key, path)
 
 
+def _row(sources: Sources | None, dashboard: str, title: str) -> Where | None:
+    return None if sources is None else sources.row_line(dashboard, title)
+
+
 def _dashboard_file(sources: Sources | None, name: str) -> Where | None:
     if sources is None:
         return None
@@ -267,6 +277,10 @@ def _table(rows: Sequence[tuple[str, str, str, str]]) -> list[str]:
 
 def _query(expr: str | None) -> list[str]:
     return md.fence(cut(expr or "(none)", REPORT_QUERY_MAX), "promql")
+
+
+def _code(value: str) -> str:
+    return md.code(cut(value, REPORT_VALUE_MAX))
 
 
 def _text(value: str) -> str:
