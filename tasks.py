@@ -28,10 +28,16 @@ def golden_update(c: Context, engine: str | None = None) -> None:
     _exit(cli.build(engine, update=True))
 
 
-@task(help={"args": "extra pytest arguments, e.g. '-k golden -x'"})
-def test(c: Context, args: str = "") -> None:
-    """Run the test suite."""
-    _exit(cli.test(args))
+@task(
+    help={
+        "args": "extra pytest arguments, e.g. '-k golden -x'",
+        "quick": "the loop while editing (under a minute): ruff, lint and the golden check, and "
+        "the tests that start no Prometheus, browser or cluster tool",
+    }
+)
+def test(c: Context, args: str = "", quick: bool = False) -> None:
+    """ruff, mypy --strict and the whole test suite; --quick: ruff, build, the fast tests."""
+    _exit(cli.test(args, quick=quick))
 
 
 @task

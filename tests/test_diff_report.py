@@ -353,6 +353,7 @@ def test_a_report_too_long_for_a_pr_comment_keeps_every_summary_and_drops_detail
     assert text.count("<details>") == text.count("</details>")  # no section cut in half
 
 
+@pytest.mark.slow  # compares 400 dashboards
 def test_a_report_whose_summaries_alone_are_too_long_is_cut_with_a_note() -> None:
     model = _golden()
     changed = copy.deepcopy(model)
