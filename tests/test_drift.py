@@ -426,3 +426,29 @@ def test_a_row_renamed_in_the_ui_names_its_line_and_how_to_keep_its_id(
         f"(`dashboards/leaky-tokens-overview.jsonnet:{opened}` (the row `Key metrics`); "
         "`key='Key metrics'` keeps its id)."
     ) in out
+
+
+def test_a_dashboard_resource_of_grafanas_newer_api_is_refused_with_what_to_give_instead(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resource = {
+        "apiVersion": "dashboard.grafana.app/v2beta1",
+        "kind": "Dashboard",
+        "metadata": {"name": "leaky-tokens-overview"},
+        "spec": {"title": "🚀 Executive Overview", "elements": {}},
+    }
+    code, _, err = _run(capsys, write(tmp_path / "v2.json", resource))
+    assert code == 2
+    assert "a dashboard resource of Grafana's newer API (dashboard.grafana.app/v2beta1)" in err
+    assert "give the classic JSON model" in err
+
+
+def test_an_added_stat_of_instant_queries_is_an_instant_stat() -> None:
+    from leaky_dashboards.drift.snippet import panel as snippet
+
+    model = copy.deepcopy(
+        panel(golden("leaky-tokens-business"), "💰 Total tokens consumed ($time_range)")
+    )
+    code = snippet(model, "tokensAgain", {})
+    assert code.startswith("tokensAgain: panels.stat(\n")
+    assert "  instant=true,\n" in code

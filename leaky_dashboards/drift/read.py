@@ -72,6 +72,12 @@ def from_document(origin: str, document: Any) -> Fetched:
     if not isinstance(model, dict):  # pragma: no cover - checked above
         raise BadInput(f"{origin}: not a Grafana dashboard")
     uid = model.get("uid")
+    if "spec" in model and str(model.get("apiVersion", "")).startswith("dashboard.grafana.app/"):
+        raise BadInput(
+            f"{origin}: a dashboard resource of Grafana's newer API "
+            f"({str(model['apiVersion'])[:80]}), which drift does not read: give the classic "
+            "JSON model (Settings → JSON Model, or GET /api/dashboards/uid/<uid>)"
+        )
     if not isinstance(uid, str) or not uid:
         raise BadInput(
             f"{origin}: not a Grafana dashboard: no string `uid` "
