@@ -73,6 +73,7 @@ def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None)
 def diff(
     base: str | None = None,
     *,
+    head: str | None = None,
     fail: bool = True,
     output: str | None = None,
     engine: str | None = None,
@@ -86,6 +87,7 @@ def diff(
         lambda: review.diff(
             project(paths, engine),
             base=base,
+            head=head,
             fail=fail,
             output=Path(output) if output else None,
         )
