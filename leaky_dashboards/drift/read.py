@@ -98,6 +98,7 @@ def normalize(fetched: Fetched, golden: Json) -> Json:
     model = copy.deepcopy(fetched.model)
     export = fetched.shape == "export"
     _defaults(model, golden, for_scope("dashboard"))
+    _nulls(model, {k: v for k, v in golden.items() if k != "panels"})
     golden_panels = {p.get("id"): p for p in iter_panels(golden)}
     for panel in iter_panels(model):
         match = golden_panels.get(panel.get("id"))
@@ -105,6 +106,8 @@ def normalize(fetched: Fetched, golden: Json) -> Json:
             match = None
         scope = "row" if is_row(panel) else "panel"
         _defaults(panel, match, for_scope(scope, str(panel.get("type", ""))))
+        if match is not None:
+            _nulls(panel, {k: v for k, v in match.items() if k != "panels"})
         _datasource(panel, match)
         golden_targets = _by(match.get("targets") if match else None, "refId")
         for target in _dicts(panel.get("targets")):
@@ -183,6 +186,21 @@ def _defaults(item: Json, golden: Json | None, defaults: Iterable[Default]) -> N
             _prune(item, golden, parts[:-1])
         elif mine is _MISSING and _same(theirs, default.value) and golden is not None:
             _set(item, parts, copy.deepcopy(theirs))
+
+
+def _nulls(item: Any, golden: Any) -> None:
+    """A field golden holds as null and Grafana's copy leaves out is no change: Grafana's save
+    model drops nulls (`sortedDeepCloneWithoutNulls`). Lists are followed item by item when both
+    have as many items."""
+    if isinstance(item, dict) and isinstance(golden, dict):
+        for key, value in golden.items():
+            if value is None and key not in item:
+                item[key] = None
+            elif key in item:
+                _nulls(item[key], value)
+    elif isinstance(item, list) and isinstance(golden, list) and len(item) == len(golden):
+        for mine, theirs in zip(item, golden, strict=True):
+            _nulls(mine, theirs)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -26,6 +26,12 @@ _CONSTRUCTORS = {
     "gauge": ("panels.gauge", 8),
 }
 _WIDTH_ARGUMENT = {"timeseries", "gauge"}
+# The locals of a domain file a snippet reads, as the domain files define them.
+LOCALS = {
+    "target": "local target = panels.target;",
+    "th": "local th = (import 'config.libsonnet').thresholds;",
+    "panels": "local panels = import 'panels.libsonnet';",
+}
 _TOKEN = re.compile(r"\\.|.", re.DOTALL)
 
 
@@ -46,6 +52,8 @@ def key_for(title: str, taken: Iterable[str]) -> str:
     )
     if not key or key[0].isdigit():
         key = "uiPanel" + key[:1].upper() + key[1:]
+    if key in _KEYWORDS:
+        key += "Panel"
     used = set(taken)
     found, n = key, 1
     while found in used:
