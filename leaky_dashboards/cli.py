@@ -85,6 +85,7 @@ def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None)
 def diff(
     base: str | None = None,
     *,
+    head: str | None = None,
     fail: bool = True,
     output: str | None = None,
     engine: str | None = None,
@@ -98,6 +99,7 @@ def diff(
         lambda: review.diff(
             project(paths, engine),
             base=base,
+            head=head,
             fail=fail,
             output=Path(output) if output else None,
         )
