@@ -51,7 +51,8 @@ def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> 
         quick=quick, pytest_args=args.split(), build=(lambda: build(paths=tree)) if quick else None
     )
     try:
-        code, _ = suite.run(chosen, tree)
+        with job_signals():  # a stop kills the running step, then exits 130
+            code, _ = suite.run(chosen, tree)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
@@ -214,5 +215,6 @@ def drift(
             files,
             grafana=grafana,
             output=Path(output) if output else None,
-        )
+        ),
+        paths,
     )
