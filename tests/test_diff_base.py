@@ -188,6 +188,7 @@ def _pull_request(repo: Paths, installation: Installation, base: str | None = "H
 P95_ALERT = "LeakyTokensLatencyP95High (warning)"
 P95_DRIVES = (
     "- `thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels "
+    "🚀 Executive Overview › Service health (column P95), "
     "🚀 Executive Overview › Latency p95 by service, 🚀 Executive Overview › ⏱️ Latency p95, "
     f"🚀 Executive Overview › Response latency percentiles and alert {P95_ALERT}"
 )

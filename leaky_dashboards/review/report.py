@@ -376,7 +376,7 @@ def details(diff: DashboardDiff, drivers: dict[str, list[str]] | None = None) ->
     for panel in diff.added:
         lines += ["", *whole_panel(panel, "added")]
     for change in diff.touched:
-        lines += ["", *panel_details(change, drivers.get(f"{diff.title} › {change.new.title}"))]
+        lines += ["", *panel_details(change, drivers, f"{diff.title} › {change.new.title}")]
     if diff.renumbered:
         ids = ", ".join(f"{_title(c.new.title)} {c.old.id} → {c.new.id}" for c in diff.renumbered)
         lines += [
@@ -387,7 +387,9 @@ def details(diff: DashboardDiff, drivers: dict[str, list[str]] | None = None) ->
     return lines
 
 
-def panel_details(change: PanelChange, driven_by: list[str] | None = None) -> list[str]:
+def panel_details(
+    change: PanelChange, drivers: dict[str, list[str]] | None = None, name: str = ""
+) -> list[str]:
     new = change.new
     lines = [f"#### {_title(new.title)} ({md.text(new.type)})"]
     if change.renamed:
@@ -397,10 +399,12 @@ def panel_details(change: PanelChange, driven_by: list[str] | None = None) -> li
             "",
             f"Moved: {md.text(place_text(change.old.place))} → {md.text(place_text(new.place))}.",
         ]
-    rows = list(change.fields)
-    if driven_by:
-        via = ", ".join(driven_by)
-        rows = [(p, o, f"{n} (from {via})") if p == "thresholds" else (p, o, n) for p, o, n in rows]
+    rows: list[tuple[str, str, str]] = []
+    for path, before, after in change.fields:
+        via = (drivers or {}).get(name if path == "thresholds" else f"{name} ({path[14:]})")
+        if via and path.startswith("thresholds"):
+            after = f"{after} (from {', '.join(via)})"
+        rows.append((path, before, after))
     if rows:
         lines += ["", *_field_table(rows)]
     for text in change.texts:
