@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from leaky_dashboards import cli
-from leaky_dashboards.lint import lint, links
+from leaky_dashboards.lint import links, lint
 from leaky_dashboards.project import Project
 from leaky_dashboards.settings import ROOT, Paths
 

@@ -20,13 +20,13 @@ from .rule import Rule
 
 LINK_TARGET = Rule(
     "link-target",
-    "dashboard",
+    "links",
     "every dashboard, panel and data link to `/d/<uid>` names a dashboard of this tree, and its "
     "`viewPanel=` a panel of it",
 )
 ALERT_LINK_TARGET = Rule(
     "alert-link-target",
-    "dashboard",
+    "links",
     "every alert's `dashboard_url` opens a dashboard and panel of this tree, and its "
     "`runbook_url` an anchor of the generated docs",
 )
