@@ -213,6 +213,16 @@ def test_an_export_placeholder_where_golden_reads_the_variable_is_a_change(
             r"bad\.json: not a Grafana dashboard: panels is an object",
         ),
         (b"\xff\xfe", r"bad\.json: not UTF-8 text"),
+        (
+            b'{"uid": "leaky-tokens-overview", "panels": [{"type": "stat", "title": "A", '
+            b'"gridPos": "x"}]}',
+            r'panels\[0\] \("A"\): gridPos is a string, not an object',
+        ),
+        (
+            b'{"uid": "leaky-tokens-overview", "panels": [{"type": "row", "panels": '
+            b'[{"id": [1]}]}]}',
+            r"panels\[0\]\.panels\[0\] \(null\): id is an array, not a number",
+        ),
     ],
 )
 def test_bad_input_is_named_exits_2_and_writes_nothing(
@@ -265,7 +275,7 @@ def test_text_from_the_file_is_escaped_in_the_markdown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     model = saved_by_grafana(golden("leaky-tokens-gateway"))
-    hostile = "<img src=x onerror=alert(1)> | `code` **bold** [link](http://evil)"
+    hostile = "<img src=x onerror=alert(1)> | `code` **bold** [link](http://evil)\x1b]0;pwned\x07"
     target = model["panels"][1]
     target["title"] = hostile
     target["targets"][0]["expr"] = "up\n```\n<script>alert(1)</script>"
@@ -273,6 +283,8 @@ def test_text_from_the_file_is_escaped_in_the_markdown(
     code, out, _ = _run(capsys, write(name, model))
     assert code == 1
     assert "<img" not in out.replace("\\<img", "")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "0;pwned" in out
     assert (
         "#### \\<img src=x onerror=alert(1)> | \\`code\\` \\*\\*bold\\*\\* "
         "\\[link\\](http:&#8203;//evil)" in out  # markdown.text neutralises the autolink too
@@ -426,3 +438,29 @@ def test_a_row_renamed_in_the_ui_names_its_line_and_how_to_keep_its_id(
         f"(`dashboards/leaky-tokens-overview.jsonnet:{opened}` (the row `Key metrics`); "
         "`key='Key metrics'` keeps its id)."
     ) in out
+
+
+def test_a_dashboard_resource_of_grafanas_newer_api_is_refused_with_what_to_give_instead(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resource = {
+        "apiVersion": "dashboard.grafana.app/v2beta1",
+        "kind": "Dashboard",
+        "metadata": {"name": "leaky-tokens-overview"},
+        "spec": {"title": "🚀 Executive Overview", "elements": {}},
+    }
+    code, _, err = _run(capsys, write(tmp_path / "v2.json", resource))
+    assert code == 2
+    assert "a dashboard resource of Grafana's newer API (dashboard.grafana.app/v2beta1)" in err
+    assert "give the classic JSON model" in err
+
+
+def test_an_added_stat_of_instant_queries_is_an_instant_stat() -> None:
+    from leaky_dashboards.drift.snippet import panel as snippet
+
+    model = copy.deepcopy(
+        panel(golden("leaky-tokens-business"), "💰 Total tokens consumed ($time_range)")
+    )
+    code = snippet(model, "tokensAgain", {})
+    assert code.startswith("tokensAgain: panels.stat(\n")
+    assert "  instant=true,\n" in code

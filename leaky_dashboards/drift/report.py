@@ -2,7 +2,8 @@
 
 Markdown. Every text that comes from a dashboard (titles, descriptions, queries, file names) is
 hostile: it goes through `markdown.text` (escaped), `markdown.code` (a code span) or
-`markdown.fence` (a code block longer than any backtick run in it), cut at the report limits.
+`markdown.fence` (a code block longer than any backtick run in it), cut at the report limits;
+control characters (a terminal escape) are replaced.
 """
 
 from __future__ import annotations
@@ -47,7 +48,12 @@ def render(report: Report) -> str:
     lines += [f"- {summary(d)}" for d in report.drifts]
     for drift in report.drifted:
         lines += ["", *section(drift, report.sources)]
-    return "\n".join(lines) + "\n"
+    return _CONTROL.sub("\ufffd", "\n".join(lines)) + "\n"
+
+
+# Control characters from a file (a terminal escape in a title) never reach the terminal or the
+# Markdown: each becomes U+FFFD.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def summary(drift: Drift) -> str:
