@@ -29,6 +29,7 @@ from ..comparison.compare import (
     place_text,
     size_text,
 )
+from ..comparison.impact import Impact
 from ..comparison.rules import Rule, RuleChange
 from ..comparison.thresholds import ThresholdChange, level_text
 from ..comparison.values import ELIDED, around_change, word_diff
@@ -202,6 +203,10 @@ def _top(changes: ChangeSet, heading: Heading) -> list[str]:
         lines += ["> [!CAUTION]", *(f"> {w}" for w in heading.warnings), ""]
     if heading.notes:
         lines += [*heading.notes, ""]
+    if changes.impact.warnings:
+        lines += ["> [!WARNING]", "> Read these before approving:", ">"]
+        lines += [f"> - {md.text(w)}" for w in changes.impact.warnings]
+        lines.append("")
     lines.append(statement(changes, heading))
     summaries = [f"- {summary(d)}" for d in changes.dashboards]
     summaries += [f"- {rules_summary(r)}" for r in changes.rules]
@@ -210,7 +215,24 @@ def _top(changes: ChangeSet, heading: Heading) -> list[str]:
         lines += ["", *summaries]
     if changes.thresholds:
         lines += ["", f"### Thresholds ({md.code(THRESHOLDS_SOURCE)})", ""]
-        lines += [f"- {threshold_line(t)}" for t in changes.thresholds]
+        lines += [f"- {threshold_line(t, changes.impact)}" for t in changes.thresholds]
+    reach = impact_lines(changes.impact)
+    if reach:
+        lines += ["", "### What else it changes", "", *reach]
+    return lines
+
+
+def impact_lines(found: Impact) -> list[str]:
+    """Each changed recording rule with what reads it; each changed window with what it drives."""
+    lines: list[str] = []
+    for label, readers in found.readers.items():
+        who = ", ".join(md.text(r) for r in readers) if readers else "nothing in these files"
+        lines.append(f"- recording rule {md.code(label)}: read by {who}")
+    for (old, new), what in found.windows.items():
+        lines.append(
+            f"- window {md.code(old)} → {md.code(new)} in the queries of "
+            + ", ".join(md.text(w) for w in what)
+        )
     return lines
 
 
@@ -327,7 +349,7 @@ def _kind(path: str) -> str:
     return "File"
 
 
-def threshold_line(change: ThresholdChange) -> str:
+def threshold_line(change: ThresholdChange, found: Impact | None = None) -> str:
     """`thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels … and alert …"""
     unit = f" ({md.text(level_text(change))})" if change.unit else ""
     text = f"{md.code(change.path)} {md.text(_plain(change.old))} → {md.text(_plain(change.new))}"
@@ -339,6 +361,9 @@ def threshold_line(change: ThresholdChange) -> str:
     if change.alerts:
         noun = "alert" if len(change.alerts) == 1 else "alerts"
         drives.append(f"{noun} " + ", ".join(md.text(a) for a in change.alerts))
+    windows = (found.windows if found else {}).get((_plain(change.old), _plain(change.new)))
+    if windows:
+        drives.append("the queries of " + ", ".join(md.text(w) for w in windows))
     if drives:
         text += ": drives " + " and ".join(drives)
     elif change.level in ("warning", "critical"):
