@@ -26,7 +26,9 @@ KEY_FILE = "renderer.key"
 TIMEOUT_S = 600
 NODE_ENV = "LEAKY_NODE"
 
-INSTALL_HINT = "install Debian's `nodejs` and `npm` (.ci/install does, then runs `npm ci` in renderer/)"
+INSTALL_HINT = (
+    "install Debian's `nodejs` and `npm` (.ci/install does, then runs `npm ci` in renderer/)"
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def _inputs(source: Path) -> list[Path]:
     return files
 
 
-def key(source: Path = SOURCE) -> str:
+def key(source: Path) -> str:
     digest = hashlib.sha256()
     for path in _inputs(source):
         if not path.is_file():
@@ -91,8 +93,10 @@ def _run(command: list[str], where: Path, what: str) -> None:
         raise BuildError(f"{what} failed (exit {done.returncode}): " + " / ".join(tail))
 
 
-def ensure(source: Path = SOURCE, output: Path = OUTPUT) -> Bundle:
-    """The bundled renderer, built first if missing or stale."""
+def ensure(source: Path | None = None, output: Path | None = None) -> Bundle:
+    """The bundled renderer (default: renderer/ built into build/renderer/), built first if
+    missing or stale; node is needed only to build it."""
+    source, output = source or SOURCE, output or OUTPUT
     wanted = key(source)
     script, stamp = output / BUNDLE, output / KEY_FILE
     if script.is_file() and stamp.is_file() and stamp.read_text().strip() == wanted:

@@ -70,7 +70,8 @@ class Shot:
 class Browser:
     """One headless Chromium with one page (tab), its console and exceptions recorded."""
 
-    def __init__(self, executable: str, profile: str) -> None:
+    def __init__(self, executable: str, profile: str, *, owns_profile: bool = False) -> None:
+        self.profile, self.owns_profile = profile, owns_profile
         # Chromium's log goes to a file, not a pipe nobody drains (a full pipe would stall it).
         self.log = Path(profile) / "stderr.log"
         with self.log.open("w") as log:
@@ -89,6 +90,7 @@ class Browser:
         if url is None:
             code = self.process.poll()
             tail = " / ".join(self.log.read_text(errors="replace").strip().splitlines()[-3:])
+            self.owns_profile = False  # the caller removes it
             self.close()
             state = f"exit {code}" if code is not None else f"no answer in {TIMEOUT_S} s"
             raise BuildError(f"chromium did not start ({state}): {tail}".rstrip(": "))
@@ -164,7 +166,8 @@ class Browser:
             time.sleep(0.02)
             state = self.evaluate(_STATE)
         if state == "error":
-            raise BuildError(f"{page}: the renderer failed: {self.evaluate('document.body.dataset.error')}")
+            error = self.evaluate("document.body.dataset.error")
+            raise BuildError(f"{page}: the renderer failed: {error}")
         problems = self.problems()
         if problems:
             raise BuildError(f"{page}: the page reported: {problems[0][:400]}")
@@ -182,18 +185,29 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.owns_profile:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def start() -> Browser:
+    """A headless Chromium in a fresh profile of its own, removed when it is closed."""
+    executable = binary()
+    profile = tempfile.mkdtemp(prefix="leaky-chromium-")
+    try:
+        return Browser(executable, profile, owns_profile=True)
+    except BaseException:
+        shutil.rmtree(profile, ignore_errors=True)
+        raise
 
 
 @contextmanager
 def browser() -> Iterator[Browser]:
     """A headless Chromium in a fresh profile, stopped and its profile removed afterwards."""
-    executable = binary()
-    with tempfile.TemporaryDirectory(prefix="leaky-chromium-") as profile:
-        client = Browser(executable, profile)
-        try:
-            yield client
-        finally:
-            client.close()
+    client = start()
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def screenshot(page: Path, png: Path, width: int, height: int) -> None:

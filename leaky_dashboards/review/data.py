@@ -6,12 +6,19 @@ Prometheus data source returns them.
 
 The frames are JSON: `{refId, meta?, fields: [{name, type, values, labels?, config?}]}`, `type`
 one of `time`, `number`, `string`; a number is a float, or the string `NaN`, `+Inf` or `-Inf`
-(JSON has none of them). The renderer (renderer/src) turns them into @grafana/data frames.
+(JSON has none of them). A series of a range query is written compactly: its time field is
+`{"grid": [start, step, count]}` (ms) and its values follow that grid, `null` where Prometheus
+returned no sample (the renderer leaves those points out, so the frame holds exactly the
+samples). The renderer (renderer/src) turns them into @grafana/data frames.
+
+Grafana asks each panel for as many points as it is wide in pixels (`maxDataPoints`); the preview
+draws the grid `preview.GRID_PX` wide, so a panel `w` columns wide asks `w × GRID_PX / 24`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,6 +43,7 @@ _RELATIVE = re.compile(r"now-(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _LEGEND = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 WORKERS = 2
+PIXELS_PER_COLUMN = 50  # the preview's grid: 1200 px for 24 columns
 
 Frame = dict[str, Any]
 
@@ -111,7 +119,10 @@ def panel_frames(source: Source, model: Json, moment: Moment) -> dict[str, list[
     frames: dict[str, list[Frame]] = {}
     for panel in panels_of(model):
         frames[panel.key] = []
-        single = Dashboard(panel.key, Path(), {"title": "", "panels": [panel.model]})
+        drawn = dict(panel.model)
+        width = int((drawn.get("gridPos") or {}).get("w") or 12)
+        drawn.setdefault("maxDataPoints", width * PIXELS_PER_COLUMN)
+        single = Dashboard(panel.key, Path(), {"title": "", "panels": [drawn]})
         targets = list(evaluate.targets(single, window, source.scrape_interval))
         specs = {
             str(t.get("refId", "?")): t
@@ -164,17 +175,33 @@ def to_frames(target: Json, answer: Answer, targets: int = 1) -> list[Frame]:
         name = display_name(legend, labels, expr)
         if name:
             config["displayNameFromDS"] = name
-        value: dict[str, Any] = {"name": "Value", "type": "number", "values": numbers}
+        time_field, values = _compact(times, numbers)
+        value: dict[str, Any] = {"name": "Value", "type": "number", "values": values}
         if shown:
             value["labels"] = shown
         value["config"] = config
-        frames.append(
-            {
-                "refId": ref,
-                "fields": [{"name": "Time", "type": "time", "values": times, "config": {}}, value],
-            }
-        )
+        frames.append({"refId": ref, "fields": [time_field, value]})
     return frames
+
+
+def _compact(
+    times: list[int], numbers: list[float | str]
+) -> tuple[dict[str, Any], list[float | str | None]]:
+    """A time field on a regular grid with its values (None where a sample is missing), when the
+    samples sit on one; else the plain field."""
+    plain = {"name": "Time", "type": "time", "values": times, "config": {}}
+    if len(times) < 3:
+        return plain, list(numbers)
+    steps = [b - a for a, b in itertools.pairwise(times)]
+    step = min(steps)
+    if step <= 0 or any(s % step for s in steps):
+        return plain, list(numbers)
+    count = (times[-1] - times[0]) // step + 1
+    values: list[float | str | None] = [None] * count
+    for t, v in zip(times, numbers, strict=True):
+        values[(t - times[0]) // step] = v
+    grid = {"name": "Time", "type": "time", "grid": [times[0], step, count], "config": {}}
+    return grid, values
 
 
 def display_name(legend: str, labels: Mapping[str, str], expr: str) -> str:
@@ -207,7 +234,7 @@ def _number(text: str) -> float | str:
 def _series(item: Json) -> tuple[dict[str, str], list[int], list[float | str]]:
     labels = {str(k): str(v) for k, v in (item.get("metric") or {}).items()}
     pairs = item.get("values") or ([item["value"]] if "value" in item else [])
-    times = [int(round(float(t) * 1000)) for t, _ in pairs]
+    times = [round(float(t) * 1000) for t, _ in pairs]
     return labels, times, [_number(str(v)) for _, v in pairs]
 
 
@@ -238,7 +265,10 @@ def _le(labels: Mapping[str, str]) -> float:
         return math.inf
 
 
-def _heatmap(ref: str, series: Sequence[tuple[dict[str, str], list[int], list[float | str]]]) -> Frame:
+Series = tuple[dict[str, str], list[int], list[float | str]]
+
+
+def _heatmap(ref: str, series: Sequence[Series]) -> Frame:
     """Cumulative `le` buckets made per-bucket counts, lowest bucket first, one field each
     (Grafana's Prometheus heatmap format)."""
     ordered = sorted(series, key=lambda s: _le(s[0]))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .. import docs as documentation
 from .. import fsio, lint, outputs
 from ..comparison.changeset import ChangeSet, compare_files
-from ..comparison.compare import compare_all
+from ..comparison.compare import DashboardDiff, compare_all
 from ..errors import BuildError
 from ..library import Library
 from ..model import Json
@@ -95,48 +97,58 @@ def preview(
     ]
     pages: dict[str, previews.Page] = {}
     shown: dict[str, Json] = {}
-    if chosen:
-        with data.serving(reviewed, scenario, echo=_aside) as source:
-            for d in chosen:
-                old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
-                model = new if new is not None else old
-                assert model is not None
-                shown[d.name] = model
-                end = source.end
-                time = (end - data.range_of(model), end)
-                moment = data.Moment(end)
-                if d.status == "unchanged":
-                    pages[d.name] = previews.page(
-                        model, data.panel_frames(source, model, moment), time
-                    )
-                    continue
-                frames = (
-                    data.panel_frames(source, old, moment) if old is not None else {},
-                    data.panel_frames(source, new, moment) if new is not None else {},
-                )
-                pages[d.name] = previews.compare_page(old, new, d, before.label, frames, time)
     files: dict[str, bytes] = {}
     unknown: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp:
-        htmls = {}
-        for name, page in pages.items():
-            html = Path(tmp) / f"{name}.html"
-            html.write_text(page.html, encoding="utf-8")
-            files[html.name] = html.read_bytes()
-            htmls[name] = html
-        if screenshots and pages:
-            with chromium.browser() as browser:
-                for name, page in pages.items():
-                    shot = browser.shoot(htmls[name], page.width, page.height)
-                    files[f"{name}.png"] = shot.png
-                    model = shown[name]
-                    record = display_record(model, shot.display, removed=name not in after.dashboards)
-                    files[f"{model.get('uid', name)}.display.json"] = record_bytes(record)
-                    unknown.extend(
-                        f"{model.get('title', name)} › {p['title']} ({p['type']})"
-                        for p in record["panels"]
-                        if p.get("unknown")
-                    )
+
+    def draw(source: data.Source, d: DashboardDiff) -> previews.Page:
+        old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
+        model = new if new is not None else old
+        assert model is not None
+        shown[d.name] = model
+        end = source.end
+        time = (end - data.range_of(model), end)
+        moment = data.Moment(end)
+        if d.status == "unchanged":
+            return previews.page(model, data.panel_frames(source, model, moment), time)
+        frames = (
+            data.panel_frames(source, old, moment) if old is not None else {},
+            data.panel_frames(source, new, moment) if new is not None else {},
+        )
+        return previews.compare_page(old, new, d, before.label, frames, time)
+
+    # One thread starts the browser, then builds each page (its queries, its HTML) while the
+    # browser draws the one before: the two overlap.
+    with (
+        tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        if chosen:
+            builder = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            stack.callback(builder.shutdown, cancel_futures=True)
+            starting = builder.submit(chromium.start) if screenshots else None
+            source = stack.enter_context(data.serving(reviewed, scenario, echo=_aside))
+            building = [(d.name, builder.submit(draw, source, d)) for d in chosen]
+            browser = None
+            if starting is not None:
+                browser = starting.result()
+                stack.callback(browser.close)
+            for name, future in building:
+                page = pages[name] = future.result()
+                html = Path(tmp) / f"{name}.html"
+                html.write_text(page.html, encoding="utf-8")
+                files[html.name] = html.read_bytes()
+                if browser is None:
+                    continue
+                shot = browser.shoot(html, page.width, page.height)
+                files[f"{name}.png"] = shot.png
+                model = shown[name]
+                record = display_record(model, shot.display, removed=name not in after.dashboards)
+                files[f"{model.get('uid', name)}.display.json"] = record_bytes(record)
+                unknown.extend(
+                    f"{model.get('title', name)} › {p['title']} ({p['type']})"
+                    for p in record["panels"]
+                    if p.get("unknown")
+                )
     changed = {d.name: d.status for d in diffs if d.status != "unchanged"}
     files["index.html"] = previews.index(
         list(pages), screenshots=screenshots, statuses=changed, base=before.label

@@ -270,9 +270,7 @@ def _grid(panel: Json) -> tuple[int, int, int, int]:
     return (int(pos.get("x", 0)), int(pos.get("y", 0)), int(pos.get("w", 0)), int(pos.get("h", 0)))
 
 
-def _render(
-    model: Json, sides: list[dict[str, Any]], legend: str, time: tuple[int, int]
-) -> Page:
+def _render(model: Json, sides: list[dict[str, Any]], legend: str, time: tuple[int, int]) -> Page:
     variables = [
         {
             "name": str(v.get("name", "")),

@@ -112,13 +112,29 @@ function number(value) {
   return value;
 }
 
+// A frame whose time field is a grid ({grid: [start, step, count]}) holds its values on that
+// grid, null where Prometheus had no sample: those points are left out, as Grafana never had them.
+function expand(f) {
+  const grid = f.fields.find((field) => field.grid);
+  if (!grid) return f.fields;
+  const [start, step, count] = grid.grid;
+  const others = f.fields.filter((field) => field !== grid);
+  const keep = [];
+  for (let i = 0; i < count; i++) if (others.every((o) => o.values[i] !== null)) keep.push(i);
+  return f.fields.map((field) =>
+    field === grid
+      ? { ...field, values: keep.map((i) => start + i * step) }
+      : { ...field, values: keep.map((i) => field.values[i]) }
+  );
+}
+
 function frames(spec) {
   return (spec.frames ?? []).map((f) =>
     createDataFrame({
       refId: f.refId,
       name: f.name,
       meta: f.meta,
-      fields: f.fields.map((field) => ({
+      fields: expand(f).map((field) => ({
         name: field.name,
         type: field.type,
         labels: field.labels,
@@ -188,6 +204,7 @@ function record(fd) {
     text: text(d),
     color: d.color ?? '',
     numeric: Number.isFinite(d.numeric) ? d.numeric : null,
+    unit: fd.field?.unit ?? '',
   };
 }
 
@@ -304,7 +321,7 @@ function table(spec, data, box) {
   const records = [];
   if (!frame || frame.length === 0 || !frame.fields.length) {
     box.append(el('div', { class: 'no-data', text: noValueOf(spec) }));
-    return [{ name: '', text: noValueOf(spec), color: '', numeric: null }];
+    return [{ name: '', text: noValueOf(spec), color: '', numeric: null, unit: spec.fieldConfig?.defaults?.unit ?? '' }];
   }
   const fields = frame.fields.filter((f) => !f.config.custom?.hidden);
   const names = fields.map((f) => getFieldDisplayName(f, frame, data));
@@ -340,6 +357,7 @@ function table(spec, data, box) {
           color: display.color ?? '',
           colored: how,
           numeric: Number.isFinite(display.numeric) && field.type === FieldType.number ? display.numeric : null,
+          unit: field.config.unit ?? '',
         });
         return td;
       })
@@ -371,7 +389,7 @@ function timeseries(spec, data, box, time) {
   }
   if (!series.length) {
     box.append(el('div', { class: 'no-data', text: noValueOf(spec) }));
-    return [{ name: '', text: noValueOf(spec), color: '', numeric: null }];
+    return [{ name: '', text: noValueOf(spec), color: '', numeric: null, unit: spec.fieldConfig?.defaults?.unit ?? '' }];
   }
   // One shared x axis: the union of the series' times (Prometheus' range steps coincide).
   const times = [...new Set(series.flatMap((s) => Array.from(s.x.values)))].sort((a, b) => a - b);
@@ -416,10 +434,10 @@ function timeseries(spec, data, box, time) {
     const reduced = calcs.length ? reduceField({ field: s.field, reducers: calcs }) : {};
     const cells = calcs.map((calc) => {
       const shown = s.field.display(reduced[calc]);
-      legend.push({ name, calc, text: text(shown), color, numeric: Number.isFinite(shown.numeric) ? shown.numeric : null });
+      legend.push({ name, calc, text: text(shown), color, numeric: Number.isFinite(shown.numeric) ? shown.numeric : null, unit: s.field.config.unit ?? '' });
       return text(shown);
     });
-    if (!calcs.length) legend.push({ name, calc: '', text: '', color, numeric: null });
+    if (!calcs.length) legend.push({ name, calc: '', text: '', color, numeric: null, unit: s.field.config.unit ?? '' });
     rows.push({ name, color, cells });
   });
   const swatch = (color) => el('i', { style: { background: color } });
@@ -439,8 +457,9 @@ function timeseries(spec, data, box, time) {
     ));
   }
   const plotBox = el('div', { class: 'plot' });
+  box.classList.add('with-legend');
   box.append(plotBox, legendBox);
-  const height = Math.max(40, box.clientHeight - legendBox.offsetHeight - 4);
+  const height = Math.max(40, plotBox.clientHeight);
   const formatAxis = (u, splits) => splits.map((v) => text(first.display(v)));
   const axisStyle = { stroke: '#ccccdc', grid: { stroke: 'rgba(204,204,220,0.07)', width: 1 }, ticks: { show: false }, font: '11px DejaVu Sans' };
   const measure = document.createElement('canvas').getContext('2d');
@@ -490,7 +509,7 @@ function heatmap(spec, data, box) {
   const frame = data.find((f) => f.fields.some((x) => x.type === FieldType.time));
   if (!frame || frame.length === 0) {
     box.append(el('div', { class: 'no-data', text: noValueOf(spec) }));
-    return [{ name: '', text: noValueOf(spec), color: '', numeric: null }];
+    return [{ name: '', text: noValueOf(spec), color: '', numeric: null, unit: spec.fieldConfig?.defaults?.unit ?? '' }];
   }
   const buckets = frame.fields.filter((f) => f.type === FieldType.number);
   // A bucket is named by its upper bound (`le`), shown in the y axis' unit.
@@ -505,10 +524,12 @@ function heatmap(spec, data, box) {
     return raw === '+Inf' ? '+Inf' : Number.isFinite(bound) && raw !== '' ? text(yAxis(bound)) : raw;
   };
   box.append(drawHeatmap(frame, buckets, box.clientWidth, box.clientHeight, nameOf));
-  return buckets.map((f) => ({ name: nameOf(f), text: '', color: '', numeric: null }));
+  return buckets.map((f) => ({ name: nameOf(f), text: '', color: '', numeric: null, unit: spec.options?.yAxis?.unit ?? '' }));
 }
 
 const DRAW = { stat, gauge, bargauge, piechart, table, timeseries, heatmap };
+// Each drawn panel's frames after transformations and field config, by "<side>/<key>".
+const drawnData = {};
 
 async function render() {
   const input = JSON.parse(document.getElementById('preview-data').textContent);
@@ -517,6 +538,7 @@ async function render() {
   document.head.append(style);
   const panels = [];
   const unknown = [];
+  const timings = {};
   for (const box of document.querySelectorAll('.viz')) {
     const id = box.dataset.panel;
     const spec = input.panels[id];
@@ -529,7 +551,11 @@ async function render() {
       box.append(el('div', { class: 'unknown', text: `panel type "${spec.type}" is not drawn by the preview` }));
     } else {
       try {
-        entry.values = draw(spec, await processed(spec), box, input.time);
+        const started = performance.now();
+        const ready = await processed(spec);
+        drawnData[id] = ready;
+        entry.values = draw(spec, ready, box, input.time);
+        timings[spec.key] = Math.round(performance.now() - started);
       } catch (err) {
         entry.error = String(err && err.stack ? err.stack : err);
         box.append(el('div', { class: 'unknown', text: `could not draw: ${err}` }));
@@ -539,6 +565,8 @@ async function render() {
   }
   const out = document.getElementById('display');
   out.textContent = JSON.stringify({ panels, unknown });
+  // How long each panel took (ms), for `invoke bench --preview`; not part of the record.
+  document.body.dataset.timings = JSON.stringify(timings);
   document.body.dataset.rendered = '1';
 }
 
@@ -546,6 +574,22 @@ render().catch((err) => {
   document.body.dataset.rendered = 'error';
   document.body.dataset.error = String(err && err.stack ? err.stack : err);
 });
+
+// For checks (verify's display expectations): the text and colour the field named `name` of a
+// drawn panel (a table column, a stat's value) gives `value`, and a named colour of the theme.
+window.leakyFieldDisplay = (id, name, value) => {
+  const data = drawnData[id] ?? [];
+  for (const frame of data) {
+    for (const field of frame.fields) {
+      if (getFieldDisplayName(field, frame, data) === name && field.display) {
+        const d = field.display(value);
+        return { text: formattedValueToString(d), color: d.color ?? '' };
+      }
+    }
+  }
+  return null;
+};
+window.leakyColor = (name) => theme.visualization.getColorByName(name);
 
 // For the page's own checks (and tests): Grafana's display of one value under a field config.
 window.leakyDisplay = (config, value) => {
