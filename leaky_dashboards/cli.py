@@ -82,7 +82,13 @@ def _clean(paths: Paths) -> None:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
-def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None) -> int:
+def bench(
+    repeat: int = 5, *, queries: bool = False, preview: bool = False, paths: Paths | None = None
+) -> int:
+    if preview:
+        from .review import previewbench
+
+        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat))
     if queries:
         from .verify import querybench
 
