@@ -88,7 +88,7 @@ def bench(
     if preview:
         from .review import previewbench
 
-        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat))
+        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat), paths)
     if queries:
         from .verify import querybench
 
