@@ -94,12 +94,16 @@ def _json(content: bytes) -> Any:
         return None
 
 
+# libyaml's safe loader when PyYAML has it (ten times faster), else the pure-Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml(content: bytes | None) -> tuple[Any, str | None]:
     """A YAML file's document (a list of them when several), or the reason it has none."""
     if content is None:
         return {}, None
     try:
-        documents = list(yaml.safe_load_all(content))
+        documents = list(yaml.load_all(content, Loader=_LOADER))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, str(exc).splitlines()[0]
     return (documents[0] if len(documents) == 1 else documents), None
@@ -116,8 +120,6 @@ def compare_files(
     hand-broken JSON or YAML file) is compared as text, and says so."""
     old_models, new_models = dashboards_in(old), dashboards_in(new)
     changes = ChangeSet(compare_all(old_models, new_models), total=len(set(old) | set(new)))
-    old_rules = [d for d in (_yaml(c)[0] for p, c in old.items() if _yamlish(p)) if is_rules(d)]
-    new_rules = [d for d in (_yaml(c)[0] for p, c in new.items() if _yamlish(p)) if is_rules(d)]
     for path in sorted(set(old) | set(new)):
         before, after = old.get(path), new.get(path)
         if is_dashboard(path):
@@ -162,14 +164,19 @@ def compare_files(
     changes.thresholds = threshold_changes(
         old_thresholds, new_thresholds, changes.dashboards, rule_changes
     )
+    # Who reads a changed recording rule: every rules file of each side (parsed only then).
+    recorded = any(r.rule.kind == "record" for r in rule_changes)
+    old_rules = _rule_documents(old) if recorded else []
+    new_rules = _rule_documents(new) if recorded else []
     changes.impact = impact(
         changes.dashboards, rule_changes, old_models, new_models, old_rules, new_rules
     )
     return changes
 
 
-def _yamlish(path: str) -> bool:
-    return path.endswith((".yaml", ".yml"))
+def _rule_documents(files: Mapping[str, bytes]) -> list[Any]:
+    documents = (_yaml(c)[0] for p, c in files.items() if p.endswith((".yaml", ".yml")))
+    return [d for d in documents if is_rules(d)]
 
 
 def group_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:

@@ -305,7 +305,8 @@ def _rendering_key(project: Project) -> str:
 
     digest = hashlib.sha256()
     parts = [repr(project.installation), project.engine, sys.version, yaml.__version__]
-    parts += [version(name) for name in ("gojsonnet", "jsonnet", "promql-parser") if _installed(name)]
+    libraries = ("gojsonnet", "jsonnet", "promql-parser")
+    parts += [version(name) for name in libraries if _installed(name)]
     digest.update("\0".join(parts).encode())
     digest.update(json.dumps(sorted(reviewer.running_code().items())).encode())
     paths = project.paths
