@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -177,11 +178,13 @@ def code_at(where: Path) -> dict[str, str]:
 # the Jsonnet cache, whose keys hold paths, and a warm `invoke diff --base` extracts nothing.
 TREES_KEPT = 8
 TREES_DIR = "trees"
+TREE_IN_USE_SECONDS = 3600
 
 
 def tree(root: Path, commit: str) -> Path:
     """The tree of `commit` (every regular file, as its blob), written once below the user's
-    cache directory and reused; the least recently used beyond TREES_KEPT are removed."""
+    cache directory and reused; the least recently used beyond TREES_KEPT, unused for an hour,
+    are removed."""
     trees = cache_dir() / TREES_DIR
     where = trees / commit
     if (where / ".complete").is_file():
@@ -208,8 +211,10 @@ def tree(root: Path, commit: str) -> Path:
         (p for p in trees.iterdir() if not p.name.startswith(".")),
         key=lambda p: p.stat().st_mtime_ns,
     )
+    now = time.time()
     for old in kept[:-TREES_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
+        if now - old.stat().st_mtime > TREE_IN_USE_SECONDS:  # never one another run may be using
+            shutil.rmtree(old, ignore_errors=True)
     return where
 
 
