@@ -338,12 +338,11 @@ def golden_check(project: Project) -> tuple[Shipped, Shipped]:
     tree's sources (what `invoke golden-update` would change). Both sides are golden files only."""
     disk = on_disk(project)
     old = {p: c for p, c in disk.files.items() if p.startswith(outputs.GOLDEN_PREFIX)}
-    rendered = artifacts.render_all(project)
+    rendered, thresholds = rendering(project)
     new = {outputs.GOLDEN_PREFIX + p: c for p, c in rendered.items()}
     before = replace(disk, label="golden/", files=old, stale=[],
                      thresholds=_committed_thresholds(project))  # fmt: skip
-    after = replace(disk, label="sources", files=new, stale=[],
-                    thresholds=project.library.thresholds())  # fmt: skip
+    after = replace(disk, label="sources", files=new, stale=[], thresholds=thresholds)
     return before, after
 
 
