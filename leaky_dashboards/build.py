@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import artifacts, fsio, lint, outputs
 from .changes import Change, compare
 from .errors import DriftError
+from .lint import manifests
 from .project import Project
 from .render import Dashboard
 
@@ -41,6 +42,10 @@ def run(
     # Validation comes first: an error exits 2 with every finding and nothing is written.
     lint.check(project, reviewed.dashboards, echo=echo)
     files = artifacts.render_all(reviewed)
+    installed = files if project is reviewed else artifacts.render_all(project)
+    manifests.check(files, echo=echo)
+    if installed is not files:
+        manifests.check(installed, echo=echo, notes=False)
     changes = compare(files, outputs.read_golden(paths, repair=update), repair=update)
     result = BuildResult(reviewed.dashboards, files, changes)
     for change in changes:
@@ -51,14 +56,16 @@ def run(
             f"golden drift in {len(changes)} file(s); "
             "run `invoke golden-update` if the change is intended"
         )
-    deploy = outputs.deployed(files if project is reviewed else artifacts.render_all(project))
+    deploy = outputs.deployed(installed)
     written = [fsio.Output(paths.golden, files, show=paths.show(paths.golden))] if update else []
     written.append(
         fsio.Output(
             paths.provisioning, deploy, outputs.PROVISIONING_KEEP, paths.show(paths.provisioning)
         )
     )
-    # One change of both outputs: refused before anything is touched, undone if interrupted.
+    kube = outputs.kubernetes_output(paths)
+    written.append(fsio.Output(kube, outputs.deployed_manifests(installed), show=paths.show(kube)))
+    # One change of every output: refused before anything is touched, undone if interrupted.
     fsio.replace_trees(written)
     result.written = [f"{o.name}/ ({len(o.files)} files)" for o in written]
     result.seconds = time.perf_counter() - started

@@ -217,6 +217,14 @@ def schema_dir() -> Path:
     )
 
 
+def kubernetes_schema_dir(env: dict[str, str] | None = None) -> Path:
+    """The Kubernetes CRDs (grafana-operator's, prometheus-operator's):
+    $LEAKY_KUBERNETES_SCHEMA_DIR, else ../shared/schemas/kubernetes."""
+    env = dict(os.environ) if env is None else env
+    default = ROOT.parent / "shared" / "schemas" / "kubernetes"
+    return Path(env.get("LEAKY_KUBERNETES_SCHEMA_DIR") or default)
+
+
 def cache_dir(env: dict[str, str] | None = None) -> Path:
     """The user's cache directory for what is remembered by content (lint's schema pass, Jsonnet
     evaluations): $LEAKY_CACHE_DIR, else $XDG_CACHE_HOME/leaky-dashboards, else
