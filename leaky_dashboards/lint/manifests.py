@@ -357,6 +357,14 @@ def object_problems(document: Any) -> Iterator[Problem]:
                 yield K8S_LABELS.name, ERROR, f"metadata.labels.{key}: {problem}"
             if field == "annotations" and not isinstance(value, str):
                 yield K8S_LABELS.name, ERROR, f"metadata.annotations.{key}: not a string"
+    selector = _spec(document).get("instanceSelector")
+    labels = selector.get("matchLabels") if isinstance(selector, dict) else None
+    for key, value in (labels or {}).items() if isinstance(labels, dict) else ():
+        # The operator reads it as a label selector, which refuses what a label refuses.
+        where = f"spec.instanceSelector.matchLabels.{key}"
+        for problem in (key_problem(key), label_value_problem(value)):
+            if problem is not None:
+                yield K8S_LABELS.name, ERROR, f"{where}: {problem}"
     annotations = metadata.get("annotations")
     if isinstance(annotations, dict):
         total = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items())
@@ -385,6 +393,11 @@ def object_problems(document: Any) -> Iterator[Problem]:
                 "`kubectl apply --server-side`"
             ),
         )
+
+
+def _spec(document: Json) -> Json:
+    spec = document.get("spec")
+    return spec if isinstance(spec, dict) else {}
 
 
 def _config_map(document: Json) -> Iterator[Problem]:

@@ -36,5 +36,6 @@ FAMILIES = {
     "contract": ("Metrics contract", "contract"),
     "dashboard": ("Dashboard rules", "rules"),
     "source": ("Source format", "sourcefmt"),
+    "kubernetes": ("Kubernetes manifests", "manifests"),
     "waiver": ("Waivers", "report"),
 }
