@@ -8,6 +8,7 @@ an error naming its environment variable, and a URL carrying credentials is refu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -43,6 +44,9 @@ class Installation:
     # runbook_url, its section's anchor appended. By default the docs' path in this repository;
     # an installation names where it publishes them (its Git host's page of that file).
     docs_url: str = "golden/docs/dashboards.md"
+    # Mixin-style overrides of the library's configuration as JSON (an environment file's
+    # `overrides`, checked there): threshold levels. `{}`: the library's own values.
+    overrides: str = "{}"
 
     def __post_init__(self) -> None:
         problems = [
@@ -69,6 +73,7 @@ class Installation:
             "scrapeInterval": self.scrape_interval,
             "grafanaUrl": self.grafana_url.rstrip("/"),
             "docsUrl": self.docs_url,
+            "overrides": self.overrides,
         }
 
 
@@ -167,6 +172,14 @@ def _absolute_path(value: str) -> str | None:
     return problem
 
 
+def _json_object(value: str) -> str | None:
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        return f"is not JSON: {exc}"
+    return None if isinstance(parsed, dict) else "is not a JSON object"
+
+
 CHECKS = {
     "datasource_uid": _uid,
     "datasource_name": _name,
@@ -176,6 +189,7 @@ CHECKS = {
     "dashboards_path": _absolute_path,
     "grafana_url": _root_url,
     "docs_url": _docs_url,
+    "overrides": _json_object,
 }
 
 
