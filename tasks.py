@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
@@ -138,3 +140,26 @@ def verify(
 def docs(c: Context, output: str | None = None, engine: str | None = None) -> None:
     """Generate the dashboards' documentation; the reviewed copy is golden/docs/dashboards.md."""
     _exit(cli.docs(output, engine=engine))
+
+
+@task(
+    iterable=["file"],
+    help={
+        "file": "a dashboard file as Grafana gives it (JSON model, HTTP API response or export), "
+        "or a directory of them; repeat it for more (or list them after `--`)",
+        "grafana": "instead: fetch the Leaky Tokens folder's dashboards from this Grafana "
+        "(token in $LEAKY_GRAFANA_TOKEN)",
+        "output": "write the Markdown report to this file instead of printing it",
+        "engine": "Jsonnet engine: go (default) or cpp",
+    },
+)
+def drift(
+    c: Context,
+    file: list[str] | None = None,
+    grafana: str | None = None,
+    output: str | None = None,
+    engine: str | None = None,
+) -> None:
+    """What Grafana's UI changed in the dashboards against golden/, and where to change the code."""
+    files = [*(file or []), *shlex.split(c.remainder)] if c.remainder else list(file or [])
+    _exit(cli.drift(files, grafana=grafana, output=output, engine=engine))

@@ -172,3 +172,26 @@ def docs(
             output=Path(output) if output else None,
         )
     )
+
+
+def drift(
+    files: list[str],
+    *,
+    grafana: str | None = None,
+    output: str | None = None,
+    engine: str | None = None,
+    paths: Paths | None = None,
+) -> int:
+    """Dashboards as Grafana gives them (files, or --grafana URL) against golden/."""
+    from pathlib import Path
+
+    from .drift import job
+
+    return guarded(
+        lambda: job.run(
+            project(paths, engine),
+            files,
+            grafana=grafana,
+            output=Path(output) if output else None,
+        )
+    )
