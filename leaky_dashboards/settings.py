@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Environment variable that selects the Jsonnet engine ("go" or "cpp").
 ENGINE_ENV = "LEAKY_JSONNET_ENGINE"
+# Installation values only an environment file sets (checked there), never a LEAKY_* variable.
+FILE_ONLY = ("overrides",)
 # Environment variable that moves the user's cache directory (see `cache_dir`).
 CACHE_ENV = "LEAKY_CACHE_DIR"
 
@@ -60,7 +62,11 @@ class Installation:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Installation:
         env = dict(os.environ) if env is None else env
-        overrides = {f.name: env[env_name(f.name)] for f in fields(cls) if env_name(f.name) in env}
+        overrides = {
+            f.name: env[env_name(f.name)]
+            for f in fields(cls)
+            if env_name(f.name) in env and f.name not in FILE_ONLY
+        }
         return replace(cls(), **overrides)
 
     def ext_vars(self) -> dict[str, str]:

@@ -278,3 +278,9 @@ def test_environment_overlays_reach_the_reviewed_base_by_a_relative_path(tree: P
 
 def test_the_environments_of_a_tree_without_any_file_are_none(tmp_path: Path) -> None:
     assert environments.names(Paths.under(tmp_path)) == []
+
+
+def test_overrides_come_from_environment_files_only_never_from_a_leaky_variable() -> None:
+    from leaky_dashboards.settings import Installation
+
+    assert Installation.from_env({"LEAKY_OVERRIDES": '{"thresholds": {}}'}).overrides == "{}"
