@@ -34,10 +34,16 @@ def golden_update(c: Context, engine: str | None = None) -> None:
     _exit(cli.build(engine, update=True))
 
 
-@task(help={"args": "extra pytest arguments, e.g. '-k golden -x'"})
-def test(c: Context, args: str = "") -> None:
-    """Run the test suite."""
-    _exit(cli.test(args))
+@task(
+    help={
+        "args": "extra pytest arguments, e.g. '-k golden -x'",
+        "quick": "the loop while editing (under a minute): ruff, lint and the golden check, and "
+        "the tests that start no Prometheus, browser or cluster tool",
+    }
+)
+def test(c: Context, args: str = "", quick: bool = False) -> None:
+    """ruff, mypy --strict and the whole test suite; --quick: ruff, build, the fast tests."""
+    _exit(cli.test(args, quick=quick))
 
 
 @task
@@ -61,21 +67,24 @@ def bench(c: Context, repeat: int = 5, queries: bool = False) -> None:
 
 @task(
     help={
-        "base": "git ref to compare with, rendered from its own sources (default: golden/)",
+        "base": "git ref whose committed shipped files to compare with (default: golden/ "
+        "against a fresh rendering)",
+        "head": "with --base: the git ref to review (default: the working tree)",
         "no-fail": "exit 0 even when something changed",
-        "output": "write the Markdown report to this file instead of printing it",
+        "output": "write the Markdown report to this file (and FILE-2.md... past GitHub's limit)",
         "engine": "Jsonnet engine: go (default) or cpp",
     }
 )
 def diff(
     c: Context,
     base: str | None = None,
+    head: str | None = None,
     no_fail: bool = False,
     output: str | None = None,
     engine: str | None = None,
 ) -> None:
-    """Markdown change report for a pull request: dashboards against golden/ or a git ref."""
-    _exit(cli.diff(base, fail=not no_fail, output=output, engine=engine))
+    """Markdown change report for a pull request: shipped files at two commits, or golden/."""
+    _exit(cli.diff(base, head=head, fail=not no_fail, output=output, engine=engine))
 
 
 @task(help={"engine": "Jsonnet engine: go (default) or cpp"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 
@@ -47,8 +46,21 @@ def build(
     return guarded(lambda: build_job.run(project(paths, engine), update=update, env=env))
 
 
-def test(args: str = "") -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args.split()])
+def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> int:
+    """The static checks and the tests (see `suite`); `quick`: lint, golden and the tests that
+    start no Prometheus, browser or cluster tool."""
+    from . import suite
+
+    tree = paths or Paths()
+    chosen = suite.steps(
+        quick=quick, pytest_args=args.split(), build=(lambda: build(paths=tree)) if quick else None
+    )
+    try:
+        code, _ = suite.run(chosen, tree)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    return code
 
 
 def clean(paths: Paths | None = None) -> int:
@@ -79,6 +91,7 @@ def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None)
 def diff(
     base: str | None = None,
     *,
+    head: str | None = None,
     fail: bool = True,
     output: str | None = None,
     engine: str | None = None,
@@ -92,6 +105,7 @@ def diff(
         lambda: review.diff(
             project(paths, engine),
             base=base,
+            head=head,
             fail=fail,
             output=Path(output) if output else None,
         )
