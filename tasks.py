@@ -57,12 +57,15 @@ def clean(c: Context) -> None:
         "repeat": "runs per measurement (default 5)",
         "queries": "instead: each dashboard's Prometheus query time per 24 h load, on verify's "
         "busy day with the recording rules backfilled (Markdown table)",
+        "preview": "instead: `invoke preview` with data, every dashboard and one changed one "
+        "(Markdown table)",
     }
 )
-def bench(c: Context, repeat: int = 5, queries: bool = False) -> None:
+def bench(c: Context, repeat: int = 5, queries: bool = False, preview: bool = False) -> None:
     """Time the build, evaluation per dashboard and engine, and 100 generated dashboards; or,
-    with --queries, each dashboard's query time per 24 h load."""
-    _exit(cli.bench(repeat, queries=queries))
+    with --queries, each dashboard's query time per 24 h load; or, with --preview, the preview
+    with data."""
+    _exit(cli.bench(repeat, queries=queries, preview=preview))
 
 
 @task(

@@ -78,7 +78,13 @@ def clean(paths: Paths | None = None) -> int:
     return 0
 
 
-def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None) -> int:
+def bench(
+    repeat: int = 5, *, queries: bool = False, preview: bool = False, paths: Paths | None = None
+) -> int:
+    if preview:
+        from .review import previewbench
+
+        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat))
     if queries:
         from .verify import querybench
 
