@@ -15,6 +15,7 @@ import yaml
 
 from ..model import Json
 from .compare import DashboardDiff, compare_all
+from .impact import Impact, impact
 from .rules import RuleChange, compare_rules, is_rules
 from .thresholds import ThresholdChange, threshold_changes
 from .values import keyed, value_changes
@@ -52,6 +53,7 @@ class ChangeSet:
     files: list[FileDiff] = field(default_factory=list)
     thresholds: list[ThresholdChange] = field(default_factory=list)
     total: int = 0  # files compared (either side)
+    impact: Impact = field(default_factory=Impact)
 
     @property
     def changed_dashboards(self) -> list[DashboardDiff]:
@@ -112,6 +114,8 @@ def compare_files(
     hand-broken JSON or YAML file) is compared as text, and says so."""
     old_models, new_models = dashboards_in(old), dashboards_in(new)
     changes = ChangeSet(compare_all(old_models, new_models), total=len(set(old) | set(new)))
+    old_rules = [d for d in (_yaml(c)[0] for p, c in old.items() if _yamlish(p)) if is_rules(d)]
+    new_rules = [d for d in (_yaml(c)[0] for p, c in new.items() if _yamlish(p)) if is_rules(d)]
     for path in sorted(set(old) | set(new)):
         before, after = old.get(path), new.get(path)
         if is_dashboard(path):
@@ -141,13 +145,18 @@ def compare_files(
                 changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
         else:
             changes.files.append(FileDiff(path, status, summary=text_summary(before, after)))
+    rule_changes = [r for rules in changes.rules for r in rules.rules]
     changes.thresholds = threshold_changes(
-        old_thresholds,
-        new_thresholds,
-        changes.dashboards,
-        [r for rules in changes.rules for r in rules.rules],
+        old_thresholds, new_thresholds, changes.dashboards, rule_changes
+    )
+    changes.impact = impact(
+        changes.dashboards, rule_changes, old_models, new_models, old_rules, new_rules
     )
     return changes
+
+
+def _yamlish(path: str) -> bool:
+    return path.endswith((".yaml", ".yml"))
 
 
 def group_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
