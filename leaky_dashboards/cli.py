@@ -37,8 +37,14 @@ def guarded(job: Callable[[], object], paths: Paths | None = None) -> int:
     return 0
 
 
-def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
-    return guarded(lambda: build_job.run(project(paths, engine), update=update), paths)
+def build(
+    engine: str | None = None,
+    *,
+    update: bool = False,
+    paths: Paths | None = None,
+    env: str | None = None,
+) -> int:
+    return guarded(lambda: build_job.run(project(paths, engine), update=update, env=env), paths)
 
 
 def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> int:

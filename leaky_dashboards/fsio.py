@@ -464,7 +464,7 @@ def recover(journal: Path) -> str | None:
             f"{journal}: an interrupted change's journal cannot be read ({exc}); check "
             "golden/ and provisioning/ (git status), remove it, and build again"
         ) from None
-    names = " and ".join(f"{n}/" for n in plan.names) or "the outputs"
+    names = ", ".join(f"{n}/" for n in plan.names) or "the outputs"
     with held_signals():
         if state == "commit":
             _forward(plan)

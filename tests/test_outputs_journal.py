@@ -21,8 +21,9 @@ from leaky_dashboards.settings import ROOT, Installation, Paths, schema_dir
 from .conftest import snapshot
 from .test_outputs import prepared
 
-OUTPUT_DIRS = ("golden", "provisioning")
-PROJECT = {"dashboards", "libsonnet", "leaky_dashboards", "tasks.py", *OUTPUT_DIRS}
+OUTPUT_DIRS = ("golden", "provisioning", "build")  # build/: the Kubernetes manifests
+SOURCES = ("dashboards", "libsonnet", "environments")
+PROJECT = {*SOURCES, "leaky_dashboards", "tasks.py", *OUTPUT_DIRS}
 
 # Loaded by every Python the tests start (PYTHONPATH): a fault or a pause at a chosen point of
 # the real command, set by environment variables only these tests set.
@@ -54,7 +55,7 @@ HOOKS = textwrap.dedent(
 
 def project_copy(root: Path) -> Paths:
     """A runnable checkout: sources, outputs, the package and tasks.py, built once."""
-    for name in ("dashboards", "libsonnet", "golden", "leaky_dashboards"):
+    for name in (*SOURCES, "golden", "leaky_dashboards"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "tasks.py", root)
     (root / "provisioning").mkdir()
@@ -88,7 +89,7 @@ def finished(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def both(tree: Paths) -> dict[str, bytes]:
-    """golden/ and provisioning/, every file, as one mapping (so a mix of the two shows)."""
+    """Every output, every file, as one mapping (so a mix of old and new shows)."""
     return {f"{n}/{k}": v for n in OUTPUT_DIRS for k, v in snapshot(tree.root / n).items()}
 
 
@@ -160,15 +161,13 @@ def test_a_golden_update_killed_at_every_step_is_finished_or_undone_by_the_next_
         assert "Traceback" not in err, err
         if n == 1:  # killed before the journal's first record: nothing was touched
             assert said == []
-        elif n <= commit:
-            assert said == [
-                "outputs: rolled back an interrupted change of golden/ and provisioning/ "
-                "(the old files kept); removed its temporaries"
-            ], (n, command, err)
         else:
-            assert len(said) == 1 and said[0].startswith(
-                "outputs: finished an interrupted change of golden/ and provisioning/"
+            done = "rolled back" if n <= commit else "finished"
+            assert len(said) == 1, (n, command, err)
+            assert said[0].startswith(
+                f"outputs: {done} an interrupted change of golden/, provisioning/"
             ), (n, command, err)
+            assert said[0].endswith("; removed its temporaries")
         after = both(tree)
         if command[0] == "golden-update":
             assert code == 0 and after == new, (n, err)

@@ -263,7 +263,7 @@ def _sections(changes: ChangeSet) -> list[list[str]]:
     for rules in changes.rules:
         sections.append(rules_section(rules, drivers))
     for file in changes.files:
-        if file.fields:
+        if file.fields or file.lines:
             sections.append(file_section(file))
     return sections
 
@@ -495,6 +495,10 @@ def rule_details(change: RuleChange, driven_by: list[str] | None = None) -> list
 
 def file_section(file: FileDiff) -> list[str]:
     label = f"<b>{_kind(file.path)}</b> (<code>{md.html(file.path)}</code>)"
+    if not file.fields:
+        return _folded(
+            f"{label}: {md.html(file.summary)}", ["", *md.fence("\n".join(file.lines), "diff")]
+        )
     return _folded(
         f"{label}: {md.html(_count(len(file.fields), 'field'))} changed",
         ["", *_field_table(file.fields)],
