@@ -18,7 +18,7 @@ from .compare import DashboardDiff, compare_all
 from .impact import Impact, impact
 from .rules import RuleChange, compare_rules, is_rules
 from .thresholds import ThresholdChange, threshold_changes
-from .values import keyed, value_changes
+from .values import keyed, raw_changes, show, value_changes
 
 DASHBOARD_DIR = "dashboards/"
 
@@ -141,7 +141,8 @@ def compare_files(
             )
         elif path.endswith(".json") and _json_pair(before, after) is not None:
             a, b = _json_pair(before, after) or ({}, {})
-            changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
+            fields = field_changes(a, b, old_models, new_models)
+            changes.files.append(FileDiff(path, status, fields))
         elif path.endswith((".yaml", ".yml")):
             (a, bad_a), (b, bad_b) = _yaml(before), _yaml(after)
             if bad_a or bad_b:
@@ -154,7 +155,8 @@ def compare_files(
                 diff.groups = group_changes(a or {}, b or {})
                 changes.rules.append(diff)
             else:
-                changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
+                fields = field_changes(a, b, old_models, new_models)
+                changes.files.append(FileDiff(path, status, fields))
         else:
             summary = text_summary(before, after)
             changes.files.append(
@@ -177,6 +179,35 @@ def compare_files(
 def _rule_documents(files: Mapping[str, bytes]) -> list[Any]:
     documents = (_yaml(c)[0] for p, c in files.items() if p.endswith((".yaml", ".yml")))
     return [d for d in documents if is_rules(d)]
+
+
+def field_changes(
+    old: Any, new: Any, old_models: Mapping[str, Json], new_models: Mapping[str, Json]
+) -> list[tuple[str, str, str]]:
+    """Field by field; a string field holding a dashboard's JSON (a Kubernetes ConfigMap or
+    GrafanaDashboard wrapping it) is one row naming the dashboard when it is, on each side, that
+    side's golden dashboard: its changes are the dashboard's, listed with it."""
+    rows: list[tuple[str, str, str]] = []
+    for path, a, b in raw_changes(keyed(old), keyed(new)):
+        was, now = _embedded(a, old_models), _embedded(b, new_models)
+        if was is not None and now is not None:
+            rows.append((path, f"the dashboard {was} (before)", f"the dashboard {now} (after)"))
+        else:
+            rows.append((path, show(a), show(b)))
+    return rows
+
+
+def _embedded(value: Any, models: Mapping[str, Json]) -> str | None:
+    """`dashboards/<name>.json` when `value` is that dashboard's JSON, exactly."""
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    model = _json(value.encode("utf-8"))
+    if not isinstance(model, dict):
+        return None
+    for name, golden in models.items():
+        if golden == model:
+            return f"{DASHBOARD_DIR}{name}.json"
+    return None
 
 
 def group_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
