@@ -150,9 +150,10 @@ def compare_files(
                 changes.files.append(
                     FileDiff(path, status, summary=why, lines=_lines(before, after))
                 )
-            elif is_rules(a or {"groups": []}) and is_rules(b or {"groups": []}):
-                diff = RulesDiff(path, status, compare_rules(a or {}, b or {}))
-                diff.groups = group_changes(a or {}, b or {})
+            elif is_rules(_rules_in(a)) and is_rules(_rules_in(b)):
+                diff = RulesDiff(path, status, compare_rules(_rules_in(a), _rules_in(b)))
+                diff.groups = group_changes(_rules_in(a), _rules_in(b))
+                diff.groups += value_changes(keyed(_wrapper(a)), keyed(_wrapper(b)))
                 changes.rules.append(diff)
             else:
                 fields = field_changes(a, b, old_models, new_models)
@@ -178,7 +179,26 @@ def compare_files(
 
 def _rule_documents(files: Mapping[str, bytes]) -> list[Any]:
     documents = (_yaml(c)[0] for p, c in files.items() if p.endswith((".yaml", ".yml")))
-    return [d for d in documents if is_rules(d)]
+    return [_rules_in(d) for d in documents if is_rules(_rules_in(d)) and _rules_in(d)]
+
+
+def _wrapper(document: Any) -> Any:
+    """What a PrometheusRule holds beside its rules (kind, metadata), compared too."""
+    if isinstance(document, dict) and _rules_in(document) is not document:
+        return {k: v for k, v in document.items() if k != "spec"}
+    return {}
+
+
+def _rules_in(document: Any) -> Any:
+    """The rules document a file holds: itself, or a Kubernetes PrometheusRule's `spec`; an
+    absent side is an empty one."""
+    if not document:
+        return {"groups": []}
+    if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+        spec = document.get("spec")
+        if isinstance(spec, dict) and set(document) <= {"apiVersion", "kind", "metadata", "spec"}:
+            return spec
+    return document
 
 
 def field_changes(
