@@ -158,3 +158,27 @@ def test_a_kubernetes_wrapper_of_a_dashboard_names_the_dashboard_instead_of_its_
             in section
         )
         assert "panels" not in section
+
+
+def test_a_file_written_differently_with_the_same_content_is_still_a_change() -> None:
+    rules = _golden(RULES)
+    dashboard = _golden("dashboards/leaky-tokens-overview.json")
+    old = {RULES: rules, "dashboards/leaky-tokens-overview.json": dashboard}
+    new = {
+        RULES: b"# a comment\n" + rules,
+        "dashboards/leaky-tokens-overview.json": json.dumps(json.loads(dashboard)).encode(),
+    }
+    text = _report(old, new)
+    assert "**Changed: 2 of 2 shipped files**" in text
+    assert f"(`{RULES}`): the same content, written differently: 1 line added, 0 removed" in text
+    assert "+# a comment" in text
+    assert (
+        "(`dashboards/leaky-tokens-overview.json`): the same content, written differently" in text
+    )
+
+
+def test_the_provisioning_folder_is_compared() -> None:
+    path = "provisioning/dashboards/leaky-tokens.yaml"
+    old = _golden(path)
+    text = _report({path: old}, {path: old.replace(b"folder: Leaky Tokens", b"folder: Other")})
+    assert '| `providers[leaky-tokens].folder` | `"Leaky Tokens"` | `"Other"` |' in text

@@ -128,6 +128,8 @@ def compare_files(
                 after is None or stem in new_models
             )
             if readable:
+                if before and after and before != after and old_models[stem] == new_models[stem]:
+                    changes.files.append(_rewritten(path, before, after))
                 continue
             # compare_all saw only its readable side: say what the other holds
             changes.dashboards = [d for d in changes.dashboards if d.name != stem]
@@ -142,7 +144,9 @@ def compare_files(
         elif path.endswith(".json") and _json_pair(before, after) is not None:
             a, b = _json_pair(before, after) or ({}, {})
             fields = field_changes(a, b, old_models, new_models)
-            changes.files.append(FileDiff(path, status, fields))
+            changes.files.append(
+                FileDiff(path, status, fields) if fields else _rewritten(path, before, after)
+            )
         elif path.endswith((".yaml", ".yml")):
             (a, bad_a), (b, bad_b) = _yaml(before), _yaml(after)
             if bad_a or bad_b:
@@ -154,10 +158,15 @@ def compare_files(
                 diff = RulesDiff(path, status, compare_rules(_rules_in(a), _rules_in(b)))
                 diff.groups = group_changes(_rules_in(a), _rules_in(b))
                 diff.groups += value_changes(keyed(_wrapper(a)), keyed(_wrapper(b)))
-                changes.rules.append(diff)
+                if diff.rules or diff.groups or status != "changed":
+                    changes.rules.append(diff)
+                else:
+                    changes.files.append(_rewritten(path, before, after))
             else:
                 fields = field_changes(a, b, old_models, new_models)
-                changes.files.append(FileDiff(path, status, fields))
+                changes.files.append(
+                    FileDiff(path, status, fields) if fields else _rewritten(path, before, after)
+                )
         else:
             summary = text_summary(before, after)
             changes.files.append(
@@ -262,6 +271,12 @@ def _unreadable(old: bytes | None, new: bytes | None) -> str:
         if c is not None and not isinstance(_json(c), dict)
     ]
     return "; ".join(sides) + "; " + text_summary(old, new)
+
+
+def _rewritten(path: str, old: bytes | None, new: bytes | None) -> FileDiff:
+    """A file whose bytes changed but not what it holds: said, with its changed lines."""
+    summary = "the same content, written differently: " + text_summary(old, new)
+    return FileDiff(path, "changed", summary=summary, lines=_lines(old, new))
 
 
 def _json_pair(old: bytes | None, new: bytes | None) -> tuple[Any, Any] | None:
