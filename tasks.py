@@ -43,12 +43,13 @@ def clean(c: Context) -> None:
         "repeat": "runs per measurement (default 5)",
         "queries": "instead: each dashboard's Prometheus query time per 24 h load, on verify's "
         "busy day with the recording rules backfilled (Markdown table)",
+        "users": "with --queries: the busy day's active users (default: verify's 1,000)",
     }
 )
-def bench(c: Context, repeat: int = 5, queries: bool = False) -> None:
+def bench(c: Context, repeat: int = 5, queries: bool = False, users: int = 0) -> None:
     """Time the build, evaluation per dashboard and engine, and 100 generated dashboards; or,
     with --queries, each dashboard's query time per 24 h load."""
-    _exit(cli.bench(repeat, queries=queries))
+    _exit(cli.bench(repeat, queries=queries, users=users or None))
 
 
 @task(

@@ -60,11 +60,17 @@ def clean(paths: Paths | None = None) -> int:
     return 0
 
 
-def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None) -> int:
-    if queries:
+def bench(
+    repeat: int = 5,
+    *,
+    queries: bool = False,
+    users: int | None = None,
+    paths: Paths | None = None,
+) -> int:
+    if queries or users is not None:  # --users measures queries
         from .verify import querybench
 
-        return guarded(lambda: querybench.run_bench(project(paths, None), repeat))
+        return guarded(lambda: querybench.run_bench(project(paths, None), repeat, users=users))
     from . import bench as bench_job
 
     return guarded(lambda: bench_job.run(repeat))

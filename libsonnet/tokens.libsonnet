@@ -53,7 +53,7 @@ panels.keyed({
     // count() of nothing is nothing: with no consumption yet (a fresh platform, a provider
     // nobody used in the window) the number of active users is 0, not "No data"; where the
     // token service exports no consumption counter at all it stays "No data".
-    targets=[target(tokens.consumptions.orZero('count(' + consumed.increase(['userId']) + ' > 0)'),
+    targets=[target(tokens.consumptions.orZero('count(' + tokens.perUser([sel.provider]) + ' > 0)'),
                     'active users')],
     decimals=0,
     instant=true,
@@ -150,7 +150,7 @@ panels.keyed({
     description='The ten users with the most allowed token consumptions over the selected window '
                 + '($time_range), for the selected providers.',
     unit='short',
-    targets=[target(q.topk(10, consumed.increase(['userId'])))],
+    targets=[target(q.topk(10, tokens.perUser([sel.provider])))],
     columns={ userId: 'User', Value: 'Allowed consumptions' },
     sortBy='Allowed consumptions',
   ),

@@ -247,6 +247,37 @@ def test_recording_rules_are_named_level_metric_operations_and_read_only_earlier
     assert kinds == sorted(kinds, key=lambda k: k == "alert") and kinds[0] == "record"
 
 
+def test_no_panel_variable_or_alert_reads_the_per_user_token_counter(
+    dashboards: list[Dashboard], rules: list[dict[str, Any]], records: dict[str, str]
+) -> None:
+    """`token_consume_total` has a series per user (issue 20): only the recording rules read it;
+    panels and alerts read its sum without `userId`, and the users' panels the hourly per-user
+    series, so their cost does not grow with the users."""
+    per_user = re.compile(r"(?<![\w:])token_consume_total(?![\w:])")
+    readers = [
+        f"{d.title} › {p.get('title')}"
+        for d in dashboards
+        for p in iter_panels(d.model)
+        for t in p.get("targets") or []
+        if per_user.search(str(t.get("expr", "")))
+    ]
+    readers += [
+        f"variable {v['name']}"
+        for d in dashboards
+        for v in d.model.get("templating", {}).get("list", [])
+        if per_user.search(str(v.get("query", "")))
+    ]
+    readers += [r["alert"] for r in rules if per_user.search(r["expr"])]
+    assert readers == []
+    reading = sorted(name for name, expr in records.items() if per_user.search(expr))
+    assert reading == [
+        "provider_outcome_instance:token_consume_total:sum",
+        "userid_provider:token_consume_allowed:increase1h",
+    ]
+    summed = records["provider_outcome_instance:token_consume_total:sum"]
+    assert summed == "sum without (userId) (token_consume_total)"
+
+
 def test_slo_alerts_burn_the_budget_at_the_workbooks_rates_over_both_windows(
     rules: list[dict[str, Any]], dashboards: list[Dashboard]
 ) -> None:
