@@ -169,6 +169,23 @@ def test_alert_links_name_panels_by_key_and_keep_them_when_panels_move(tree: Pat
     assert "errorRate" in links and not any(" " in key for key in links)
 
 
+def test_the_rules_file_has_the_same_bytes_with_libyaml_as_without(
+    document: dict[str, Any],
+) -> None:
+    class PurePython(yaml.SafeDumper):
+        pass
+
+    PurePython.add_representer(str, alerts._string)
+    groups = [
+        group | {"rules": [alerts._ordered(rule) for rule in group["rules"]]}
+        for group in document["groups"]
+    ]
+    text = yaml.dump(
+        {"groups": groups}, Dumper=PurePython, sort_keys=False, allow_unicode=True, width=1 << 16
+    )
+    assert alerts.dump(document) == text.encode("utf-8")
+
+
 def test_multi_line_queries_are_written_as_literal_blocks() -> None:
     text = alerts.dump({"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "a\n/\nb"}]}]})
     assert "expr: |-\n      a\n      /\n      b\n" in text.decode()
