@@ -65,8 +65,14 @@ def bench(
     *,
     queries: bool = False,
     users: int | None = None,
+    growth: bool = False,
     paths: Paths | None = None,
 ) -> int:
+    if growth:
+        from . import growth as growth_job
+
+        counts = (users,) if users is not None else growth_job.USERS
+        return guarded(lambda: growth_job.run(repeat, users=counts))
     if queries or users is not None:  # --users measures queries
         from .verify import querybench
 

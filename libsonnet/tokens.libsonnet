@@ -48,7 +48,8 @@ panels.keyed({
 
   activeUsers: panels.stat(
     title='👥 Active users',
-    description='Users with at least one allowed token consumption in the selected window ($time_range).',
+    description='Users with at least one allowed token consumption in the selected window ($time_range), '
+                + 'counted in whole hours (the hourly per-user series the recording rules keep).',
     unit='short',
     // count() of nothing is nothing: with no consumption yet (a fresh platform, a provider
     // nobody used in the window) the number of active users is 0, not "No data"; where the
@@ -148,7 +149,8 @@ panels.keyed({
   topUsers: panels.table(
     title='Top users by consumption',
     description='The ten users with the most allowed token consumptions over the selected window '
-                + '($time_range), for the selected providers.',
+                + '($time_range, in whole hours: the hourly per-user series the recording rules keep), for '
+                + 'the selected providers.',
     unit='short',
     targets=[target(q.topk(10, tokens.perUser([sel.provider])))],
     columns={ userId: 'User', Value: 'Allowed consumptions' },

@@ -12,6 +12,7 @@ wall time is lower; the sum is what Prometheus spends).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,6 +47,7 @@ class Measured:
     series: int
     samples: int
     rss_bytes: int  # the Prometheus process' resident memory after every load
+    prepared_seconds: float  # generating, backfilling and recording (little when cached)
 
 
 def scenario_for(users: int | None = None) -> scenarios.Scenario:
@@ -86,7 +88,9 @@ def measure_all(
 ) -> Measured:
     scenario = scenario_for(users)
     subject = run.compiled_subject(project)
+    started = time.perf_counter()
     blocks, directories = run.prepare(project, scenario, subject.rules, echo=echo)
+    prepared = time.perf_counter() - started
     window = evaluate.Window(end=scenario.timeline.end)
     scrape = project.installation.scrape_interval
     loads: list[Load] = []
@@ -116,7 +120,7 @@ def measure_all(
             total = sum(times[key] for _, key in sent)
             loads.append(Load(dashboard.title, len(sent), total, where, times[slowest]))
         rss = resident_bytes(prom.process.pid)
-    return Measured(loads, scenario.world.users, blocks.series, blocks.samples, rss)
+    return Measured(loads, scenario.world.users, blocks.series, blocks.samples, rss, prepared)
 
 
 def table(loads: list[Load], target: float = TARGET_SECONDS) -> list[str]:
