@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
@@ -26,10 +28,16 @@ def golden_update(c: Context, engine: str | None = None) -> None:
     _exit(cli.build(engine, update=True))
 
 
-@task(help={"args": "extra pytest arguments, e.g. '-k golden -x'"})
-def test(c: Context, args: str = "") -> None:
-    """Run the test suite."""
-    _exit(cli.test(args))
+@task(
+    help={
+        "args": "extra pytest arguments, e.g. '-k golden -x'",
+        "quick": "the loop while editing (under a minute): ruff, lint and the golden check, and "
+        "the tests that start no Prometheus, browser or cluster tool",
+    }
+)
+def test(c: Context, args: str = "", quick: bool = False) -> None:
+    """ruff, mypy --strict and the whole test suite; --quick: ruff, build, the fast tests."""
+    _exit(cli.test(args, quick=quick))
 
 
 @task
@@ -59,21 +67,24 @@ def bench(
 
 @task(
     help={
-        "base": "git ref to compare with, rendered from its own sources (default: golden/)",
+        "base": "git ref whose committed shipped files to compare with (default: golden/ "
+        "against a fresh rendering)",
+        "head": "with --base: the git ref to review (default: the working tree)",
         "no-fail": "exit 0 even when something changed",
-        "output": "write the Markdown report to this file instead of printing it",
+        "output": "write the Markdown report to this file (and FILE-2.md... past GitHub's limit)",
         "engine": "Jsonnet engine: go (default) or cpp",
     }
 )
 def diff(
     c: Context,
     base: str | None = None,
+    head: str | None = None,
     no_fail: bool = False,
     output: str | None = None,
     engine: str | None = None,
 ) -> None:
-    """Markdown change report for a pull request: dashboards against golden/ or a git ref."""
-    _exit(cli.diff(base, fail=not no_fail, output=output, engine=engine))
+    """Markdown change report for a pull request: shipped files at two commits, or golden/."""
+    _exit(cli.diff(base, head=head, fail=not no_fail, output=output, engine=engine))
 
 
 @task(help={"engine": "Jsonnet engine: go (default) or cpp"})
@@ -138,3 +149,26 @@ def verify(
 def docs(c: Context, output: str | None = None, engine: str | None = None) -> None:
     """Generate the dashboards' documentation; the reviewed copy is golden/docs/dashboards.md."""
     _exit(cli.docs(output, engine=engine))
+
+
+@task(
+    iterable=["file"],
+    help={
+        "file": "a dashboard file as Grafana gives it (JSON model, HTTP API response or export), "
+        "or a directory of them; repeat it for more (or list them after `--`)",
+        "grafana": "instead: fetch the Leaky Tokens folder's dashboards from this Grafana "
+        "(token in $LEAKY_GRAFANA_TOKEN)",
+        "output": "write the Markdown report to this file instead of printing it",
+        "engine": "Jsonnet engine: go (default) or cpp",
+    },
+)
+def drift(
+    c: Context,
+    file: list[str] | None = None,
+    grafana: str | None = None,
+    output: str | None = None,
+    engine: str | None = None,
+) -> None:
+    """What Grafana's UI changed in the dashboards against golden/, and where to change the code."""
+    files = [*(file or []), *shlex.split(c.remainder)] if c.remainder else list(file or [])
+    _exit(cli.drift(files, grafana=grafana, output=output, engine=engine))

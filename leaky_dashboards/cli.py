@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 
@@ -41,8 +40,21 @@ def build(engine: str | None = None, *, update: bool = False, paths: Paths | Non
     return guarded(lambda: build_job.run(project(paths, engine), update=update))
 
 
-def test(args: str = "") -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args.split()])
+def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> int:
+    """The static checks and the tests (see `suite`); `quick`: lint, golden and the tests that
+    start no Prometheus, browser or cluster tool."""
+    from . import suite
+
+    tree = paths or Paths()
+    chosen = suite.steps(
+        quick=quick, pytest_args=args.split(), build=(lambda: build(paths=tree)) if quick else None
+    )
+    try:
+        code, _ = suite.run(chosen, tree)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    return code
 
 
 def clean(paths: Paths | None = None) -> int:
@@ -85,6 +97,7 @@ def bench(
 def diff(
     base: str | None = None,
     *,
+    head: str | None = None,
     fail: bool = True,
     output: str | None = None,
     engine: str | None = None,
@@ -98,6 +111,7 @@ def diff(
         lambda: review.diff(
             project(paths, engine),
             base=base,
+            head=head,
             fail=fail,
             output=Path(output) if output else None,
         )
@@ -175,6 +189,29 @@ def docs(
     return guarded(
         lambda: review.docs(
             project(paths, engine),
+            output=Path(output) if output else None,
+        )
+    )
+
+
+def drift(
+    files: list[str],
+    *,
+    grafana: str | None = None,
+    output: str | None = None,
+    engine: str | None = None,
+    paths: Paths | None = None,
+) -> int:
+    """Dashboards as Grafana gives them (files, or --grafana URL) against golden/."""
+    from pathlib import Path
+
+    from .drift import job
+
+    return guarded(
+        lambda: job.run(
+            project(paths, engine),
+            files,
+            grafana=grafana,
             output=Path(output) if output else None,
         )
     )

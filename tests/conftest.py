@@ -16,6 +16,48 @@ from leaky_dashboards.lint import schema
 from leaky_dashboards.lint.runner import in_ci
 from leaky_dashboards.settings import ROOT, Installation, Paths, schema_dir
 
+# `invoke test --quick` leaves out the tests marked `slow`: those that start Prometheus, promtool,
+# Chromium, docker-compose, amtool, kubectl or git, or build a private copy of the whole tree. A
+# test is marked here by the fixtures it uses (directly or through another fixture) or by its
+# module, so a new test of such a module, or one taking such a fixture, is slow with no edit; any
+# other test taking more than a few seconds carries `@pytest.mark.slow` itself.
+SLOW_FIXTURES = {
+    "tree": "builds a private copy of the project tree",
+    "client": "starts Prometheus",
+    "browser": "starts Chromium",
+    "promtool": "runs promtool",
+}
+SLOW_MODULES = {
+    "test_alerts_stack": "runs docker-compose, promtool and amtool",
+    "test_diff_base": "makes git repositories and renders their commits",
+    "test_preview_browser": "starts Chromium",
+    "test_preview_export": "runs the preview job's browser",
+    "test_verify_cli": "runs verify on Prometheus",
+    "test_verify_panels": "runs verify on Prometheus",
+    "test_verify_quiet": "runs verify on Prometheus",
+    "test_verify_recording": "backfills with promtool and starts Prometheus",
+    "test_verify_server": "backfills with promtool and starts Prometheus",
+    "test_verify_truth": "starts Prometheus",
+    "test_verify_synthetic": "generates hours of every catalog series, several times",
+}
+
+
+def slow_reason(item: pytest.Item) -> str | None:
+    """Why `item` is slow, or None for a test of the quick loop."""
+    module = item.module.__name__.rpartition(".")[2] if isinstance(item, pytest.Function) else ""
+    if module in SLOW_MODULES:
+        return SLOW_MODULES[module]
+    used = getattr(item, "fixturenames", ())
+    return next((why for name, why in SLOW_FIXTURES.items() if name in used), None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        reason = slow_reason(item)
+        if reason is not None:
+            item.add_marker(pytest.mark.slow(reason))
+
+
 NO_SCHEMAS = (
     "needs Grafana's JSON schemas in ../shared/schemas/grafana or $LEAKY_SCHEMA_DIR, which a "
     "clone with nothing beside it has not (the SDK-model tests cover that case)"

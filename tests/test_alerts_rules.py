@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,18 @@ def thresholds() -> dict[str, Any]:
     return Project().library.thresholds()
 
 
-def promtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["promtool", *args], capture_output=True, text=True, check=False)
+Promtool = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def promtool() -> Promtool:
+    """Runs promtool with the given arguments (a fixture, so tests/conftest.py marks its users
+    slow)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["promtool", *args], capture_output=True, text=True, check=False)
+
+    return run
 
 
 def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) -> None:
@@ -69,7 +80,7 @@ def test_golden_rules_are_what_the_build_renders(dashboards: list[Dashboard]) ->
 
 
 def test_promtool_check_rules_accepts_the_rules(
-    rules: list[dict[str, Any]], records: dict[str, str]
+    rules: list[dict[str, Any]], records: dict[str, str], promtool: Promtool
 ) -> None:
     result = promtool("check", "rules", str(GOLDEN_RULES))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -77,7 +88,7 @@ def test_promtool_check_rules_accepts_the_rules(
 
 
 @pytest.mark.parametrize("case_file", PROMTOOL_TESTS, ids=lambda p: p.stem)
-def test_promtool_unit_tests_pass(case_file: Path) -> None:
+def test_promtool_unit_tests_pass(case_file: Path, promtool: Promtool) -> None:
     result = promtool("test", "rules", str(case_file))
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -84,7 +84,7 @@ def raw_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
 
 
 def value_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
-    """(field path, old value, new value) as shown: JSON, long values cut."""
+    """(field path, old value, new value) as shown: JSON, whole."""
     return [(p, show(o), show(n)) for p, o, n in raw_changes(old, new)]
 
 
@@ -99,10 +99,59 @@ def path_text(parts: list[Any]) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as one line of JSON, cut at REPORT_VALUE_MAX; `(absent)` for a missing side."""
+    """A value as one line of JSON, whole; `(absent)` for a missing side."""
     if value is ABSENT:
         return "(absent)"
-    return cut(json.dumps(value, ensure_ascii=False, sort_keys=True), REPORT_VALUE_MAX)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# Tokens of a token diff: words, runs of spaces, and each other character (PromQL's braces,
+# quotes and operators), so a change inside a long query or JSON value is found where it is.
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+# Characters of unchanged text kept on each side of a change; longer runs are elided.
+CONTEXT_CHARS = 60
+ELIDED = "‹…›"
+
+
+def token_diff(old: str, new: str, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]:
+    """The change as runs of ("=", text), ("-", text), ("+", text) and ("…", count of unchanged
+    characters left out): each change with up to `context` characters around it, never cut."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    runs: list[tuple[str, str]] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag != "equal":
+            if i2 > i1:
+                runs.append(("-", "".join(a[i1:i2])))
+            if j2 > j1:
+                runs.append(("+", "".join(b[j1:j2])))
+            continue
+        same = "".join(a[i1:i2])
+        head = "" if index == 0 else same[:context]
+        tail = "" if index == len(opcodes) - 1 else same[-context:]
+        if len(same) > len(head) + len(tail) + len(ELIDED):
+            runs += [("=", head)] if head else []
+            runs.append(("…", str(len(same) - len(head) - len(tail))))
+            runs += [("=", tail)] if tail else []
+        else:
+            runs.append(("=", same))
+    return runs
+
+
+def sides_of(runs: list[tuple[str, str]]) -> tuple[str, str]:
+    """Each side of a token diff as text, elided runs shown as `‹…›`: the parts a reader needs
+    to see what changed, the unchanged middles left out."""
+    old = "".join(ELIDED if tag == "…" else text for tag, text in runs if tag != "+")
+    new = "".join(ELIDED if tag == "…" else text for tag, text in runs if tag != "-")
+    return old, new
+
+
+def around_change(old: str, new: str, limit: int) -> tuple[str, str]:
+    """Both values whole when short; else each with the unchanged parts away from the change
+    elided (`‹…›`), so the change is always shown."""
+    if max(len(old), len(new)) <= limit:
+        return old, new
+    return sides_of(token_diff(old, new))
 
 
 def is_long_text(old: Any, new: Any) -> bool:
@@ -148,7 +197,10 @@ def word_diff_text(old: str, new: str) -> str:
     parts = []
     for tag, words in word_diff(old, new):
         parts.append({"=": words, "-": f"[-{words}-]", "+": f"{{+{words}+}}", "…": "…"}[tag])
-    return cut(" ".join(parts), 4 * REPORT_VALUE_MAX)
+    text = " ".join(parts)
+    # A line is cut, but never before its first change starts.
+    first = min((i for i in (text.find("[-"), text.find("{+")) if i >= 0), default=0)
+    return cut(text, max(4 * REPORT_VALUE_MAX, first + REPORT_VALUE_MAX))
 
 
 def _raw(value: Any) -> Any:

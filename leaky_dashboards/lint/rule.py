@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .rules import Context
+from .context import Context, Problem
 
-Problem = tuple[Any, str | None, str]  # (panel or None, refId or None, message)
-Check = Callable[["Context"], Iterator[Problem]]
+Check = Callable[[Context], Iterator[Problem]]
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 from ..grafana import references
 from ..limits import DESCRIPTION_MAX, TITLE_MAX
-from ..model import Json, is_row, iter_panels, visible_panels
-from ..promql import Node, Query, children, function, kind
+from ..model import Json, is_row, iter_panels
+from ..promql import Node, children, function, kind
+from .context import Context, Problem
 from .rule import Rule
 
 GRID_WIDTH = 24
@@ -34,25 +34,6 @@ SAFE_WINDOW_MACROS = frozenset({"__rate_interval", "__range"})
 GRAFANA_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
-@dataclass(frozen=True)
-class Context:
-    """One dashboard as the rules see it."""
-
-    name: str
-    model: Json
-    targets: list[tuple[Json, str, Query]]  # (panel, refId, parsed expr)
-    scrape_interval: timedelta
-
-    @property
-    def variables(self) -> list[Json]:
-        return list(self.model.get("templating", {}).get("list", []))
-
-    @property
-    def panels(self) -> list[Json]:
-        return list(visible_panels(self.model))
-
-
-Problem = tuple[Json | None, str | None, str]  # (panel, refId, message)
 FAMILY = "dashboard"
 
 

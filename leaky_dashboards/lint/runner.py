@@ -16,6 +16,7 @@ from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
 from . import rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from .context import Context
 from .contract import Checker
 from .report import (
     ERROR,
@@ -148,7 +149,7 @@ def _dashboard(
             found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
-    context = rules.Context(name, model, targets, scrape)
+    context = Context(name, model, targets, scrape)
     for rule in rules.RULES:
         assert rule.check is not None  # every dashboard rule has its check
         for panel, ref, message in rule.check(context):
