@@ -26,6 +26,8 @@ SLOW_FIXTURES = {
     "client": "starts Prometheus",
     "browser": "starts Chromium",
     "promtool": "runs promtool",
+    "verified_full": "runs verify on Prometheus",
+    "verified_quiet": "runs verify on Prometheus",
 }
 SLOW_MODULES = {
     "test_alerts_stack": "runs docker-compose, promtool and amtool",
@@ -39,6 +41,8 @@ SLOW_MODULES = {
     "test_verify_server": "backfills with promtool and starts Prometheus",
     "test_verify_truth": "starts Prometheus",
     "test_verify_synthetic": "generates hours of every catalog series, several times",
+    "test_verify_world": "generates the incidents' hours of every catalog series",
+    "test_bench_growth": "copies the tree and evaluates its dashboards",
 }
 
 
