@@ -137,14 +137,15 @@ def users_table(rows: Sequence[Measured]) -> list[str]:
     names = ", ".join(load.dashboard for load in rows[0].loads) if rows else ""
     lines = [
         f"| users | series | samples | data generated and backfilled | query time per 24 h load "
-        f"({names}) | Prometheus memory |",
-        "|---|---|---|---|---|---|",
+        f"({names}) | Prometheus CPU per load | Prometheus memory |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         loads = " / ".join(f"{load.seconds:.2f}" for load in row.loads)
+        cpu = " / ".join(f"{load.cpu_seconds:.2f}" for load in row.loads)
         lines.append(
             f"| {row.users:,} | {row.series:,} | {row.samples:,} | "
-            f"{_seconds(row.prepared_seconds)} | {loads} s | {_mib(row.rss_bytes)} |"
+            f"{_seconds(row.prepared_seconds)} | {loads} s | {cpu} s | {_mib(row.rss_bytes)} |"
         )
     return lines
 

@@ -12,6 +12,7 @@ wall time is lower; the sum is what Prometheus spends).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ class Load:
     seconds: float  # the sum of the queries' times
     slowest: str  # panel › refId
     slowest_seconds: float
+    cpu_seconds: float = 0.0  # Prometheus' CPU time (user + system) for one load
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,16 @@ def resident_bytes(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process' CPU time so far (user + system, in clock ticks of /proc), 0 where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # After the command: state is field 3, utime and stime fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(
@@ -116,9 +128,18 @@ def measure_all(
                     evaluate.query_as_grafana(client, window, query, mode, step).seconds
                     for _ in range(max(repeat, 1))
                 )
+            # What Prometheus' process spends on one whole load (every query as sent, once),
+            # the least of `repeat` loads: other jobs on the machine stretch the wall time of a
+            # query, much less the CPU it takes.
+            cpu: list[float] = []
+            for _ in range(max(repeat, 1)):
+                before = cpu_seconds(prom.process.pid)
+                for _, (query, mode, step) in sent:
+                    evaluate.query_as_grafana(client, window, query, mode, step)
+                cpu.append(cpu_seconds(prom.process.pid) - before)
             where, slowest = max(sent, key=lambda item: times[item[1]])
             total = sum(times[key] for _, key in sent)
-            loads.append(Load(dashboard.title, len(sent), total, where, times[slowest]))
+            loads.append(Load(dashboard.title, len(sent), total, where, times[slowest], min(cpu)))
         rss = resident_bytes(prom.process.pid)
     return Measured(loads, scenario.world.users, blocks.series, blocks.samples, rss, prepared)
 
@@ -126,14 +147,15 @@ def measure_all(
 def table(loads: list[Load], target: float = TARGET_SECONDS) -> list[str]:
     """The Markdown table README shows; a load over `target` seconds is marked."""
     lines = [
-        "| dashboard | queries | query time per 24 h load | slowest query |",
-        "|---|---|---|---|",
+        "| dashboard | queries | query time per 24 h load | Prometheus CPU per load | "
+        "slowest query |",
+        "|---|---|---|---|---|",
     ]
     for load in loads:
         mark = "" if load.seconds <= target else f" (over {target:g} s)"
         lines.append(
             f"| {load.dashboard} | {load.queries} | {load.seconds:.2f} s{mark} | "
-            f"{load.slowest} ({load.slowest_seconds * 1000:.0f} ms) |"
+            f"{load.cpu_seconds:.2f} s | {load.slowest} ({load.slowest_seconds * 1000:.0f} ms) |"
         )
     return lines
 
