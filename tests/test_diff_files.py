@@ -95,9 +95,33 @@ def test_a_docs_change_is_one_summary_line_naming_the_sections_it_touches() -> N
     assert "- **Docs** (`docs/d.md`): 2 lines added, 1 removed, under “Panels”" in (
         text.splitlines()
     )
-    assert "<details>" not in text  # a summary line, nothing to fold
+    # the lines themselves, folded: a hand edit of a generated file is read, not counted
+    fold = text.split("<details>", 1)[1]
+    assert "```diff\n@@ -6,5 +6,6 @@\n \n a\n-b\n+B\n+c\n \n ## Thresholds\n```" in fold
 
 
 def test_identical_files_of_every_kind_give_a_report_saying_nothing_changed() -> None:
     files = {p: _golden(p) for p in (RULES, DATASOURCE, "docs/dashboards.md")}
     assert _report(files, dict(files)).splitlines()[2] == "**No change to any of 3 shipped files.**"
+
+
+def test_rule_groups_own_fields_are_compared_by_group_name() -> None:
+    old = _rules()
+    new = copy.deepcopy(old)
+    http = next(g for g in new["groups"] if g["name"] == "leaky-tokens-http.rules")
+    http["interval"] = "5m"
+    alerting = next(g for g in new["groups"] if g["name"] == "leaky-tokens")
+    alerting["name"] = "leaky-tokens-alerts"
+    text = _report({RULES: yaml.safe_dump(old).encode()}, {RULES: yaml.safe_dump(new).encode()})
+    assert "rules 0 added, 0 removed, 18 changed; 3 group changes" in text
+    assert '| `groups[leaky-tokens-http.rules].interval` | `"1m"` | `"5m"` |' in text
+    assert "| `groups[leaky-tokens-alerts]` | `(absent)` | `(added)` |" in text
+    assert "| `groups[leaky-tokens]` | `(present)` | `(removed)` |" in text
+    assert '| `group` | `"leaky-tokens"` | `"leaky-tokens-alerts"` |' in text
+
+
+def test_a_json_file_other_than_a_dashboard_is_compared_field_by_field() -> None:
+    old = b'{"kind": "ConfigMap", "data": {"a": "1", "b": "2"}}'
+    new = b'{"kind": "ConfigMap", "data": {"a": "1", "b": "3"}}'
+    text = _report({"kubernetes/config.json": old}, {"kubernetes/config.json": new})
+    assert '| `data.b` | `"2"` | `"3"` |' in text
