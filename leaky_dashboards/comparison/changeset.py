@@ -18,7 +18,7 @@ from .compare import DashboardDiff, compare_all
 from .impact import Impact, impact
 from .rules import RuleChange, compare_rules, is_rules
 from .thresholds import ThresholdChange, threshold_changes
-from .values import keyed, value_changes
+from .values import keyed, raw_changes, show, value_changes
 
 DASHBOARD_DIR = "dashboards/"
 
@@ -128,6 +128,8 @@ def compare_files(
                 after is None or stem in new_models
             )
             if readable:
+                if before and after and before != after and old_models[stem] == new_models[stem]:
+                    changes.files.append(_rewritten(path, before, after))
                 continue
             # compare_all saw only its readable side: say what the other holds
             changes.dashboards = [d for d in changes.dashboards if d.name != stem]
@@ -141,7 +143,10 @@ def compare_files(
             )
         elif path.endswith(".json") and _json_pair(before, after) is not None:
             a, b = _json_pair(before, after) or ({}, {})
-            changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
+            fields = field_changes(a, b, old_models, new_models)
+            changes.files.append(
+                FileDiff(path, status, fields) if fields else _rewritten(path, before, after)
+            )
         elif path.endswith((".yaml", ".yml")):
             (a, bad_a), (b, bad_b) = _yaml(before), _yaml(after)
             if bad_a or bad_b:
@@ -149,12 +154,19 @@ def compare_files(
                 changes.files.append(
                     FileDiff(path, status, summary=why, lines=_lines(before, after))
                 )
-            elif is_rules(a or {"groups": []}) and is_rules(b or {"groups": []}):
-                diff = RulesDiff(path, status, compare_rules(a or {}, b or {}))
-                diff.groups = group_changes(a or {}, b or {})
-                changes.rules.append(diff)
+            elif is_rules(_rules_in(a)) and is_rules(_rules_in(b)):
+                diff = RulesDiff(path, status, compare_rules(_rules_in(a), _rules_in(b)))
+                diff.groups = group_changes(_rules_in(a), _rules_in(b))
+                diff.groups += value_changes(keyed(_wrapper(a)), keyed(_wrapper(b)))
+                if diff.rules or diff.groups or status != "changed":
+                    changes.rules.append(diff)
+                else:
+                    changes.files.append(_rewritten(path, before, after))
             else:
-                changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
+                fields = field_changes(a, b, old_models, new_models)
+                changes.files.append(
+                    FileDiff(path, status, fields) if fields else _rewritten(path, before, after)
+                )
         else:
             summary = text_summary(before, after)
             changes.files.append(
@@ -176,7 +188,55 @@ def compare_files(
 
 def _rule_documents(files: Mapping[str, bytes]) -> list[Any]:
     documents = (_yaml(c)[0] for p, c in files.items() if p.endswith((".yaml", ".yml")))
-    return [d for d in documents if is_rules(d)]
+    return [_rules_in(d) for d in documents if is_rules(_rules_in(d)) and _rules_in(d)]
+
+
+def _wrapper(document: Any) -> Any:
+    """What a PrometheusRule holds beside its rules (kind, metadata), compared too."""
+    if isinstance(document, dict) and _rules_in(document) is not document:
+        return {k: v for k, v in document.items() if k != "spec"}
+    return {}
+
+
+def _rules_in(document: Any) -> Any:
+    """The rules document a file holds: itself, or a Kubernetes PrometheusRule's `spec`; an
+    absent side is an empty one."""
+    if not document:
+        return {"groups": []}
+    if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+        spec = document.get("spec")
+        if isinstance(spec, dict) and set(document) <= {"apiVersion", "kind", "metadata", "spec"}:
+            return spec
+    return document
+
+
+def field_changes(
+    old: Any, new: Any, old_models: Mapping[str, Json], new_models: Mapping[str, Json]
+) -> list[tuple[str, str, str]]:
+    """Field by field; a string field holding a dashboard's JSON (a Kubernetes ConfigMap or
+    GrafanaDashboard wrapping it) is one row naming the dashboard when it is, on each side, that
+    side's golden dashboard: its changes are the dashboard's, listed with it."""
+    rows: list[tuple[str, str, str]] = []
+    for path, a, b in raw_changes(keyed(old), keyed(new)):
+        was, now = _embedded(a, old_models), _embedded(b, new_models)
+        if was is not None and now is not None:
+            rows.append((path, f"the dashboard {was} (before)", f"the dashboard {now} (after)"))
+        else:
+            rows.append((path, show(a), show(b)))
+    return rows
+
+
+def _embedded(value: Any, models: Mapping[str, Json]) -> str | None:
+    """`dashboards/<name>.json` when `value` is that dashboard's JSON, exactly."""
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    model = _json(value.encode("utf-8"))
+    if not isinstance(model, dict):
+        return None
+    for name, golden in models.items():
+        if golden == model:
+            return f"{DASHBOARD_DIR}{name}.json"
+    return None
 
 
 def group_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
@@ -211,6 +271,12 @@ def _unreadable(old: bytes | None, new: bytes | None) -> str:
         if c is not None and not isinstance(_json(c), dict)
     ]
     return "; ".join(sides) + "; " + text_summary(old, new)
+
+
+def _rewritten(path: str, old: bytes | None, new: bytes | None) -> FileDiff:
+    """A file whose bytes changed but not what it holds: said, with its changed lines."""
+    summary = "the same content, written differently: " + text_summary(old, new)
+    return FileDiff(path, "changed", summary=summary, lines=_lines(old, new))
 
 
 def _json_pair(old: bytes | None, new: bytes | None) -> tuple[Any, Any] | None:

@@ -124,6 +124,12 @@ def diff_pages(
             f"is made by the base's code, {_side(before)}, not by the changed code."
         )
     warnings += _stale_warnings(before) + _stale_warnings(after)
+    if modified and after.stale:
+        warnings.append(
+            "(The head's sources are rendered here by the base's code; this change modifies the "
+            "reviewing code, which may render them otherwise: the difference shown is still "
+            "what ships.)"
+        )
     changes = compare_sides(before, after)
     heading = report.Heading(
         f"Shipped changes: {_side(after)} against {_side(before)}",

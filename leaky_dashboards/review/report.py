@@ -346,6 +346,10 @@ def _kind(path: str) -> str:
         return "Prometheus"
     if "compose" in bare and "/" not in bare:
         return "Compose"
+    if bare.startswith("kubernetes/"):
+        return "Kubernetes"
+    if bare.startswith("environments/"):
+        return "Environment"
     return "File"
 
 
