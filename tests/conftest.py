@@ -34,12 +34,14 @@ SLOW_MODULES = {
     "test_diff_base": "makes git repositories and renders their commits",
     "test_preview_browser": "starts Chromium",
     "test_preview_export": "runs the preview job's browser",
+    "test_preview_display": "draws every dashboard with data on Prometheus, in Chromium",
     "test_verify_cli": "runs verify on Prometheus",
     "test_verify_panels": "runs verify on Prometheus",
     "test_verify_quiet": "runs verify on Prometheus",
     "test_verify_recording": "backfills with promtool and starts Prometheus",
     "test_verify_server": "backfills with promtool and starts Prometheus",
     "test_verify_truth": "starts Prometheus",
+    "test_verify_display": "starts Prometheus and Chromium",
     "test_verify_synthetic": "generates hours of every catalog series, several times",
     "test_verify_world": "generates the incidents' hours of every catalog series",
     "test_bench_growth": "copies the tree and evaluates its dashboards",
@@ -70,8 +72,8 @@ NO_SCHEMAS = (
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Paths:
-    """A copy of dashboards/, libsonnet/ and golden/ under a temporary root."""
-    for name in ("dashboards", "libsonnet", "golden"):
+    """A copy of dashboards/, libsonnet/, golden/ and environments/ under a temporary root."""
+    for name in ("dashboards", "libsonnet", "golden", "environments"):
         shutil.copytree(ROOT / name, tmp_path / name)
     (tmp_path / "provisioning").mkdir()
     return Paths.under(tmp_path)

@@ -4,9 +4,11 @@ against a fresh rendering of the working tree's sources."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,7 +100,8 @@ def test_identical_sides_still_give_a_statement_naming_both_commits_and_exit_0(
     shipped = len([p for p in listed if p.startswith(("golden/", "prometheus/", "docker-co"))])
     assert f"**No change to any of {shipped} shipped files.**" in text
     assert cli.diff(output=str(out), paths=repo) == 0  # the golden check says it too
-    assert "**No change to any of 8 golden files.**" in out.read_text()
+    golden = len([p for p in listed if p.startswith("golden/")])
+    assert f"**No change to any of {golden} golden files.**" in out.read_text()
     assert _shas(out.read_text()) == [head]
 
 
@@ -188,6 +191,7 @@ def _pull_request(repo: Paths, installation: Installation, base: str | None = "H
 P95_ALERT = "LeakyTokensLatencyP95High (warning)"
 P95_DRIVES = (
     "- `thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels "
+    "🚀 Executive Overview › Service health (column P95), "
     "🚀 Executive Overview › Latency p95 by service, 🚀 Executive Overview › ⏱️ Latency p95, "
     f"🚀 Executive Overview › Response latency percentiles and alert {P95_ALERT}"
 )
@@ -375,3 +379,91 @@ def test_head_ref_compares_two_commits_whatever_the_working_tree_holds(
     assert _shas(report) == [head, base]
     assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
     assert "readable" not in report
+
+
+# The reviewing code is the base's: a pull request that changes the comparer gets its report
+# from the base's code.
+
+HIDE_EVERY_DASHBOARD_CHANGE = (
+    "def compare_dashboard(name: str, old: Json, new: Json) -> DashboardDiff:\n",
+    "def compare_dashboard(name: str, old: Json, new: Json) -> DashboardDiff:\n"
+    '    return DashboardDiff(name, _title(new, name), "unchanged")\n',
+)
+COMPARER = "leaky_dashboards/comparison/compare.py"
+
+
+@pytest.fixture
+def coded(repo: Paths) -> Paths:
+    """The repository with the reviewing code (this package, tasks.py, pyproject.toml) committed
+    in its base, exactly as this test runs it."""
+    shutil.copytree(
+        ROOT / "leaky_dashboards",
+        repo.root / "leaky_dashboards",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    for name in ("tasks.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, repo.root / name)
+    _commit(repo.root, "the reviewing code")
+    return repo
+
+
+def _hostile_pull_request(repo: Paths) -> str:
+    """Renames a panel (sources and golden/) and makes the comparer call every dashboard
+    unchanged."""
+    rename_consumption_outcomes(repo)
+    golden_update(repo)
+    _edit(repo.root / COMPARER, *HIDE_EVERY_DASHBOARD_CHANGE)
+    return _commit(repo.root, "rename, and hide it")
+
+
+def _run_heads_code(repo: Paths, *args: str) -> subprocess.CompletedProcess[str]:
+    """`invoke diff` as the pull request's own checkout runs it: its code, from its tree."""
+    script = "import sys; from leaky_dashboards import cli; sys.exit(cli.diff(*sys.argv[1:2], "
+    script += "fail=False, output='report.md'))"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=repo.root,
+        env=dict(os.environ, PYTHONPATH=str(repo.root)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_a_pull_request_changing_the_comparer_gets_its_report_from_the_base_code(
+    coded: Paths,
+) -> None:
+    _hostile_pull_request(coded)
+    done = _run_heads_code(coded, "HEAD~1")
+    assert done.returncode == 0, done.stderr
+    text = (coded.root / "report.md").read_text()
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in text
+    assert f"This change modifies the reviewing code (`{COMPARER}`): this report is made by" in text
+
+
+def test_run_from_the_base_checkout_the_base_code_reviews_the_head_commit(
+    coded: Paths, installation: Installation
+) -> None:
+    base = _git(coded.root, "rev-parse", "--short", "HEAD").strip()
+    head = _hostile_pull_request(coded)
+    report = jobs.diff(
+        Project(coded, installation), base=base, head=head, fail=False, echo=lambda _: None
+    )
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
+    assert f"this report is made by the base's code, `{base}`" in report
+
+
+def test_a_base_older_than_the_protocol_gives_a_loud_warning(coded: Paths) -> None:
+    (coded.root / "leaky_dashboards/review/reviewer.py").unlink()
+    _commit(coded.root, "a base from before the reviewer protocol")
+    shutil.copy(
+        ROOT / "leaky_dashboards/review/reviewer.py", coded.root / "leaky_dashboards/review/"
+    )
+    _hostile_pull_request(coded)
+    done = _run_heads_code(coded, "HEAD~1")
+    assert done.returncode == 0, done.stderr
+    text = (coded.root / "report.md").read_text()
+    caution = text.split("> [!CAUTION]\n", 1)[1]
+    assert caution.startswith("> **This report is not made by the base's code.**")
+    assert f"`{COMPARER}`" in caution.split("\n")[0]

@@ -504,3 +504,87 @@ def test_an_emoji_sequence_keeps_its_joiner() -> None:
 
     assert md.text("👩\u200d💻 devs") == "👩\u200d💻 devs"
     assert md.text("a\u200db") == "a⟨U+200D⟩b"
+
+
+# Items by identity: every list with a natural key is matched by it.
+
+
+def _health(model: dict[str, Any]) -> dict[str, Any]:
+    panel: dict[str, Any] = next(
+        p for p in _golden_of(OVERVIEW)["panels"] if p.get("title") == "Service health"
+    )
+    found: dict[str, Any] = next(p for p in model["panels"] if p.get("id") == panel["id"])
+    return found
+
+
+def _overview_report(old: dict[str, Any], new: dict[str, Any]) -> str:
+    return report.render(compare_all({OVERVIEW: old}, {OVERVIEW: new}), limit=10**9)
+
+
+def test_an_inserted_table_column_override_is_one_addition_by_its_matcher() -> None:
+    old = _golden_of(OVERVIEW)
+    new = copy.deepcopy(old)
+    overrides = _health(new)["fieldConfig"]["overrides"]
+    overrides.insert(0, {"matcher": {"id": "byName", "options": "Apdex"},
+                         "properties": [{"id": "decimals", "value": 2}]})  # fmt: skip
+    text = _overview_report(old, new)
+    rows = [line for line in text.splitlines() if line.startswith("| `fieldConfig")]
+    assert rows == [
+        '| `fieldConfig.overrides[column Apdex]` | `(absent)` | `{"matcher": {"id": "byName", '
+        '"options": "Apdex"}, "properties": [{"id": "decimals", "value": 2}]}` |'
+    ]
+    assert "thresholds" not in text.split("<details>", 1)[1]
+
+
+def test_a_table_column_threshold_reads_as_levels_under_the_threshold_that_drives_it() -> None:
+    old = _golden_of(OVERVIEW)
+    new = copy.deepcopy(old)
+    [p95] = [o for o in _health(new)["fieldConfig"]["overrides"]
+             if o["matcher"]["options"] == "P95"]  # fmt: skip
+    steps = next(p for p in p95["properties"] if p["id"] == "thresholds")["value"]["steps"]
+    steps[1]["value"] = 0.4
+    changes = compare_all({OVERVIEW: old}, {OVERVIEW: new})
+    text = report.render(changes, limit=10**9)
+    assert (
+        "| `thresholds of column P95` | `green, yellow ≥ 500 ms, red ≥ 1 s` "
+        "| `green, yellow ≥ 400 ms, red ≥ 1 s` |"
+    ) in text
+    assert "properties[thresholds]" not in text and "steps" not in text
+    from leaky_dashboards.comparison.thresholds import threshold_changes
+
+    row = {"warning": 0.5, "critical": 1, "unit": "s"}
+    [change] = threshold_changes(
+        {"latencyP95": row}, {"latencyP95": dict(row, warning=0.4)}, changes, []
+    )
+    assert change.panels == ["🚀 Executive Overview › Service health (column P95)"]
+
+
+def test_links_are_matched_by_title_so_a_reorder_inserts_nothing() -> None:
+    old = _golden_of(OVERVIEW)
+    new = copy.deepcopy(old)
+    new["links"].insert(0, {"title": "Runbooks", "type": "link", "url": "/d/runbooks"})
+    text = _overview_report(old, new)
+    rows = [line for line in text.splitlines() if line.startswith("| `links")]
+    assert len(rows) == 1 and rows[0].startswith("| `links[Runbooks]` | `(absent)` |")
+
+
+def test_value_mappings_are_matched_by_what_they_map() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    low = {"from": 0, "to": 10, "result": {"text": "low"}}
+    mappings = [
+        {"type": "value", "options": {"1": {"text": "up"}}},
+        {"type": "range", "options": low},
+    ]
+    _panel(old)["fieldConfig"]["defaults"]["mappings"] = mappings
+    _panel(new)["fieldConfig"]["defaults"]["mappings"] = [
+        {"type": "special", "options": {"match": "null", "result": {"text": "n/a"}}},
+        *copy.deepcopy(mappings),
+    ]
+    _panel(new)["fieldConfig"]["defaults"]["mappings"][2]["options"]["result"]["text"] = "lo"
+    text = _report(old, new)
+    rows = [line for line in text.splitlines() if line.startswith("| `fieldConfig")]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| `fieldConfig.defaults.mappings[range 0 to 10].options.result.text`",
+        "| `fieldConfig.defaults.mappings[special null]`",
+    ]

@@ -1,8 +1,9 @@
 """Field-level differences of two JSON/YAML values, named the way a reviewer reads them.
 
-Lists of uniquely named items (targets by refId, rules by alert name and severity, variables by
-name) are compared by name, so an inserted item reads as one addition; paths name the items
-(`targets[A].expr`, `rules[HeapHigh warning].expr`). Long strings can be shown as a word diff.
+Lists of uniquely named items (targets by refId, rules by alert name and severity, overrides by
+matcher, links by title, value mappings by value, variables by name: `identity`) are compared by
+name, so an inserted item reads as one addition; paths name the items (`targets[A].expr`,
+`overrides[column P95].properties[unit].value`). Long strings can be shown as a word diff.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from typing import Any
 
 from ..limits import REPORT_VALUE_MAX, cut
+from ..model import Json
 
 # A string at least this long that changed is shown as a word diff, not whole twice.
 WORD_DIFF_MIN = 80
@@ -36,9 +38,21 @@ class Absent:
 ABSENT = Absent()
 
 
+# How Grafana's field matchers read: an override for `byName P95` is the column P95's.
+_MATCHERS = {
+    "byName": "column {}",
+    "byRegexp": "columns matching {}",
+    "byType": "fields of type {}",
+    "byFrameRefID": "query {}",
+    "byValue": "fields by value {}",
+}
+
+
 def identity(item: Any) -> str | None:
     """What names a list item for a reviewer: a target's refId, an alert rule's name and
-    severity, a variable's, datasource's or rule group's name."""
+    severity, an override's matcher (`column P95`), a link's title, a value mapping's values,
+    a variable's, datasource's or rule group's name, a transformation's or property's id, a
+    Kubernetes object's kind and name."""
     if not isinstance(item, dict):
         return None
     if isinstance(item.get("refId"), str):
@@ -48,10 +62,55 @@ def identity(item: Any) -> str | None:
             labels = item.get("labels")
             severity = labels.get("severity") if isinstance(labels, dict) else None
             return f"{item[rule_name]} {severity}" if severity else str(item[rule_name])
-    for field_name in ("name", "uid"):
+    matcher = item.get("matcher")
+    if isinstance(matcher, dict) and "properties" in item:
+        options = matcher.get("options")
+        shown = options if isinstance(options, str) else json.dumps(options, sort_keys=True)
+        return _MATCHERS.get(str(matcher.get("id")), str(matcher.get("id")) + " {}").format(shown)
+    mapping = _mapping(item)
+    if mapping is not None:
+        return mapping
+    metadata = item.get("metadata")
+    if isinstance(item.get("kind"), str) and isinstance(metadata, dict):
+        return f"{item['kind']} {metadata.get('namespace', '')}/{metadata.get('name')}".replace(
+            " /", " "
+        )
+    for field_name in ("name", "uid", "title", "id"):
         if isinstance(item.get(field_name), str):
             return str(item[field_name])
     return None
+
+
+def _mapping(item: Json) -> str | None:
+    """A value mapping by what it maps: `value 0, 1`, `range 0 to 10`, `regex ^a`, `special
+    null`."""
+    kind, options = item.get("type"), item.get("options")
+    if kind not in ("value", "range", "regex", "special") or not isinstance(options, dict):
+        return None
+    if kind == "value":
+        return "value " + ", ".join(sorted(options))
+    if kind == "range":
+        return f"range {options.get('from')} to {options.get('to')}"
+    if kind == "regex":
+        return f"regex {options.get('pattern')}"
+    return f"special {options.get('match')}"
+
+
+class KeyedList(dict[Key, Any]):
+    """A list of named items as a mapping by name (`keyed`); shown again as the list it was."""
+
+    __slots__ = ()
+
+
+def unkeyed(value: Any) -> Any:
+    """`value` with every list `keyed` made a mapping a list again, as the file holds it."""
+    if isinstance(value, KeyedList):
+        return [unkeyed(item) for item in value.values()]
+    if isinstance(value, dict):
+        return {k: unkeyed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unkeyed(item) for item in value]
+    return value
 
 
 def keyed(value: Any) -> Any:
@@ -62,7 +121,7 @@ def keyed(value: Any) -> Any:
         names = [identity(item) for item in value]
         items = [keyed(item) for item in value]
         if value and all(names) and len(set(names)) == len(names):
-            return {Key(str(n)): item for n, item in zip(names, items, strict=True)}
+            return KeyedList((Key(str(n)), item) for n, item in zip(names, items, strict=True))
         return items
     return value
 
@@ -102,7 +161,7 @@ def show(value: Any) -> str:
     """A value as one line of JSON, whole; `(absent)` for a missing side."""
     if value is ABSENT:
         return "(absent)"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(unkeyed(value), ensure_ascii=False, sort_keys=True)
 
 
 # Tokens of a token diff: words, runs of spaces, and each other character (PromQL's braces,

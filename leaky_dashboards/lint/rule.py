@@ -32,6 +32,8 @@ FAMILIES = {
     "promql": ("PromQL", "runner"),
     "contract": ("Metrics contract", "contract"),
     "dashboard": ("Dashboard rules", "rules"),
+    "links": ("References across dashboards and alerts", "links"),
     "source": ("Source format", "sourcefmt"),
+    "kubernetes": ("Kubernetes manifests", "manifests"),
     "waiver": ("Waivers", "report"),
 }

@@ -4,7 +4,7 @@ README's rule list is generated from them (`markdown`, golden-checked by the tes
 
 from __future__ import annotations
 
-from . import contract, report, rules, schema, sourcefmt
+from . import contract, links, manifests, report, rules, schema, sourcefmt
 from .rule import FAMILIES, Rule
 
 PROMQL_SYNTAX = Rule(
@@ -19,7 +19,9 @@ ALL: tuple[Rule, ...] = (
     PROMQL_SYNTAX,
     *contract.RULES,
     *rules.RULES,
+    *links.RULES,
     *sourcefmt.RULES,
+    *manifests.RULES,
     report.WAIVER,
 )
 NAMES = tuple(rule.name for rule in ALL)

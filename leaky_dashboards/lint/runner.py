@@ -15,7 +15,7 @@ from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
-from . import rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import links, rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -39,6 +39,18 @@ def in_ci(env: dict[str, str] | None = None) -> bool:
     return value.lower() in ("true", "1", "yes")
 
 
+def _schema_cache(directory: Path) -> schema_cache.Cache:
+    """The schema pass's cache for `directory`: a file there that cannot be read (a directory
+    named *.json, no permission) is an error naming it."""
+    try:
+        return schema_cache.Cache(directory)
+    except OSError as exc:
+        raise schema.SchemaDirError(
+            f"{exc.filename or directory}: unreadable Grafana schema file: {exc.strerror}"
+            f"{schema.WHERE_HINT}"
+        ) from None
+
+
 def lint(
     project: Project,
     dashboards: Sequence[Dashboard] | None = None,
@@ -55,7 +67,7 @@ def lint(
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
-    schemas = schema_cache.Cache(paths.schemas) if schema.present(paths.schemas) else None
+    schemas = _schema_cache(paths.schemas) if schema.present(paths.schemas) else None
     models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
@@ -76,6 +88,7 @@ def lint(
         found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
         findings += found + problems
         waivers += panel_waivers
+    findings += _links(project, dashboards)
     if schemas is not None:
         schemas.save()
     if check_sources:
@@ -155,6 +168,26 @@ def _dashboard(
         for panel, ref, message in rule.check(context):
             found.append(Finding(where(panel, ref), rule.name, message))
     return found, waivers, problems
+
+
+def _links(project: Project, dashboards: Sequence[Dashboard]) -> list[Finding]:
+    """Links across dashboards, and the alerts' links to dashboards and runbooks."""
+    from .. import alerts  # the alert rules import lint's contract checker
+
+    models = [strip_library_fields(d.model) for d in dashboards]
+    known = links.targets(models)
+    found: list[Finding] = []
+    for dashboard, model in zip(dashboards, models, strict=True):
+        found += links.dashboard_findings(dashboard.name, model, known)
+    if not dashboards:
+        return found
+    library = project.reviewed.library
+    try:
+        document = alerts.rules(dashboards, library)
+        anchors = {str(book.get("anchor")) for book in alerts.runbooks(dashboards, library)}
+    except BuildError:
+        return found  # the build names what is wrong with the alert rules themselves
+    return found + links.alert_findings(document, known, anchors)
 
 
 def _targets(model: Json) -> Iterator[tuple[Json, str, Query]]:

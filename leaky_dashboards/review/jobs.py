@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .. import docs as documentation
 from .. import fsio, lint, outputs
 from .. import markdown as md
 from ..comparison.changeset import ChangeSet, compare_files
-from ..comparison.compare import compare_all
+from ..comparison.compare import DashboardDiff, compare_all
 from ..errors import BuildError
 from ..library import Library
+from ..model import Json
 from ..project import Project
-from . import chromium, report, reviewer, sources
+from ..verify import scenarios
+from ..verify.scenarios import Scenario
+from . import bundle, chromium, data, report, reviewer, sources
 from . import preview as previews
 
 
@@ -77,44 +84,53 @@ def diff_pages(
         changes = compare_sides(before, after)
         heading = _golden_heading(before)
         return report.pages(changes, heading, part_name=names), not changes.empty
+    root = project.paths.root
+    base_tree = sources.tree(root, sources.resolve(root, base))
+    base_code = sources.code_at(base_tree)
+    not_base_code = bool(base_code) and not as_base and reviewer.running_code() != base_code
+    if not_base_code and (base_tree / reviewer.PROTOCOL_FILE).is_file():
+        # Decided before anything is rendered: the base's code renders and compares it all.
+        with tempfile.TemporaryDirectory(prefix="leaky-review-") as tmp:
+            return reviewer.run_base(
+                base_tree,
+                root,
+                base,  # refs as given: the report names them
+                head,
+                project.engine,
+                Path(tmp),
+                None if output_name is None else output_name.name,
+            )
     before = sources.committed(reviewed, base)
     if head is None:
         after = sources.on_disk(reviewed)
-        after = replace(after, code=reviewer.code_on_disk(project.paths.root))
+        after = replace(after, code=reviewer.code_on_disk(root))
     else:
         after = sources.committed(reviewed, head)
-    assert before.root is not None
-    with tempfile.TemporaryDirectory(prefix="leaky-review-") as tmp:
-        scratch = Path(tmp)
-        warnings: list[str] = []
-        notes: list[str] = []
-        modified = reviewer.changed_files(before.code, after.code) if before.code else []
-        if before.code and not as_base and reviewer.running_code() != before.code:
-            if (before.root / reviewer.PROTOCOL_FILE).is_file():
-                return reviewer.run_base(
-                    before.root,
-                    project.paths.root,
-                    sources.resolve(project.paths.root, base),
-                    None if head is None else sources.resolve(project.paths.root, head),
-                    project.engine,
-                    scratch,
-                    None if output_name is None else output_name.name,
-                )
-            warnings.append(
-                "**This report is not made by the base's code.** The code running it differs "
-                f"from the reviewing code at {_side(before)}, which predates making reports "
-                "with the base's code: a change to the comparer or the report could hide a "
-                "change here. Review the code changes"
-                + (f" ({_files(modified)})" if modified else "")
-                + " before trusting this report."
-            )
-        elif modified:
-            notes.append(
-                f"This change modifies the reviewing code ({_files(modified)}): this report "
-                f"is made by the base's code, {_side(before)}, not by the changed code."
-            )
-        warnings += _stale_warnings(before) + _stale_warnings(after)
-        changes = compare_sides(before, after)
+    warnings: list[str] = []
+    notes: list[str] = []
+    modified = reviewer.changed_files(before.code, after.code) if before.code else []
+    if not_base_code:
+        warnings.append(
+            "**This report is not made by the base's code.** The code running it differs "
+            f"from the reviewing code at {_side(before)}, which predates making reports "
+            "with the base's code: a change to the comparer or the report could hide a "
+            "change here. Review the code changes"
+            + (f" ({_files(modified)})" if modified else "")
+            + " before trusting this report."
+        )
+    elif modified:
+        notes.append(
+            f"This change modifies the reviewing code ({_files(modified)}): this report "
+            f"is made by the base's code, {_side(before)}, not by the changed code."
+        )
+    warnings += _stale_warnings(before) + _stale_warnings(after)
+    if modified and after.stale:
+        warnings.append(
+            "(The head's sources are rendered here by the base's code; this change modifies the "
+            "reviewing code, which may render them otherwise: the difference shown is still "
+            "what ships.)"
+        )
+    changes = compare_sides(before, after)
     heading = report.Heading(
         f"Shipped changes: {_side(after)} against {_side(before)}",
         compared=(
@@ -217,36 +233,84 @@ def preview(
     all_dashboards: bool = False,
     screenshots: bool = True,
     echo: Callable[[str], None] = print,
+    scenario: Scenario = scenarios.FULL,
 ) -> dict[str, bytes]:
-    """Write one HTML page (and PNG) per changed dashboard against `base` (golden/ by default),
-    or per dashboard with `all_dashboards`, to `output` (default build/preview/), in the spec's
-    order, printing each picture's path.
+    """Write one HTML page, PNG and `<uid>.display.json` per changed dashboard against `base`
+    (golden/ by default), or per dashboard with `all_dashboards`, to `output` (default
+    build/preview/), in the spec's order, printing each picture's path.
 
-    Pages and pictures are made in a scratch directory and swapped in whole, so the output never
-    holds a mix of two runs. Returns the files written, by name.
+    Each side is drawn with the data of verify's `scenario` (the busy day) on a real Prometheus,
+    as the dashboard opens at the data's end. Pages and pictures are made in a scratch directory
+    and swapped in whole, so the output never holds a mix of two runs. Returns the files
+    written, by name.
     """
     output = output or project.paths.root / "build" / "preview"
     reviewed = project.reviewed  # drawn as golden/ holds them: the default installation
+    bundle.ensure()  # node, and the renderer built: before anything starts
+    if screenshots:
+        chromium.binary()
     before = sources.base(reviewed, base)
     after = sources.working_tree(reviewed)
     diffs = compare_all(before.dashboards, after.dashboards)
+    chosen = [
+        d
+        for d in sorted(diffs, key=lambda d: _rank(reviewed.library, d.name, before, after))
+        if d.status != "unchanged" or (all_dashboards and d.name in after.dashboards)
+    ]
     pages: dict[str, previews.Page] = {}
-    for d in sorted(diffs, key=lambda d: _rank(reviewed.library, d.name, before, after)):
-        old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
-        if d.status != "unchanged":
-            pages[d.name] = previews.compare_page(old, new, d, before.label)
-        elif all_dashboards and new is not None:
-            pages[d.name] = previews.page(new)
+    shown: dict[str, Json] = {}
     files: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp:
-        for name, page in pages.items():
-            html = Path(tmp) / f"{name}.html"
-            html.write_text(page.html, encoding="utf-8")
-            files[html.name] = html.read_bytes()
-            if screenshots:
-                png = html.with_suffix(".png")
-                chromium.screenshot(html, png, page.width, page.height)
-                files[png.name] = png.read_bytes()
+    unknown: list[str] = []
+
+    def draw(source: data.Source, d: DashboardDiff) -> previews.Page:
+        old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
+        model = new if new is not None else old
+        assert model is not None
+        shown[d.name] = model
+        end = source.end
+        time = (end - data.range_of(model), end)
+        moment = data.Moment(end)
+        if d.status == "unchanged":
+            return previews.page(model, data.panel_frames(source, model, moment), time)
+        frames = (
+            data.panel_frames(source, old, moment) if old is not None else {},
+            data.panel_frames(source, new, moment) if new is not None else {},
+        )
+        return previews.compare_page(old, new, d, before.label, frames, time)
+
+    # One thread starts the browser, then builds each page (its queries, its HTML) while the
+    # browser draws the one before: the two overlap.
+    with (
+        tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        if chosen:
+            builder = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            stack.callback(builder.shutdown, cancel_futures=True)
+            starting = builder.submit(chromium.start) if screenshots else None
+            source = stack.enter_context(data.serving(reviewed, scenario, echo=_aside))
+            building = [(d.name, builder.submit(draw, source, d)) for d in chosen]
+            browser = None
+            if starting is not None:
+                browser = starting.result()
+                stack.callback(browser.close)
+            for name, future in building:
+                page = pages[name] = future.result()
+                html = Path(tmp) / f"{name}.html"
+                html.write_text(page.html, encoding="utf-8")
+                files[html.name] = html.read_bytes()
+                if browser is None:
+                    continue
+                shot = browser.shoot(html, page.width, page.height)
+                files[f"{name}.png"] = shot.png
+                model = shown[name]
+                record = display_record(model, shot.display, removed=name not in after.dashboards)
+                files[f"{model.get('uid', name)}.display.json"] = record_bytes(record)
+                unknown.extend(
+                    f"{model.get('title', name)} › {p['title']} ({p['type']})"
+                    for p in record["panels"]
+                    if p.get("unknown")
+                )
     changed = {d.name: d.status for d in diffs if d.status != "unchanged"}
     files["index.html"] = previews.index(
         list(pages), screenshots=screenshots, statuses=changed, base=before.label
@@ -254,11 +318,34 @@ def preview(
     fsio.replace_tree(output, files)
     for name in pages:
         echo(f"wrote {output / (name + ('.png' if screenshots else '.html'))}")
+    for where in unknown:
+        echo(f"not drawn (unknown panel type, a labelled placeholder): {where}")
     if not pages:
         echo(f"no dashboard changed against {before.label}; --all draws every dashboard")
     kind = "all dashboards" if all_dashboards else "changed dashboards"
     echo(f"wrote {output}/: {len(pages)} pages ({kind})" + (" with PNGs" if screenshots else ""))
     return files
+
+
+def _aside(line: str) -> None:
+    """Where the data's preparation reports (its cache, Prometheus' start): stderr."""
+    print(line, file=sys.stderr)
+
+
+def display_record(model: Json, shown: Any, *, removed: bool = False) -> dict[str, Any]:
+    """What the viewer reads on one dashboard (README, "What the viewer reads"): the side
+    drawn from the working tree (the base's for a removed dashboard)."""
+    side = "before" if removed else "after"
+    panels = [
+        {k: v for k, v in p.items() if k != "side"}
+        for p in (shown or {}).get("panels", [])
+        if p.get("side") == side
+    ]
+    return {"uid": model.get("uid"), "title": model.get("title"), "panels": panels}
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
 def _rank(

@@ -29,6 +29,7 @@ from ..comparison.compare import (
     place_text,
     size_text,
 )
+from ..comparison.impact import Impact
 from ..comparison.rules import Rule, RuleChange
 from ..comparison.thresholds import ThresholdChange, level_text
 from ..comparison.values import ELIDED, around_change, word_diff
@@ -202,6 +203,10 @@ def _top(changes: ChangeSet, heading: Heading) -> list[str]:
         lines += ["> [!CAUTION]", *(f"> {w}" for w in heading.warnings), ""]
     if heading.notes:
         lines += [*heading.notes, ""]
+    if changes.impact.warnings:
+        lines += ["> [!WARNING]", "> Read these before approving:", ">"]
+        lines += [f"> - {md.text(w)}" for w in changes.impact.warnings]
+        lines.append("")
     lines.append(statement(changes, heading))
     summaries = [f"- {summary(d)}" for d in changes.dashboards]
     summaries += [f"- {rules_summary(r)}" for r in changes.rules]
@@ -210,7 +215,24 @@ def _top(changes: ChangeSet, heading: Heading) -> list[str]:
         lines += ["", *summaries]
     if changes.thresholds:
         lines += ["", f"### Thresholds ({md.code(THRESHOLDS_SOURCE)})", ""]
-        lines += [f"- {threshold_line(t)}" for t in changes.thresholds]
+        lines += [f"- {threshold_line(t, changes.impact)}" for t in changes.thresholds]
+    reach = impact_lines(changes.impact)
+    if reach:
+        lines += ["", "### What else it changes", "", *reach]
+    return lines
+
+
+def impact_lines(found: Impact) -> list[str]:
+    """Each changed recording rule with what reads it; each changed window with what it drives."""
+    lines: list[str] = []
+    for label, readers in found.readers.items():
+        who = ", ".join(md.text(r) for r in readers) if readers else "nothing in these files"
+        lines.append(f"- recording rule {md.code(label)}: read by {who}")
+    for (old, new), what in found.windows.items():
+        lines.append(
+            f"- window {md.code(old)} → {md.code(new)} in the queries of "
+            + ", ".join(md.text(w) for w in what)
+        )
     return lines
 
 
@@ -241,7 +263,7 @@ def _sections(changes: ChangeSet) -> list[list[str]]:
     for rules in changes.rules:
         sections.append(rules_section(rules, drivers))
     for file in changes.files:
-        if file.fields:
+        if file.fields or file.lines:
             sections.append(file_section(file))
     return sections
 
@@ -324,10 +346,14 @@ def _kind(path: str) -> str:
         return "Prometheus"
     if "compose" in bare and "/" not in bare:
         return "Compose"
+    if bare.startswith("kubernetes/"):
+        return "Kubernetes"
+    if bare.startswith("environments/"):
+        return "Environment"
     return "File"
 
 
-def threshold_line(change: ThresholdChange) -> str:
+def threshold_line(change: ThresholdChange, found: Impact | None = None) -> str:
     """`thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels … and alert …"""
     unit = f" ({md.text(level_text(change))})" if change.unit else ""
     text = f"{md.code(change.path)} {md.text(_plain(change.old))} → {md.text(_plain(change.new))}"
@@ -339,6 +365,9 @@ def threshold_line(change: ThresholdChange) -> str:
     if change.alerts:
         noun = "alert" if len(change.alerts) == 1 else "alerts"
         drives.append(f"{noun} " + ", ".join(md.text(a) for a in change.alerts))
+    windows = (found.windows if found else {}).get((_plain(change.old), _plain(change.new)))
+    if windows:
+        drives.append("the queries of " + ", ".join(md.text(w) for w in windows))
     if drives:
         text += ": drives " + " and ".join(drives)
     elif change.level in ("warning", "critical"):
@@ -376,7 +405,7 @@ def details(diff: DashboardDiff, drivers: dict[str, list[str]] | None = None) ->
     for panel in diff.added:
         lines += ["", *whole_panel(panel, "added")]
     for change in diff.touched:
-        lines += ["", *panel_details(change, drivers.get(f"{diff.title} › {change.new.title}"))]
+        lines += ["", *panel_details(change, drivers, f"{diff.title} › {change.new.title}")]
     if diff.renumbered:
         ids = ", ".join(f"{_title(c.new.title)} {c.old.id} → {c.new.id}" for c in diff.renumbered)
         lines += [
@@ -387,7 +416,9 @@ def details(diff: DashboardDiff, drivers: dict[str, list[str]] | None = None) ->
     return lines
 
 
-def panel_details(change: PanelChange, driven_by: list[str] | None = None) -> list[str]:
+def panel_details(
+    change: PanelChange, drivers: dict[str, list[str]] | None = None, name: str = ""
+) -> list[str]:
     new = change.new
     lines = [f"#### {_title(new.title)} ({md.text(new.type)})"]
     if change.renamed:
@@ -397,10 +428,12 @@ def panel_details(change: PanelChange, driven_by: list[str] | None = None) -> li
             "",
             f"Moved: {md.text(place_text(change.old.place))} → {md.text(place_text(new.place))}.",
         ]
-    rows = list(change.fields)
-    if driven_by:
-        via = ", ".join(driven_by)
-        rows = [(p, o, f"{n} (from {via})") if p == "thresholds" else (p, o, n) for p, o, n in rows]
+    rows: list[tuple[str, str, str]] = []
+    for path, before, after in change.fields:
+        via = (drivers or {}).get(name if path == "thresholds" else f"{name} ({path[14:]})")
+        if via and path.startswith("thresholds"):
+            after = f"{after} (from {', '.join(via)})"
+        rows.append((path, before, after))
     if rows:
         lines += ["", *_field_table(rows)]
     for text in change.texts:
@@ -466,6 +499,10 @@ def rule_details(change: RuleChange, driven_by: list[str] | None = None) -> list
 
 def file_section(file: FileDiff) -> list[str]:
     label = f"<b>{_kind(file.path)}</b> (<code>{md.html(file.path)}</code>)"
+    if not file.fields:
+        return _folded(
+            f"{label}: {md.html(file.summary)}", ["", *md.fence("\n".join(file.lines), "diff")]
+        )
     return _folded(
         f"{label}: {md.html(_count(len(file.fields), 'field'))} changed",
         ["", *_field_table(file.fields)],
