@@ -13,7 +13,7 @@ An entry is one file: a JSON header line (the reads, the result's SHA-256), then
 is verified on every read: a truncated, corrupt or edited entry is ignored, removed, and the
 evaluation stored anew. (A hash cannot stop someone who may write the cache and recompute it:
 never share a cache directory with untrusted runs.) Only successful evaluations are kept, in the
-user's cache directory (`settings.cache_dir()`), the most recent `LIMIT`; an unreadable or
+user's cache directory (`settings.cache_dir()`), the `LIMIT` most recently used; an unreadable or
 unwritable cache is ignored.
 """
 
@@ -108,6 +108,10 @@ def get(digest: str, unchanged: Callable[[Reads], bool]) -> str | None:
             continue
         reads, result = parsed
         if unchanged(reads):
+            # Marked as just used: eviction drops the least recently used, so the tree a user
+            # builds keeps its entries while test runs write hundreds of others.
+            with contextlib.suppress(OSError):
+                os.utime(entry)
             return result
     return None
 

@@ -4,6 +4,7 @@ it, an external variable) evaluates anew; a corrupt or edited entry is ignored a
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,21 @@ def test_a_corrupt_entry_of_the_dashboards_gives_no_traceback(
     for entry in (tmp_path / "cache" / "jsonnet").iterdir():
         entry.write_bytes(entry.read_bytes()[:-100])
     assert engine.evaluate_files(sources, library=paths.libsonnet, ext_vars=EXT_VARS) == first
+
+
+def test_eviction_keeps_the_evaluations_used_most_recently(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaky_dashboards import jsonnet_cache
+
+    monkeypatch.setattr(jsonnet_cache, "LIMIT", 2)
+    calls = count_evaluations(monkeypatch)
+    for v in ("kept", "other", "kept", "third"):  # "kept" read again: the most recently used
+        evaluate(tree, v)
+        time.sleep(0.02)  # a file's time moves in kernel ticks: keep the uses apart
+    # "third" evicted the least recently used: "other".
+    assert calls == ["file"] * 3
+    evaluate(tree, "kept")
+    assert calls == ["file"] * 3
+    evaluate(tree, "other")
+    assert calls == ["file"] * 4
