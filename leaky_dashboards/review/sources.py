@@ -255,8 +255,8 @@ def _checked(side: Shipped, project: Project) -> Shipped:
     """`side` with the golden files its sources render compared to its committed ones."""
     try:
         rendered, thresholds = rendering(project)
-    except BuildError as exc:
-        return replace(side, render_error=str(exc))
+    except BuildError as exc:  # named as in its tree, wherever that was written
+        return replace(side, render_error=str(exc).replace(f"{project.paths.root}/", ""))
     committed_golden = {
         p.removeprefix(outputs.GOLDEN_PREFIX): c
         for p, c in side.files.items()
