@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import shlex
+from leaky_dashboards.signals import exit_on_stop
 
-from invoke.context import Context
-from invoke.exceptions import Exit
-from invoke.tasks import task
+exit_on_stop()  # first of all: a command stopped at any moment from here exits 130
 
-from leaky_dashboards import cli
+import shlex  # noqa: E402
+
+from invoke.context import Context  # noqa: E402
+from invoke.exceptions import Exit  # noqa: E402
+from invoke.tasks import task  # noqa: E402
+
+from leaky_dashboards import cli  # noqa: E402
 
 
 def _exit(code: int) -> None:

@@ -10,6 +10,10 @@ class BuildError(Exception):
 
     exit_code = 2
 
+    def lines(self) -> list[str]:
+        """What to print, one `error:` line each."""
+        return [str(self)]
+
 
 class JsonnetError(BuildError):
     """A Jsonnet source failed to parse or evaluate."""

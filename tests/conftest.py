@@ -35,6 +35,7 @@ SLOW_MODULES = {
     "test_verify_recording": "backfills with promtool and starts Prometheus",
     "test_verify_server": "backfills with promtool and starts Prometheus",
     "test_verify_truth": "starts Prometheus",
+    "test_verify_display": "starts Prometheus and Chromium",
     "test_verify_synthetic": "generates hours of every catalog series, several times",
 }
 

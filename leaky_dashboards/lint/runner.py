@@ -39,6 +39,18 @@ def in_ci(env: dict[str, str] | None = None) -> bool:
     return value.lower() in ("true", "1", "yes")
 
 
+def _schema_cache(directory: Path) -> schema_cache.Cache:
+    """The schema pass's cache for `directory`: a file there that cannot be read (a directory
+    named *.json, no permission) is an error naming it."""
+    try:
+        return schema_cache.Cache(directory)
+    except OSError as exc:
+        raise schema.SchemaDirError(
+            f"{exc.filename or directory}: unreadable Grafana schema file: {exc.strerror}"
+            f"{schema.WHERE_HINT}"
+        ) from None
+
+
 def lint(
     project: Project,
     dashboards: Sequence[Dashboard] | None = None,
@@ -55,7 +67,7 @@ def lint(
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
-    schemas = schema_cache.Cache(paths.schemas) if schema.present(paths.schemas) else None
+    schemas = _schema_cache(paths.schemas) if schema.present(paths.schemas) else None
     models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
