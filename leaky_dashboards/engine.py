@@ -9,12 +9,13 @@ evaluated again.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 from . import jsonnet_cache
 from .errors import BuildError, JsonnetError
@@ -27,14 +28,30 @@ _LOCATION = re.compile(r"(?P<file>[^\s:()]+\.(?:jsonnet|libsonnet)):\(?(?P<line>
 _FIELD = re.compile(r'Field "(?P<name>[^"]+)"')
 
 
-def _binding(engine: str) -> ModuleType:
+class _Binding:
+    """A binding loaded at its first evaluation. Its file (found without loading it) names the
+    engine in the cache key, so a build that evaluates nothing never loads the engine: the Go
+    binding's shared library and runtime cost more to load than the rest of a warm build."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            importlib.import_module(module)  # the import's own error names what is missing
+        self.__file__ = str(spec.origin) if spec is not None else module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self._module), name)
+
+
+def _binding(engine: str) -> _Binding:
     if engine not in ENGINES:
         raise BuildError(f"unknown Jsonnet engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    return importlib.import_module(ENGINES[engine])
+    return _Binding(ENGINES[engine])
 
 
 def _remembered(
-    binding: ModuleType,
+    binding: _Binding,
     name: str,
     text: str,
     here: Path,

@@ -7,7 +7,7 @@ where the engines look (beside the importing file, then in the library directory
 candidate counted, present with its content or absent, so a file appearing where it would now be
 found also changes the key. The engine is counted by its binding file (path, size, time). Only
 successful evaluations are kept, in the user's cache directory (`settings.cache_dir()`), one file
-per evaluation, the most recent `LIMIT`; an unreadable or unwritable cache is ignored.
+per evaluation, the `LIMIT` most recently used; an unreadable or unwritable cache is ignored.
 """
 
 from __future__ import annotations
@@ -70,10 +70,16 @@ def key(
 
 
 def get(digest: str) -> str | None:
+    """The remembered result, marked as just used: eviction drops the least recently used, so
+    the tree a user builds keeps its entries while test runs write hundreds of others."""
+    path = cache_dir() / SUBDIR / f"{digest}.json"
     try:
-        return (cache_dir() / SUBDIR / f"{digest}.json").read_text(encoding="utf-8")
+        result = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return result
 
 
 def put(digest: str, result: str) -> None:

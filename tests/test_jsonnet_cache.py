@@ -4,6 +4,7 @@ variable) evaluates anew."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,21 @@ def test_an_error_is_never_remembered(tree: Path) -> None:
         evaluate(tree)
     main.write_text(good)
     assert '"n": 1' in evaluate(tree)
+
+
+def test_eviction_keeps_the_evaluations_used_most_recently(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaky_dashboards import jsonnet_cache
+
+    monkeypatch.setattr(jsonnet_cache, "LIMIT", 2)
+    calls = count_evaluations(monkeypatch)
+    for v in ("kept", "other", "kept", "third"):  # "kept" read again: the most recently used
+        evaluate(tree, v)
+        time.sleep(0.02)  # a file's time moves in kernel ticks: keep the uses apart
+    # "third" evicted the least recently used: "other".
+    assert calls == ["file"] * 3
+    evaluate(tree, "kept")
+    assert calls == ["file"] * 3
+    evaluate(tree, "other")
+    assert calls == ["file"] * 4

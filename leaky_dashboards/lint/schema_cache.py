@@ -30,8 +30,9 @@ from . import schema
 
 CACHE_FILE = "lint-schema.json"
 LIMIT = 20_000  # pieces kept: a few hundred builds of a changing tree
-# Where the validating code lives: this package's schema module and the validator libraries.
-_CODE = (Path(schema.__file__),)
+# Where the validating code lives: this package's schema module, this module (the entries' shape)
+# and the validator libraries. A checkout whose entries differ never reads another's.
+_CODE = (Path(schema.__file__), Path(__file__))
 _LIBRARIES = ("jsonschema", "referencing")
 
 Found = list[list[str | None]]  # per piece: [refId, rule, message]
