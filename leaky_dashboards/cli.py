@@ -128,10 +128,10 @@ def diff(
 ) -> int:
     from pathlib import Path
 
-    from .review import jobs as review
+    from .review import diffing
 
     return guarded(
-        lambda: review.diff(
+        lambda: diffing.diff(
             project(paths, engine),
             base=base,
             head=head,
