@@ -2,7 +2,7 @@
 
 Both bindings are called the same way (`evaluate_snippet` with the source text this module read
 itself), with the same import callback (`sandbox.Importer`: imports stay inside the project's
-sources) and the same limits (`limits`: file size, call depth, memory and time). They differ in
+sources), in a child process (`worker`) that bounds memory and time. They differ in
 speed and in how they word errors, so errors are normalised here into `JsonnetError` (file, line,
 column, field). Successful evaluations are remembered by what they read (`jsonnet_cache`): an
 unchanged tree is not evaluated again.
@@ -10,29 +10,21 @@ unchanged tree is not evaluated again.
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import importlib.util
 import json
 import os
 import re
-import sys
-import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import jsonnet_cache
+from . import jsonnet_cache, worker
 from .errors import BuildError, JsonnetError
-from .limits import EVALUATION_MAX_MB, EVALUATION_MAX_SECONDS, MAX_STACK
 from .sandbox import Importer, Refusal, read_source
 
 ENGINES = {"go": "_gojsonnet", "cpp": "_jsonnet"}
 CACHE_SWITCH = "LEAKY_JSONNET_CACHE"
-MAX_MB_ENV = "LEAKY_JSONNET_MAX_MB"
-MAX_SECONDS_ENV = "LEAKY_JSONNET_MAX_SECONDS"
 
 # "file.jsonnet:12:5-9" or "file.jsonnet:(12:5)-(13:2)" as both bindings print locations.
 _LOCATION = re.compile(r"(?P<file>[^\s:()]+\.(?:jsonnet|libsonnet)):\(?(?P<line>\d+):(?P<col>\d+)")
@@ -61,64 +53,6 @@ def _binding(engine: str) -> _Binding:
     return _Binding(ENGINES[engine])
 
 
-def _limit(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise BuildError(f"${name}={value!r}: expected a positive whole number")
-    return number
-
-
-def _resident_mb() -> float:
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-@contextmanager
-def _watched(what: str) -> Iterator[None]:
-    """Run an evaluation under a watchdog: past $LEAKY_JSONNET_MAX_MB of resident memory or
-    $LEAKY_JSONNET_MAX_SECONDS, the process says so and exits 2. Neither binding can be
-    interrupted (the Go and C++ code never returns to Python until done), so the watchdog thread
-    ends the process itself, after the exit handlers (temporary directories) have run; nothing
-    is written while Jsonnet evaluates."""
-    max_mb = _limit(MAX_MB_ENV, EVALUATION_MAX_MB)
-    max_seconds = _limit(MAX_SECONDS_ENV, EVALUATION_MAX_SECONDS)
-    done = threading.Event()
-    started = time.monotonic()
-
-    def watch() -> None:
-        while not done.wait(0.05):
-            used, spent = _resident_mb(), time.monotonic() - started
-            if used <= max_mb and spent <= max_seconds:
-                continue
-            if used > max_mb:
-                why = f"used {used:,.0f} MB, above the limit of {max_mb:,} MB (${MAX_MB_ENV})"
-            else:
-                why = f"ran {spent:,.0f} s, above the limit of {max_seconds:,} s"
-                why += f" (${MAX_SECONDS_ENV})"
-            print(f"error: {what}: Jsonnet evaluation {why}; stopped", file=sys.stderr, flush=True)
-            try:
-                atexit._run_exitfuncs()
-            finally:
-                os._exit(BuildError.exit_code)
-
-    watchdog = threading.Thread(target=watch, name="jsonnet-watchdog", daemon=True)
-    watchdog.start()
-    try:
-        yield
-    finally:
-        done.set()
-
-
 def _run(
     engine: str,
     name: str,
@@ -141,27 +75,27 @@ def _run(
         hit = jsonnet_cache.get(digest, importer.unchanged)
         if hit is not None:
             return hit
-    try:
-        with _watched(default_file):
-            result: str = binding.evaluate_snippet(
-                name,
-                text,
-                ext_vars=ext_vars,
-                import_callback=importer,
-                max_stack=MAX_STACK,
-            )
-    except (RuntimeError, UnicodeDecodeError) as exc:
-        # go-jsonnet can garble a callback's error into bytes that are not UTF-8.
-        detail = str(exc) if isinstance(exc, RuntimeError) else ""
-        error = parse_error(detail, default_file=default_file, refusal=importer.refusal)
-        if importer.refusal is not None and importer.refusal.file is None and error.line == 0:
-            site = importer.import_site(name, text)
-            if site is not None:
-                error = JsonnetError(*site, importer.refusal.message, None, detail)
-        raise error from None
+    request = worker.Request(
+        ENGINES[engine], name, text, str(library), tuple(map(str, roots)), ext_vars
+    )
+    response = _evaluate(request, default_file)
+    if response.result is None:
+        error = parse_error(
+            response.error or "", default_file=default_file, refusal=response.refusal
+        )
+        refusal, site = response.refusal, response.site
+        if refusal is not None and refusal.file is None and error.line == 0 and site is not None:
+            error = JsonnetError(*site, refusal.message, None, error.detail)
+        raise error
+    result = response.result
     if cached:
-        jsonnet_cache.put(digest, importer.recorded(), result)
+        jsonnet_cache.put(digest, response.reads, result)
     return result
+
+
+def _evaluate(request: worker.Request, what: str) -> worker.Response:
+    """One evaluation, in the engine's child process (see `worker`)."""
+    return worker.evaluate(request, what)
 
 
 def evaluate_file(

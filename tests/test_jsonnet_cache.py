@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leaky_dashboards import engine
+from leaky_dashboards import engine, worker
 from leaky_dashboards.errors import JsonnetError
 from leaky_dashboards.render import source_files
 from leaky_dashboards.settings import Installation, Paths
@@ -37,19 +37,15 @@ def evaluate(tree: Path, v: str = "a") -> str:
 
 
 def count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every evaluation the engine sends to its child process."""
     calls: list[str] = []
-    real = engine._binding
+    real = engine._evaluate
 
-    class Counting:
-        def __init__(self, name: str) -> None:
-            self.binding = real(name)
-            self.__file__ = self.binding.__file__
+    def counting(request: worker.Request, what: str) -> worker.Response:
+        calls.append("file")
+        return real(request, what)
 
-        def evaluate_snippet(self, *args: object, **kwargs: object) -> str:
-            calls.append("file")
-            return str(self.binding.evaluate_snippet(*args, **kwargs))
-
-    monkeypatch.setattr(engine, "_binding", Counting)
+    monkeypatch.setattr(engine, "_evaluate", counting)
     return calls
 
 
