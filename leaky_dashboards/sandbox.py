@@ -212,6 +212,8 @@ class Importer:
             content = self.load(found, rel)
             if content is not None:
                 return found, content
+        if os.path.isabs(rel):
+            raise Refused(Refusal(f"import {rel!r}: no such file"))
         where = "beside the importing file or " if base else ""
         raise Refused(Refusal(f"import {rel!r}: no such file {where}in {self.library}"))
 

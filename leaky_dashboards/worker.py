@@ -139,6 +139,14 @@ def _serve(receive: int, send: int) -> None:
         _send(send, response)
 
 
+def _close_all_but(keep: tuple[int, ...]) -> None:
+    low = 0
+    for fd in [*sorted(set(keep)), os.sysconf("SC_OPEN_MAX")]:
+        if low < fd:  # closerange(n, n) closes every descriptor (close_range's n..n-1)
+            os.closerange(low, fd)
+        low = fd + 1
+
+
 class _Child:
     def __init__(self) -> None:
         down_read, self.down = os.pipe()
@@ -151,13 +159,17 @@ class _Child:
         if pid == 0:  # the child
             code = 0
             try:
-                os.close(self.down)
-                os.close(self.up)
                 os.dup2(self.errors.fileno(), 2)
-                devnull = os.open(os.devnull, os.O_WRONLY)
+                devnull = os.open(os.devnull, os.O_RDWR)
+                os.dup2(devnull, 0)
                 os.dup2(devnull, 1)
+                # Nothing else of the parent's stays open here (a lock on the outputs would
+                # outlive the parent's release of it).
+                _close_all_but((0, 1, 2, down_read, up_write))
                 _serve(down_read, up_write)
-            except BaseException:
+            except BaseException as exc:  # a child never returns into the parent's code
+                with contextlib.suppress(BaseException):
+                    os.write(2, f"{type(exc).__name__}: {exc}\n".encode())
                 code = 1
             finally:
                 os._exit(code)
