@@ -21,6 +21,24 @@ FIXTURES = Path(__file__).parent / "fixtures" / "grafana_api"
 TOKEN = "glsa_test-token-not-a-real-one"
 
 
+def search(held: dict[str, Any]) -> list[Any]:
+    """Grafana's search answer for the dashboards the fake holds: the documented entry of each
+    (search.json), and one of the same shape for a dashboard the fixture does not list."""
+    documented = json.loads((FIXTURES / "search.json").read_text())
+    by_uid = {entry["uid"]: entry for entry in documented}
+    found = []
+    for number, (uid, envelope_) in enumerate(sorted(held.items()), start=100):
+        entry = by_uid.get(uid) or documented[0] | {
+            "id": number,
+            "uid": uid,
+            "title": envelope_["dashboard"]["title"],
+            "uri": f"db/{uid}",
+            "url": f"/d/{uid}/{uid}",
+        }
+        found.append(entry)
+    return found
+
+
 class FakeGrafana:
     """Serves /api/folders, /api/search and /api/dashboards/uid/<uid>; records each request."""
 
@@ -53,7 +71,7 @@ class FakeGrafana:
                         "leaky-tokens-folder"
                     ]:
                         return self._send(200, [])
-                    return self._send(200, json.loads((FIXTURES / "search.json").read_text()))
+                    return self._send(200, search(grafana.dashboards))
                 prefix = "/api/dashboards/uid/"
                 if url.path.startswith(prefix) and url.path[len(prefix) :] in grafana.dashboards:
                     return self._send(200, grafana.dashboards[url.path[len(prefix) :]])
