@@ -15,7 +15,7 @@ from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
-from . import rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -149,8 +149,8 @@ def _dashboard(
             found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
-    context = Context(name, model, targets, scrape)
-    for rule in rules.RULES:
+    context = Context(name, model, targets, scrape, checker.catalog)
+    for rule in (*rules.RULES, *queries.RULES):
         assert rule.check is not None  # every dashboard rule has its check
         for panel, ref, message in rule.check(context):
             found.append(Finding(where(panel, ref), rule.name, message))
