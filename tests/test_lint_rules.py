@@ -88,6 +88,10 @@ EXPECTED = {
     "zero-fallback": (f"{SERIES} › refId A", "zero-fallback", "`vector(0)`"),
     "number-format": (f"{SERIES} › refId A", "number-format", "0.9499999"),
     "long-window": (f"{SERIES} › refId A", "long-window", "its $time_range window at every step"),
+    "decimals": (SERIES, "decimals", "no `decimals`"),
+    "instant-value": (f"{STAT} › refId A", "instant-value", "a gauge shows one value"),
+    "table-columns": (STAT, "table-columns", "['requests'] start in lower case"),
+    "stat-sparkline": (STAT, "stat-sparkline", "graphMode 'none'"),
 }
 
 

@@ -62,8 +62,13 @@ def _number(node: Node) -> float | None:
     return float(node.val) if kind(node) == "NumberLiteral" else None
 
 
+def _object(value: object) -> Json:
+    """`value` when it is a JSON object, else an empty one (the schema check names it)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _unit(panel: Json) -> str:
-    return str(panel.get("fieldConfig", {}).get("defaults", {}).get("unit") or "")
+    return str(_object(_object(panel.get("fieldConfig")).get("defaults")).get("unit") or "")
 
 
 def _grouping(tree: Node) -> list[str]:
@@ -84,15 +89,19 @@ def legend_labels(ctx: Context) -> Iterator[Problem]:
     for panel in ctx.panels:
         if panel.get("type") == "table":
             continue  # a table shows the labels as columns
-        legends = [str(t.get("legendFormat", "")) for t in panel.get("targets", [])]
+        targets = panel.get("targets")
+        legends = [
+            str(t.get("legendFormat", ""))
+            for t in (targets if isinstance(targets, list) else [])
+            if isinstance(t, dict)
+        ]
         repeated = sorted({legend for legend in legends if legends.count(legend) > 1})
         if repeated:
             yield panel, None, f"legends {repeated} name two queries' series alike"
     for panel, ref, tree, _ in _trees(ctx):
         if panel.get("type") == "table":
             continue
-        target = next(t for t in panel["targets"] if str(t.get("refId", "?")) == ref)
-        legend = str(target.get("legendFormat", ""))
+        legend = str(_target(panel, ref).get("legendFormat", ""))
         if legend == "__auto":
             yield panel, ref, "legend `__auto`: name the series (`{{label}}` or words)"
             continue

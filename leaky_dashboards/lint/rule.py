@@ -31,7 +31,7 @@ FAMILIES = {
     "schema": ("Grafana's JSON schema", "schema, sdk"),
     "promql": ("PromQL", "runner"),
     "contract": ("Metrics contract", "contract"),
-    "dashboard": ("Dashboard rules", "rules, queries"),
+    "dashboard": ("Dashboard rules", "rules, queries, panels"),
     "source": ("Source format", "sourcefmt"),
     "waiver": ("Waivers", "report"),
 }

@@ -4,7 +4,7 @@ README's rule list is generated from them (`markdown`, golden-checked by the tes
 
 from __future__ import annotations
 
-from . import contract, queries, report, rules, schema, sourcefmt
+from . import contract, panels, queries, report, rules, schema, sourcefmt
 from .rule import FAMILIES, Rule
 
 PROMQL_SYNTAX = Rule(
@@ -20,6 +20,7 @@ ALL: tuple[Rule, ...] = (
     *contract.RULES,
     *rules.RULES,
     *queries.RULES,
+    *panels.RULES,
     *sourcefmt.RULES,
     report.WAIVER,
 )

@@ -15,7 +15,7 @@ from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
-from . import queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -150,7 +150,7 @@ def _dashboard(
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
     context = Context(name, model, targets, scrape, checker.catalog)
-    for rule in (*rules.RULES, *queries.RULES):
+    for rule in (*rules.RULES, *queries.RULES, *panels.RULES):
         assert rule.check is not None  # every dashboard rule has its check
         for panel, ref, message in rule.check(context):
             found.append(Finding(where(panel, ref), rule.name, message))
