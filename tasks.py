@@ -51,31 +51,37 @@ def clean(c: Context) -> None:
         "repeat": "runs per measurement (default 5)",
         "queries": "instead: each dashboard's Prometheus query time per 24 h load, on verify's "
         "busy day with the recording rules backfilled (Markdown table)",
+        "preview": "instead: `invoke preview` with data, every dashboard and one changed one "
+        "(Markdown table)",
     }
 )
-def bench(c: Context, repeat: int = 5, queries: bool = False) -> None:
+def bench(c: Context, repeat: int = 5, queries: bool = False, preview: bool = False) -> None:
     """Time the build, evaluation per dashboard and engine, and 100 generated dashboards; or,
-    with --queries, each dashboard's query time per 24 h load."""
-    _exit(cli.bench(repeat, queries=queries))
+    with --queries, each dashboard's query time per 24 h load; or, with --preview, the preview
+    with data."""
+    _exit(cli.bench(repeat, queries=queries, preview=preview))
 
 
 @task(
     help={
-        "base": "git ref to compare with, rendered from its own sources (default: golden/)",
+        "base": "git ref whose committed shipped files to compare with (default: golden/ "
+        "against a fresh rendering)",
+        "head": "with --base: the git ref to review (default: the working tree)",
         "no-fail": "exit 0 even when something changed",
-        "output": "write the Markdown report to this file instead of printing it",
+        "output": "write the Markdown report to this file (and FILE-2.md... past GitHub's limit)",
         "engine": "Jsonnet engine: go (default) or cpp",
     }
 )
 def diff(
     c: Context,
     base: str | None = None,
+    head: str | None = None,
     no_fail: bool = False,
     output: str | None = None,
     engine: str | None = None,
 ) -> None:
-    """Markdown change report for a pull request: dashboards against golden/ or a git ref."""
-    _exit(cli.diff(base, fail=not no_fail, output=output, engine=engine))
+    """Markdown change report for a pull request: shipped files at two commits, or golden/."""
+    _exit(cli.diff(base, head=head, fail=not no_fail, output=output, engine=engine))
 
 
 @task(help={"engine": "Jsonnet engine: go (default) or cpp"})

@@ -18,8 +18,9 @@ import yaml
 
 from .comparison.compare import DashboardDiff, compare_dashboard, place_text
 from .comparison.rules import RuleChange, compare_rules, is_rules
-from .comparison.values import keyed, show, value_changes, word_diff_text
+from .comparison.values import around_change, keyed, show, value_changes, word_diff_text
 from .errors import BuildError
+from .limits import REPORT_VALUE_MAX, cut
 from .model import Json, is_row, panel_keys, shape_error
 
 SEP = " › "
@@ -85,7 +86,7 @@ def describe(path: str, old: bytes, new: bytes) -> list[str]:
             return ["same content, but not in canonical form (run `invoke golden-update`)"]
         if is_rules(before) and is_rules(after):
             return rule_lines(compare_rules(before, after))
-        return [f"{p}: {o} → {n}" for p, o, n in value_changes(keyed(before), keyed(after))]
+        return [_line(p, o, n) for p, o, n in value_changes(keyed(before), keyed(after))]
     diff = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(),
         new.decode("utf-8", "replace").splitlines(),
@@ -106,7 +107,7 @@ def dashboard_lines(diff: DashboardDiff) -> list[str]:
     """The comparer's findings in build words: settings, rows, panels removed, added, renamed,
     moved and changed (in the new order), then ids that changed."""
     head = f"{diff.title}{SEP}"
-    lines = [f"{head}(dashboard){SEP}{p}: {o} → {n}" for p, o, n in diff.settings]
+    lines = [_line(f"{head}(dashboard){SEP}{p}", o, n) for p, o, n in diff.settings]
     lines += [f"{head}row added: {r!r}" for r in diff.rows_added]
     lines += [f"{head}row removed: {r!r}" for r in diff.rows_removed]
     lines += [f"{head}row renamed: {o!r} → {n!r}" for o, n in diff.rows_renamed]
@@ -120,12 +121,12 @@ def dashboard_lines(diff: DashboardDiff) -> list[str]:
             lines.append(
                 f"{panel}moved: {place_text(change.old.place)} → {place_text(change.new.place)}"
             )
-        lines += [f"{panel}{p}: {o} → {n}" for p, o, n in change.fields]
+        lines += [_line(f"{panel}{p}", o, n) for p, o, n in change.fields]
         lines += [f"{panel}{t.path}: {word_diff_text(t.old, t.new)}" for t in change.texts]
         for query in change.queries:
             old_expr = "(absent)" if query.old is None else show(query.old)
             new_expr = "(absent)" if query.new is None else show(query.new)
-            lines.append(f"{panel}targets[{query.ref}].expr: {old_expr} → {new_expr}")
+            lines.append(_line(f"{panel}targets[{query.ref}].expr", old_expr, new_expr))
     if diff.renumbered:
         ids = ", ".join(f"{c.new.key!r} {c.old.id} → {c.new.id}" for c in diff.renumbered)
         lines.append(f"{head}panel ids changed (viewPanel= links to them change): {ids}")
@@ -143,10 +144,17 @@ def rule_lines(changes: list[RuleChange]) -> list[str]:
             lines.append(f"{head}rule added: expr {show(change.new.expr)}")
         else:
             if change.expr_changed:
-                lines.append(f"{head}expr: {show(change.old.expr)} → {show(change.new.expr)}")
-            lines += [f"{head}{p}: {o} → {n}" for p, o, n in change.fields]
+                lines.append(_line(f"{head}expr", show(change.old.expr), show(change.new.expr)))
+            lines += [_line(f"{head}{p}", o, n) for p, o, n in change.fields]
             lines += [f"{head}{t.path}: {word_diff_text(t.old, t.new)}" for t in change.texts]
     return lines
+
+
+def _line(path: str, old: str, new: str) -> str:
+    """`path: old → new`, long values with the unchanged parts away from the change elided."""
+    before, after = around_change(old, new, REPORT_VALUE_MAX)
+    # each side starts at most a little context before its change: a cut keeps the change
+    return f"{path}: {cut(before, 4 * REPORT_VALUE_MAX)} → {cut(after, 4 * REPORT_VALUE_MAX)}"
 
 
 def _summary_of_new(path: str, content: bytes) -> list[str]:

@@ -72,7 +72,13 @@ def clean(paths: Paths | None = None) -> int:
     return 0
 
 
-def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None) -> int:
+def bench(
+    repeat: int = 5, *, queries: bool = False, preview: bool = False, paths: Paths | None = None
+) -> int:
+    if preview:
+        from .review import previewbench
+
+        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat))
     if queries:
         from .verify import querybench
 
@@ -85,6 +91,7 @@ def bench(repeat: int = 5, *, queries: bool = False, paths: Paths | None = None)
 def diff(
     base: str | None = None,
     *,
+    head: str | None = None,
     fail: bool = True,
     output: str | None = None,
     engine: str | None = None,
@@ -98,6 +105,7 @@ def diff(
         lambda: review.diff(
             project(paths, engine),
             base=base,
+            head=head,
             fail=fail,
             output=Path(output) if output else None,
         )

@@ -7,6 +7,7 @@ dashboards through `golden_dashboards`. No other module spells a golden path.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
 from . import fsio
@@ -22,6 +23,18 @@ PROVIDER_FILE = PROVISIONING_DIR + "dashboards/leaky-tokens.yaml"
 RULES_FILE = PROVISIONING_DIR + "prometheus/leaky-tokens-alerts.yaml"
 # Top-level entries of provisioning/ the build leaves alone.
 PROVISIONING_KEEP = ("README.md",)
+
+# What a pull request ships, as repository paths: every file under these directories (golden/:
+# what Grafana and Prometheus load; prometheus/: the server's and Alertmanager's configuration)
+# and the compose files at the root. `invoke diff --base` compares exactly these, as committed.
+GOLDEN_PREFIX = GOLDEN + "/"
+SHIPPED_DIRS = (GOLDEN_PREFIX, "prometheus/")
+_COMPOSE = re.compile(r"(?:docker-)?compose(?:[.-][\w.-]*)?\.ya?ml")
+
+
+def is_shipped(path: str) -> bool:
+    """Whether the repository path `path` is shipped output (see SHIPPED_DIRS)."""
+    return path.startswith(SHIPPED_DIRS) or ("/" not in path and bool(_COMPOSE.fullmatch(path)))
 
 
 def dashboard_file(name: str) -> str:

@@ -44,6 +44,10 @@ def saved_by_grafana(model: Json, version: int = 7) -> Json:
         if item["type"] == "row":
             continue
         item["pluginVersion"] = "12.3.3"
+        item.setdefault("transformations", [])
+        for step in item["fieldConfig"]["defaults"].get("thresholds", {}).get("steps", []):
+            if step.get("value") is None:
+                del step["value"]  # sortedDeepCloneWithoutNulls drops the base step's null
         options = item.setdefault("options", {})
         for target in item.get("targets", []):
             target["editorMode"] = "code"
@@ -63,6 +67,7 @@ def saved_by_grafana(model: Json, version: int = 7) -> Json:
                 "legend", {"displayMode": "list", "placement": "bottom", "calcs": []}
             )
     for variable in saved["templating"]["list"]:
+        variable["current"]["selected"] = variable["type"] != "query"
         variable.setdefault("skipUrlSync", False)
         variable.setdefault("allowCustomValue", True)
     for link in saved.get("links", []):

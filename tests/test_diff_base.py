@@ -1,73 +1,111 @@
-"""`invoke diff --base REF`: the base is rendered from the ref's own sources in a throwaway tree."""
+"""`invoke diff --base REF`: the shipped files as committed at REF and in the working tree (or
+at `--head`), each side checked against what its own sources render; without a base, golden/
+against a fresh rendering of the working tree's sources."""
 
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from leaky_dashboards import artifacts, cli, outputs
+from leaky_dashboards import artifacts, cli, fsio, outputs
+from leaky_dashboards.comparison.compare import column_thresholds
 from leaky_dashboards.errors import BuildError
-from leaky_dashboards.model import coloured_by, visible_panels
+from leaky_dashboards.model import Json, coloured_by, visible_panels
 from leaky_dashboards.project import Project
 from leaky_dashboards.review import jobs
-from leaky_dashboards.settings import Installation, Paths
+from leaky_dashboards.settings import ROOT, Installation, Paths
 
 SOURCE = "dashboards/leaky-tokens-overview.jsonnet"
+OVERVIEW_GOLDEN = "golden/dashboards/leaky-tokens-overview.json"
 
 
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(
         ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
         check=True,
         capture_output=True,
     )
+    return done.stdout.decode()
+
+
+def _commit(root: Path, message: str) -> str:
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return _git(root, "rev-parse", "--short", "HEAD").strip()
+
+
+def golden_update(repo: Paths, installation: Installation | None = None) -> None:
+    """What `invoke golden-update` writes to golden/: the rendering of the sources."""
+    files = artifacts.render_all(Project(repo, installation or Installation()))
+    fsio.replace_tree(repo.golden, files)
 
 
 @pytest.fixture
 def repo(tree: Paths) -> Paths:
-    """The project copy as a git repository with everything committed."""
+    """The project copy, with the Prometheus and compose files, as a git repository with
+    everything committed."""
+    shutil.copytree(ROOT / "prometheus", tree.root / "prometheus")
+    shutil.copy(ROOT / "docker-compose.observability.yml", tree.root)
     _git(tree.root, "init", "-q")
-    _git(tree.root, "add", "-A")
-    _git(tree.root, "commit", "-q", "-m", "base")
+    _commit(tree.root, "base")
     return tree
 
 
-def test_base_ref_renders_its_own_library_so_a_library_change_shows(
-    repo: Paths, installation: Installation, private_tmp: Path
+def _shas(report: str) -> list[str]:
+    return re.findall(r"`([0-9a-f]{7,12})`", report.split("\n", 1)[0])
+
+
+def test_base_ref_compares_the_committed_output_of_a_library_change(
+    repo: Paths, installation: Installation
 ) -> None:
     config = repo.libsonnet / "config.libsonnet"
     text = config.read_text()
     assert "warning: 0.5, critical: 1," in text
     config.write_text(text.replace("warning: 0.5, critical: 1,", "warning: 0.4, critical: 1,"))
+    golden_update(repo)
     report = jobs.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
-    assert "working tree against `HEAD`" in report
+    assert "(working tree, with uncommitted changes) against `" in report
     assert "`green, yellow ≥ 500 ms, red ≥ 1 s` | `green, yellow ≥ 400 ms, red ≥ 1 s" in report
-    assert list(private_tmp.iterdir()) == []  # the temporary checkout is gone
+    assert "Each side's `golden/` is what its own sources render." in report
 
 
 def test_base_ref_sees_a_panel_removed_from_the_source_since_that_commit(
-    repo: Paths, installation: Installation, private_tmp: Path
+    repo: Paths, installation: Installation
 ) -> None:
     source = repo.root / SOURCE
     source.write_text(source.read_text().replace("      p.activeUsers,\n", ""))
+    golden_update(repo)
     with pytest.raises(jobs.ChangesFound) as raised:
         jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
     assert raised.value.exit_code == 1
     report = jobs.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
     assert "panels 0 added, 1 removed, 0 renamed, 0 moved, 0 changed" in report
     assert "#### 👥 Active users (stat, ➖ removed)" in report
-    assert list(private_tmp.iterdir()) == []
 
 
-def test_identical_tree_and_ref_give_an_empty_report_file_and_exit_0(
+def test_identical_sides_still_give_a_statement_naming_both_commits_and_exit_0(
     repo: Paths, tmp_path: Path
 ) -> None:
+    base = _git(repo.root, "rev-parse", "--short", "HEAD").strip()
+    head = _commit(repo.root, "nothing rendered changes")
     out = tmp_path / "report.md"
-    assert cli.diff("HEAD", output=str(out), paths=repo) == 0
-    assert out.read_bytes() == b""
+    assert cli.diff("HEAD~1", output=str(out), paths=repo) == 0
+    text = out.read_text()
+    assert _shas(text) == [head, base]
+    listed = _git(repo.root, "ls-files").split()
+    shipped = len([p for p in listed if p.startswith(("golden/", "prometheus/", "docker-co"))])
+    assert f"**No change to any of {shipped} shipped files.**" in text
+    assert cli.diff(output=str(out), paths=repo) == 0  # the golden check says it too
+    assert "**No change to any of 8 golden files.**" in out.read_text()
+    assert _shas(out.read_text()) == [head]
 
 
 def rename_consumption_outcomes(repo: Paths) -> None:
@@ -84,6 +122,7 @@ def test_changes_exit_1_unless_no_fail_and_the_report_file_is_written_either_way
     repo: Paths, tmp_path: Path
 ) -> None:
     rename_consumption_outcomes(repo)
+    golden_update(repo)
     failing, passing = tmp_path / "a.md", tmp_path / "b.md"
     assert cli.diff("HEAD", output=str(failing), paths=repo) == 1
     assert cli.diff("HEAD", fail=False, output=str(passing), paths=repo) == 0
@@ -91,10 +130,17 @@ def test_changes_exit_1_unless_no_fail_and_the_report_file_is_written_either_way
     assert "Renamed: “Consumption outcomes” → “Outcomes”." in passing.read_text()
 
 
-def test_default_base_is_the_golden_copy(repo: Paths, installation: Installation) -> None:
+def test_without_a_base_golden_is_compared_with_a_fresh_rendering_and_says_so(
+    repo: Paths, installation: Installation
+) -> None:
     rename_consumption_outcomes(repo)
     report = jobs.diff(Project(repo, installation), fail=False, echo=lambda _: None)
-    assert "working tree against `golden`" in report
+    sha = _git(repo.root, "rev-parse", "--short", "HEAD").strip()
+    assert report.startswith(
+        f"## Golden check: the working tree's sources against its `golden/` at `{sha}`"
+    )
+    assert "what `invoke golden-update` would change" in report
+    assert "This is not a review of commits" in report
     assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
 
 
@@ -107,18 +153,20 @@ def test_unknown_ref_is_an_input_error_naming_the_ref(
     assert str(raised.value).startswith("--base no-such-branch: not a commit")
 
 
-def test_a_base_whose_sources_do_not_compile_names_the_ref_and_file(
+def test_a_base_whose_sources_do_not_compile_is_a_warning_naming_it_and_its_file(
     repo: Paths, installation: Installation, private_tmp: Path
 ) -> None:
     source = repo.root / SOURCE
     good = source.read_text()
     source.write_text(good.replace("p.activeUsers,", "p.noSuchPanel,"))
-    _git(repo.root, "commit", "-q", "-am", "broken")
+    broken = _commit(repo.root, "broken")
     source.write_text(good)
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(jobs.ChangesFound):
         jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
-    assert str(raised.value).startswith("at HEAD: ")
-    assert "leaky-tokens-overview.jsonnet" in str(raised.value)
+    report = _diff(repo, installation)
+    assert f"> **The sources at `{broken}` (`HEAD`) do not render**: " in report
+    assert "leaky-tokens-overview.jsonnet" in report.split("do not render", 1)[1].split("\n")[0]
+    assert "**No change to any of" in report  # what ships is still compared
     assert list(private_tmp.iterdir()) == []
 
 
@@ -135,19 +183,40 @@ def _diff(repo: Paths, installation: Installation, base: str | None = "HEAD") ->
     return jobs.diff(Project(repo, installation), base=base, fail=False, echo=lambda _: None)
 
 
+def _pull_request(repo: Paths, installation: Installation, base: str | None = "HEAD") -> str:
+    """The report on the sources' changes as a pull request makes them: with `--base`, the
+    golden files rendered (`invoke golden-update`) and compared as committed."""
+    if base is not None:
+        golden_update(repo)
+    return _diff(repo, installation, base)
+
+
 P95_ALERT = "LeakyTokensLatencyP95High (warning)"
 
 
+def _columns(panel: Json) -> list[tuple[str, tuple[Any, str | None]]]:
+    return list(column_thresholds(panel).items())
+
+
+def _with_steps(thresholds: Any) -> Json:
+    return {"fieldConfig": {"defaults": {"thresholds": thresholds}}}
+
+
 def _p95_drives(paths: Paths) -> str:
-    """The report's line for the p95 warning level 0.5 → 0.4: every panel of the tree coloured at
-    the p95 levels (whatever dashboards/ holds), in the dashboards' order, then the alert."""
+    """The report's line for the p95 warning level 0.5 → 0.4: every panel (and table column) of
+    the tree coloured at the p95 levels, whatever dashboards/ holds, in the dashboards' order,
+    then the alert."""
     project = Project(paths)
     row = project.library.thresholds()["latencyP95"]
     panels = [
-        f"{d.title} › {panel['title']}"
+        f"{d.title} › {panel['title']}{part}"
         for d in sorted(project.dashboards, key=lambda d: project.library.dashboard_rank(d.uid))
         for panel in visible_panels(d.model)
-        if coloured_by(panel, row)
+        for part, coloured in [
+            ("", panel),
+            *((f" ({column})", _with_steps(steps)) for column, (steps, _) in _columns(panel)),
+        ]
+        if coloured_by(coloured, row)
     ]
     return (
         "- `thresholds.latencyP95.warning` 0.5 → 0.4 (500 ms → 400 ms): drives panels "
@@ -171,9 +240,11 @@ def test_a_threshold_change_is_shown_once_with_every_panel_and_alert_it_drives(
 ) -> None:
     _edit(repo.libsonnet / "config.libsonnet", "warning: 0.5, critical: 1,", "warning: 0.4,"
           " critical: 1,")  # fmt: skip
-    report = _diff(repo, installation, base)
-    lines = report.splitlines()
+    # (the p95 panels' rows, the service health table's description, the alert's runbook...)
+    added, removed = _lines_changed(repo, outputs.DOCS_FILE)
     drives = _p95_drives(repo)
+    report = _pull_request(repo, installation, base)
+    lines = report.splitlines()
     assert "🚀 Executive Overview › ⏱️ Latency p95, " in drives
     assert [line for line in lines if line.startswith("- `thresholds.")] == [drives]
     # the alert that now pages at 0.4, under its name and severity, expression before and after
@@ -185,19 +256,16 @@ def test_a_threshold_change_is_shown_once_with_every_panel_and_alert_it_drives(
     assert '| `annotations.summary` | `"P95 Latency above 500ms on' in alert
     # the panels say where their new level comes from; the docs get their summary line
     assert "`green, yellow ≥ 400 ms, red ≥ 1 s (from thresholds.latencyP95.warning)`" in report
-    # (the p95 panels' rows, the service health table's description, the alert's runbook...)
-    added, removed = _lines_changed(repo, outputs.DOCS_FILE)
     assert added >= 6 and removed >= 6
-    assert f"- **Docs** (`docs/dashboards.md`): {added} lines added, {removed} removed, under" in (
-        report
-    )
+    docs = f"- **Docs** (`golden/docs/dashboards.md`): {added} lines added, {removed} removed"
+    assert f"{docs}, under" in report
 
 
 def test_a_panel_inserted_mid_row_is_one_addition_and_moves_nothing_else(
     repo: Paths, installation: Installation
 ) -> None:
     _edit(repo.root / SOURCE, "      p.latencyP95,\n", "      p.latencyP95,\n      p.authLogins,\n")
-    report = _diff(repo, installation)
+    report = _pull_request(repo, installation)
     # Ids come from keys: the panels after it keep theirs, and so do the alerts' links.
     summary = "panels 1 added, 0 removed, 0 renamed, 0 moved, 0 changed"
     assert f"- **🚀 Executive Overview** (`leaky-tokens-overview`): {summary}\n" in report
@@ -218,7 +286,7 @@ def test_a_removal_beside_a_rename_with_a_query_change_pairs_only_the_renamed_pa
     _edit(gateway, "    events=gateway.rateLimit,\n  ),", "    events=gateway.rateLimit,\n"
           "  ) + { targets: [super.targets[0] { expr: 'sum(rate(gateway_rate_limit_total"
           "[$__rate_interval])) * 60' }] },")  # fmt: skip
-    report = _diff(repo, installation)
+    report = _pull_request(repo, installation)
     summary = "panels 0 added, 1 removed, 1 renamed, 0 moved, 1 changed"
     assert f"(`leaky-tokens-gateway`): {summary}" in report
     assert "#### Cache performance (timeseries, ➖ removed)" in report
@@ -250,6 +318,194 @@ def test_build_and_diff_report_a_rename_alike(repo: Paths, installation: Install
     assert f"{overview}panel renamed: 'Consumption outcomes' → 'Outcomes'" in lines
     assert not any("panel removed" in line or "moved" in line for line in lines), lines
     assert any(line.startswith(f"{overview}panel added: '🔐 Auth logins") for line in lines)
-    report = _diff(repo, installation)
+    report = _pull_request(repo, installation)
     assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
     assert "panels 1 added, 0 removed, 1 renamed, 0 moved, 0 changed" in report
+
+
+# What ships is what is compared: pull requests whose committed output is not what their sources
+# render, and the files outside golden/ that ship too.
+
+
+def _hand_edit(path: Path, old: str, new: str) -> None:
+    _edit(path, old, new)
+
+
+def test_a_hand_edited_golden_file_shows_as_committed_under_a_warning_naming_it(
+    repo: Paths, installation: Installation
+) -> None:
+    _hand_edit(repo.root / OVERVIEW_GOLDEN, '"title": "👥 Active users"', '"title": "👥 Users"')
+    head = _commit(repo.root, "a title edited in golden/ by hand")
+    report = _diff(repo, installation, "HEAD~1")
+    warning = f"> **`{OVERVIEW_GOLDEN}` at `{head}` (working tree) is not what its sources render**"
+    assert warning in report
+    assert report.index(warning) < report.index("**Changed: 1 of ")
+    assert "Renamed: “👥 Active users” → “👥 Users”." in report
+
+
+def test_an_emptied_golden_dashboard_is_a_change_and_a_warning(
+    repo: Paths, installation: Installation
+) -> None:
+    (repo.root / OVERVIEW_GOLDEN).write_bytes(b"")
+    report = _diff(repo, installation)
+    assert f"`{OVERVIEW_GOLDEN}` at " in report.split("> [!CAUTION]", 1)[1].split("\n\n")[0]
+    assert (
+        f"- **File** (`{OVERVIEW_GOLDEN}`): after is not a readable dashboard (empty); " in report
+    )
+    with pytest.raises(jobs.ChangesFound):
+        jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
+
+
+def test_a_source_change_without_golden_update_changes_nothing_shipped_and_says_why(
+    repo: Paths, installation: Installation
+) -> None:
+    rename_consumption_outcomes(repo)
+    head = _commit(repo.root, "forgot golden-update")
+    report = _diff(repo, installation, "HEAD~1")
+    assert "**No change to any of" in report
+    stale = f"> **`{OVERVIEW_GOLDEN}` at `{head}` (working tree) is not what its sources render**"
+    assert stale in report
+    assert "Renamed" not in report  # the rendering is not what ships
+
+
+def test_a_stale_base_is_named_as_the_base(repo: Paths, installation: Installation) -> None:
+    _hand_edit(repo.root / OVERVIEW_GOLDEN, '"title": "👥 Active users"', '"title": "👥 Users"')
+    base = _commit(repo.root, "hand edit")
+    golden_update(repo)
+    report = _diff(repo, installation)
+    assert (
+        f"> **`{OVERVIEW_GOLDEN}` at `{base}` (`HEAD`) is not what its sources render**" in report
+    )
+    assert "Renamed: “👥 Users” → “👥 Active users”." in report
+
+
+def test_a_hand_edited_provisioning_file_is_compared_and_flagged(
+    repo: Paths, installation: Installation
+) -> None:
+    _hand_edit(repo.root / "golden/provisioning/datasources/prometheus.yaml", "15s", "30s")
+    head = _commit(repo.root, "a provisioning value edited in golden/")
+    report = _diff(repo, installation, "HEAD~1")
+    assert f"`golden/provisioning/datasources/prometheus.yaml` at `{head}`" in report
+    assert '`datasources[Prometheus].jsonData.timeInterval` | `"15s"` | `"30s"` |' in report
+
+
+def test_prometheus_alertmanager_and_compose_files_are_compared(
+    repo: Paths, installation: Installation
+) -> None:
+    _hand_edit(
+        repo.root / "prometheus/alertmanager.yml", "repeat_interval: 4h", "repeat_interval: 48h"
+    )
+    _hand_edit(
+        repo.root / "docker-compose.observability.yml", "prom/alertmanager:v0.25.0", "evil/am:1"
+    )
+    report = _diff(repo, installation)
+    assert "**Changed: 2 of " in report
+    assert "- **Alertmanager** (`prometheus/alertmanager.yml`): 1 field changed" in report
+    assert '| `route.repeat_interval` | `"4h"` | `"48h"` |' in report
+    assert "- **Compose** (`docker-compose.observability.yml`): 1 field changed" in report
+    assert '`"prom/alertmanager:v0.25.0"` | `"evil/am:1"` |' in report
+    assert "is not what its sources render" not in report  # nothing renders these
+
+
+def test_head_ref_compares_two_commits_whatever_the_working_tree_holds(
+    repo: Paths, installation: Installation
+) -> None:
+    base = _git(repo.root, "rev-parse", "--short", "HEAD").strip()
+    rename_consumption_outcomes(repo)
+    golden_update(repo)
+    head = _commit(repo.root, "rename")
+    (repo.root / OVERVIEW_GOLDEN).write_bytes(b"")  # the working tree is not reviewed
+    report = jobs.diff(
+        Project(repo, installation), base=base, head=head, fail=False, echo=lambda _: None
+    )
+    assert _shas(report) == [head, base]
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
+    assert "readable" not in report
+
+
+# The reviewing code is the base's: a pull request that changes the comparer gets its report
+# from the base's code.
+
+HIDE_EVERY_DASHBOARD_CHANGE = (
+    "def compare_dashboard(name: str, old: Json, new: Json) -> DashboardDiff:\n",
+    "def compare_dashboard(name: str, old: Json, new: Json) -> DashboardDiff:\n"
+    '    return DashboardDiff(name, _title(new, name), "unchanged")\n',
+)
+COMPARER = "leaky_dashboards/comparison/compare.py"
+
+
+@pytest.fixture
+def coded(repo: Paths) -> Paths:
+    """The repository with the reviewing code (this package, tasks.py, pyproject.toml) committed
+    in its base, exactly as this test runs it."""
+    shutil.copytree(
+        ROOT / "leaky_dashboards",
+        repo.root / "leaky_dashboards",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    for name in ("tasks.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, repo.root / name)
+    _commit(repo.root, "the reviewing code")
+    return repo
+
+
+def _hostile_pull_request(repo: Paths) -> str:
+    """Renames a panel (sources and golden/) and makes the comparer call every dashboard
+    unchanged."""
+    rename_consumption_outcomes(repo)
+    golden_update(repo)
+    _edit(repo.root / COMPARER, *HIDE_EVERY_DASHBOARD_CHANGE)
+    return _commit(repo.root, "rename, and hide it")
+
+
+def _run_heads_code(repo: Paths, *args: str) -> subprocess.CompletedProcess[str]:
+    """`invoke diff` as the pull request's own checkout runs it: its code, from its tree."""
+    script = "import sys; from leaky_dashboards import cli; sys.exit(cli.diff(*sys.argv[1:2], "
+    script += "fail=False, output='report.md'))"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=repo.root,
+        env=dict(os.environ, PYTHONPATH=str(repo.root)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_a_pull_request_changing_the_comparer_gets_its_report_from_the_base_code(
+    coded: Paths,
+) -> None:
+    _hostile_pull_request(coded)
+    done = _run_heads_code(coded, "HEAD~1")
+    assert done.returncode == 0, done.stderr
+    text = (coded.root / "report.md").read_text()
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in text
+    assert f"This change modifies the reviewing code (`{COMPARER}`): this report is made by" in text
+
+
+def test_run_from_the_base_checkout_the_base_code_reviews_the_head_commit(
+    coded: Paths, installation: Installation
+) -> None:
+    base = _git(coded.root, "rev-parse", "--short", "HEAD").strip()
+    head = _hostile_pull_request(coded)
+    report = jobs.diff(
+        Project(coded, installation), base=base, head=head, fail=False, echo=lambda _: None
+    )
+    assert "Renamed: “Consumption outcomes” → “Outcomes”." in report
+    assert f"this report is made by the base's code, `{base}`" in report
+
+
+def test_a_base_older_than_the_protocol_gives_a_loud_warning(coded: Paths) -> None:
+    (coded.root / "leaky_dashboards/review/reviewer.py").unlink()
+    _commit(coded.root, "a base from before the reviewer protocol")
+    shutil.copy(
+        ROOT / "leaky_dashboards/review/reviewer.py", coded.root / "leaky_dashboards/review/"
+    )
+    _hostile_pull_request(coded)
+    done = _run_heads_code(coded, "HEAD~1")
+    assert done.returncode == 0, done.stderr
+    text = (coded.root / "report.md").read_text()
+    caution = text.split("> [!CAUTION]\n", 1)[1]
+    assert caution.startswith("> **This report is not made by the base's code.**")
+    assert f"`{COMPARER}`" in caution.split("\n")[0]

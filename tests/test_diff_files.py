@@ -92,12 +92,27 @@ def test_a_docs_change_is_one_summary_line_naming_the_sections_it_touches() -> N
     new = b"# Title\n\nintro\n\n## Panels\n\na\nB\nc\n\n## Thresholds\n\nx\n"
     assert text_summary(old, new) == "2 lines added, 1 removed, under “Panels”"
     text = _report({"docs/d.md": old}, {"docs/d.md": new})
-    assert text.splitlines()[2] == (
-        "- **Docs** (`docs/d.md`): 2 lines added, 1 removed, under “Panels”"
+    assert "- **Docs** (`docs/d.md`): 2 lines added, 1 removed, under “Panels”" in (
+        text.splitlines()
     )
     assert "<details>" not in text  # a summary line, nothing to fold
 
 
-def test_identical_files_of_every_kind_give_an_empty_report() -> None:
+def test_identical_files_of_every_kind_give_a_report_saying_nothing_changed() -> None:
     files = {p: _golden(p) for p in (RULES, DATASOURCE, "docs/dashboards.md")}
-    assert _report(files, dict(files)) == ""
+    assert _report(files, dict(files)).splitlines()[2] == "**No change to any of 3 shipped files.**"
+
+
+def test_rule_groups_own_fields_are_compared_by_group_name() -> None:
+    old = _rules()
+    new = copy.deepcopy(old)
+    http = next(g for g in new["groups"] if g["name"] == "leaky-tokens-http.rules")
+    http["interval"] = "5m"
+    alerting = next(g for g in new["groups"] if g["name"] == "leaky-tokens")
+    alerting["name"] = "leaky-tokens-alerts"
+    text = _report({RULES: yaml.safe_dump(old).encode()}, {RULES: yaml.safe_dump(new).encode()})
+    assert "rules 0 added, 0 removed, 18 changed; 3 group changes" in text
+    assert '| `groups[leaky-tokens-http.rules].interval` | `"1m"` | `"5m"` |' in text
+    assert "| `groups[leaky-tokens-alerts]` | `(absent)` | `(added)` |" in text
+    assert "| `groups[leaky-tokens]` | `(present)` | `(removed)` |" in text
+    assert '| `group` | `"leaky-tokens"` | `"leaky-tokens-alerts"` |' in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,9 +49,13 @@ def _report(old: dict[str, Any], new: dict[str, Any]) -> str:
     return report.render(compare_all({OVERVIEW: old}, {OVERVIEW: new}), "golden", "working tree")
 
 
-def test_identical_dashboards_give_an_empty_report() -> None:
+def test_identical_dashboards_give_a_report_saying_nothing_changed() -> None:
     model = _golden()
-    assert _report(model, copy.deepcopy(model)) == ""
+    text = _report(model, copy.deepcopy(model))
+    assert text == (
+        "## Dashboard changes: working tree against `golden`\n\n"
+        "**No change to any of 1 shipped file.**\n"
+    )
 
 
 def test_changed_query_is_shown_whole_before_and_after_under_its_panel() -> None:
@@ -322,7 +327,7 @@ def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
     from leaky_dashboards import markdown as md
 
     assert md.text("<script>*x*</script> [a](b) C# #1 a_b _c_") == (
-        "\\<script>\\*x\\*\\</script> \\[a\\](b) C# \\#1 a_b \\_c\\_"
+        "\\<script>\\*x\\*\\</script> \\[a\\](b) C# \\#&#8203;1 a_b \\_c\\_"
     )
     assert md.code("a ` b") == "``a ` b``"
     assert md.code("`x`") == "`` `x` ``"
@@ -330,52 +335,256 @@ def test_markdown_escapes_keep_text_literal_and_code_spans_whole() -> None:
     assert md.text("{{ $labels.job }} costs $5") == "{{ \\$labels.job }} costs \\$5"  # no math
 
 
-def test_a_report_too_long_for_a_pr_comment_keeps_every_summary_and_drops_details() -> None:
+def _many_changed(count: int = 12) -> tuple[dict[str, Any], dict[str, Any]]:
     model = _golden()
     changed = copy.deepcopy(model)
     for panel in changed["panels"]:
         for target in panel.get("targets", []):
             target["expr"] = "sum(rate(x[5m]))" + " + vector(1)" * 200  # ~2.4 kB per query
-    names = [f"d{i}" for i in range(12)]
-    old = dict.fromkeys(names, model)
-    new = dict.fromkeys(names, changed)
+    names = [f"d{i}" for i in range(count)]
+    return dict.fromkeys(names, model), dict.fromkeys(names, changed)
+
+
+def test_a_report_past_the_comment_limit_continues_in_numbered_parts_dropping_nothing() -> None:
+    old, new = _many_changed()
     full = report.render(compare_all(old, new), "golden", "working tree", limit=10**9)
     assert len(full) > report.COMMENT_LIMIT
-    text = report.render(compare_all(old, new), "golden", "working tree")
-    assert len(text) <= report.COMMENT_LIMIT
-    count = sum(1 for panel in changed["panels"] if panel.get("targets"))
-    for name in names:
-        assert f"(`{name}`): panels 0 added, 0 removed, 0 renamed, 0 moved, {count} changed" in text
-    assert "**Truncated:** details of `d" in text
-    assert "are left out to keep this comment under 65536 characters" in text
-    kept = text.count("<details>")
-    assert 0 < kept < len(names)
-    assert text.count("<details>") == text.count("</details>")  # no section cut in half
-
-
-@pytest.mark.slow  # compares 400 dashboards
-def test_a_report_whose_summaries_alone_are_too_long_is_cut_with_a_note() -> None:
-    model = _golden()
-    changed = copy.deepcopy(model)
-    changed["refresh"] = "30s"
-    names = [f"dashboard-{i:04}" for i in range(400)]
-    text = report.render(
-        compare_all(dict.fromkeys(names, model), dict.fromkeys(names, changed)),
-        "golden",
-        "working tree",
-        limit=5_000,
+    parts = report.pages(
+        compare_all(old, new), report.default_heading("golden", "working tree"),
+        part_name=lambda n: f"`report-{n}.md`",
+    )  # fmt: skip
+    assert len(parts) > 1
+    assert all(len(part) <= report.COMMENT_LIMIT for part in parts)
+    first = parts[0]
+    count = sum(1 for panel in new["d0"]["panels"] if panel.get("targets"))
+    for name in old:
+        assert (
+            f"(`{name}`): panels 0 added, 0 removed, 0 renamed, 0 moved, {count} changed" in first
+        )
+        # one line per changed item, for every file, in the first part
+        assert first.count(f"- `{name}` › ") == count
+    rest = ", ".join(f"`report-{n}.md`" for n in range(2, len(parts) + 1))
+    assert f"**This report continues in {rest}** ({len(parts)} parts in all" in first
+    assert parts[1].startswith(
+        f"## Dashboard changes: working tree against `golden` (part 2 of {len(parts)})"
     )
-    assert len(text) <= 5_000
-    assert text.endswith("**Truncated** at 5000 characters: run `invoke diff` to read it all.\n")
+    # every detail is in some part, none cut in half
+    together = "\n".join(parts)
+    assert together.count("<details>") == together.count("</details>")
+    for name in old:
+        assert f"(<code>{name}</code>)" in together
+    assert together.count("vector(1)") >= full.count("vector(1)")
+    assert "Truncated" not in together
 
 
-def test_long_values_and_queries_are_cut_so_one_huge_string_cannot_swell_the_report() -> None:
+def test_a_section_longer_than_a_part_is_split_with_its_fences_closed() -> None:
+    old, new = _many_changed(1)
+    for panel in new["d0"]["panels"]:
+        for target in panel.get("targets", []):
+            target["expr"] += " + vector(2)" * 2000
+    parts = report.pages(compare_all(old, new), report.default_heading("g", "w"), limit=20_000)
+    assert len(parts) > 2 and all(len(p) <= 20_000 for p in parts)
+    for part in parts:
+        assert part.count("<details>") == part.count("</details>")
+        fences = [line for line in part.splitlines() if line.startswith("```")]
+        assert len(fences) % 2 == 0
+    assert "(continued)</summary>" in parts[2]
+
+
+def test_output_writes_every_part_and_removes_parts_of_an_earlier_longer_report(
+    tmp_path: Path,
+) -> None:
+    from leaky_dashboards.review import jobs
+
+    out = tmp_path / "report.md"
+    for n in (2, 3, 4):
+        (tmp_path / f"report-{n}.md").write_text("an earlier report's part")
+    (tmp_path / "report-6.md").write_text("not one of ours: after a gap")
+    written = jobs.write_parts(out, ["one\n", "two\n"])
+    assert written == [out, tmp_path / "report-2.md"]
+    assert [out.read_text(), (tmp_path / "report-2.md").read_text()] == ["one\n", "two\n"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report-2.md", "report-6.md", "report.md"]
+
+
+def test_a_long_value_shows_its_change_with_context_not_a_cut_before_it() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    overrides = _panel(new)["fieldConfig"]["overrides"]
+    hiding = {"matcher": {"id": "byRegexp", "options": "|".join(f"svc-{n}" for n in range(120))},
+              "properties": [{"id": "custom.hideFrom", "value": {"viz": True}}]}  # fmt: skip
+    overrides.append(hiding)
+    text = _report(old, new)
+    row = next(line for line in text.splitlines() if "svc-119" in line)
+    assert len(row) > 1000
+    assert '"custom.hideFrom", "value": {"viz": true}' in row  # past the old 500-character cut
+
+
+def test_a_query_changed_past_its_4000th_character_shows_the_change() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    long = "sum(rate(x[5m]))" + " + vector(1)" * 400 + " + vector(7)"
+    _panel(old)["targets"][0]["expr"] = long
+    _panel(new)["targets"][0]["expr"] = long.replace("vector(7)", "vector(8)")
+    text = _report(old, new)
+    before = text.split("```promql\n", 1)[1].split("\n```")[0]
+    after = text.split("after:\n\n```promql\n", 1)[1].split("\n```")[0]
+    assert before.endswith("vector(7)") and after.endswith("vector(8)")
+    assert before.startswith("‹…›") and len(before) < 200
+    assert "(4828 → 4828 characters; ‹…› stands for unchanged text left out" in text
+
+
+def test_long_values_and_queries_are_shown_whole_in_parts_so_nothing_is_hidden() -> None:
     old = _golden()
     new = copy.deepcopy(old)
     panel = _panel(new)
-    panel["description"] = "d" * 1_000_000
-    panel["targets"][0]["expr"] = "sum(up) + " + "1 + " * 250_000 + "1"
+    panel["description"] = "d" * 100_000
+    whole = report.render(compare_all({OVERVIEW: old}, {OVERVIEW: new}), limit=10**9)
+    assert "**" + "d" * 100_000 + "**" in whole  # the change is the whole new text
+    parts = report.pages(
+        compare_all({OVERVIEW: old}, {OVERVIEW: new}), report.default_heading("g", "w")
+    )
+    assert len(parts) > 1 and all(len(p) <= report.COMMENT_LIMIT for p in parts)
+    assert sum(line.count("d") for p in parts for line in p.splitlines()) >= 100_000
+
+
+# Text from sources stays text.
+
+
+def _titled(title: str) -> str:
+    old = _golden()
+    new = copy.deepcopy(old)
+    new["title"] = title
+    _panel(new)["title"] = title
+    return _report(old, new)
+
+
+def test_a_title_with_a_newline_cannot_break_out_of_its_summary_block() -> None:
+    text = _titled("Overview\n\n# Fake heading\n\n| a | b |\n|---|---|\n\n</summary>")
+    summary = next(line for line in text.splitlines() if line.startswith("<summary>"))
+    assert summary.endswith("</summary>") and summary.count("</summary>") == 1
+    assert "&lt;/summary&gt;" in summary
+    assert not any(line.startswith(("# Fake", "| a |")) for line in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("ping @octocat now", "@&#8203;octocat"),
+        ("see leaky/tokens#12", "leaky/tokens#&#8203;12"),
+        ("fixes #3", "\\#&#8203;3"),
+        ("go https://evil.example/x", "https:&#8203;//evil.example/x"),
+        ("go www.evil.example", "www&#8203;.evil.example"),
+        ("mail a@b.example", "a@&#8203;b.example"),
+        ("abc\u202edcba", "abc⟨U+202E⟩dcba"),
+        ("zero\u200bwidth", "zero⟨U+200B⟩width"),
+    ],
+)
+def test_mentions_references_links_and_invisible_characters_are_neutralised(
+    source: str, shown: str
+) -> None:
+    text = _titled(source)
+    heading = next(line for line in text.splitlines() if line.startswith("#### "))
+    assert shown in heading
+    summary = next(line for line in text.splitlines() if line.startswith("<summary>"))
+    assert shown.replace("\\#", "#") in summary
+    assert "\u202e" not in text and "\u200b" not in text
+
+
+def test_invisible_characters_in_queries_are_shown_inside_their_fence() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    _panel(new)["targets"][0]["expr"] = 'sum(up{job="a\u202eb"})'
     text = _report(old, new)
-    assert len(text) < 20_000
-    assert "**" + "d" * 500 + "… (999500 more characters)**" in text  # its word diff, cut
-    assert "1 + 1 … (996011 more characters)\n```" in text
+    assert 'sum(up{job="a⟨U+202E⟩b"})' in text
+    assert "\u202e" not in text
+
+
+def test_an_emoji_sequence_keeps_its_joiner() -> None:
+    from leaky_dashboards import markdown as md
+
+    assert md.text("👩\u200d💻 devs") == "👩\u200d💻 devs"
+    assert md.text("a\u200db") == "a⟨U+200D⟩b"
+
+
+# Items by identity: every list with a natural key is matched by it.
+
+
+def _health(model: dict[str, Any]) -> dict[str, Any]:
+    panel: dict[str, Any] = next(
+        p for p in _golden_of(OVERVIEW)["panels"] if p.get("title") == "Service health"
+    )
+    found: dict[str, Any] = next(p for p in model["panels"] if p.get("id") == panel["id"])
+    return found
+
+
+def _overview_report(old: dict[str, Any], new: dict[str, Any]) -> str:
+    return report.render(compare_all({OVERVIEW: old}, {OVERVIEW: new}), limit=10**9)
+
+
+def test_an_inserted_table_column_override_is_one_addition_by_its_matcher() -> None:
+    old = _golden_of(OVERVIEW)
+    new = copy.deepcopy(old)
+    overrides = _health(new)["fieldConfig"]["overrides"]
+    overrides.insert(0, {"matcher": {"id": "byName", "options": "Apdex"},
+                         "properties": [{"id": "decimals", "value": 2}]})  # fmt: skip
+    text = _overview_report(old, new)
+    rows = [line for line in text.splitlines() if line.startswith("| `fieldConfig")]
+    assert rows == [
+        '| `fieldConfig.overrides[column Apdex]` | `(absent)` | `{"matcher": {"id": "byName", '
+        '"options": "Apdex"}, "properties": [{"id": "decimals", "value": 2}]}` |'
+    ]
+    assert "thresholds" not in text.split("<details>", 1)[1]
+
+
+def test_a_table_column_threshold_reads_as_levels_under_the_threshold_that_drives_it() -> None:
+    old = _golden_of(OVERVIEW)
+    new = copy.deepcopy(old)
+    [p95] = [o for o in _health(new)["fieldConfig"]["overrides"]
+             if o["matcher"]["options"] == "P95"]  # fmt: skip
+    steps = next(p for p in p95["properties"] if p["id"] == "thresholds")["value"]["steps"]
+    steps[1]["value"] = 0.4
+    changes = compare_all({OVERVIEW: old}, {OVERVIEW: new})
+    text = report.render(changes, limit=10**9)
+    assert (
+        "| `thresholds of column P95` | `green, yellow ≥ 500 ms, red ≥ 1 s` "
+        "| `green, yellow ≥ 400 ms, red ≥ 1 s` |"
+    ) in text
+    assert "properties[thresholds]" not in text and "steps" not in text
+    from leaky_dashboards.comparison.thresholds import threshold_changes
+
+    row = {"warning": 0.5, "critical": 1, "unit": "s"}
+    [change] = threshold_changes(
+        {"latencyP95": row}, {"latencyP95": dict(row, warning=0.4)}, changes, []
+    )
+    assert change.panels == ["🚀 Executive Overview › Service health (column P95)"]
+
+
+def test_links_are_matched_by_title_so_a_reorder_inserts_nothing() -> None:
+    old = _golden_of(OVERVIEW)
+    new = copy.deepcopy(old)
+    new["links"].insert(0, {"title": "Runbooks", "type": "link", "url": "/d/runbooks"})
+    text = _overview_report(old, new)
+    rows = [line for line in text.splitlines() if line.startswith("| `links")]
+    assert len(rows) == 1 and rows[0].startswith("| `links[Runbooks]` | `(absent)` |")
+
+
+def test_value_mappings_are_matched_by_what_they_map() -> None:
+    old = _golden()
+    new = copy.deepcopy(old)
+    low = {"from": 0, "to": 10, "result": {"text": "low"}}
+    mappings = [
+        {"type": "value", "options": {"1": {"text": "up"}}},
+        {"type": "range", "options": low},
+    ]
+    _panel(old)["fieldConfig"]["defaults"]["mappings"] = mappings
+    _panel(new)["fieldConfig"]["defaults"]["mappings"] = [
+        {"type": "special", "options": {"match": "null", "result": {"text": "n/a"}}},
+        *copy.deepcopy(mappings),
+    ]
+    _panel(new)["fieldConfig"]["defaults"]["mappings"][2]["options"]["result"]["text"] = "lo"
+    text = _report(old, new)
+    rows = [line for line in text.splitlines() if line.startswith("| `fieldConfig")]
+    assert [r.split(" | ")[0] for r in rows] == [
+        "| `fieldConfig.defaults.mappings[range 0 to 10].options.result.text`",
+        "| `fieldConfig.defaults.mappings[special null]`",
+    ]

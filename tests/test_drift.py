@@ -213,6 +213,16 @@ def test_an_export_placeholder_where_golden_reads_the_variable_is_a_change(
             r"bad\.json: not a Grafana dashboard: panels is an object",
         ),
         (b"\xff\xfe", r"bad\.json: not UTF-8 text"),
+        (
+            b'{"uid": "leaky-tokens-overview", "panels": [{"type": "stat", "title": "A", '
+            b'"gridPos": "x"}]}',
+            r'panels\[0\] \("A"\): gridPos is a string, not an object',
+        ),
+        (
+            b'{"uid": "leaky-tokens-overview", "panels": [{"type": "row", "panels": '
+            b'[{"id": [1]}]}]}',
+            r"panels\[0\]\.panels\[0\] \(null\): id is an array, not a number",
+        ),
     ],
 )
 def test_bad_input_is_named_exits_2_and_writes_nothing(
@@ -265,7 +275,7 @@ def test_text_from_the_file_is_escaped_in_the_markdown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     model = saved_by_grafana(golden("leaky-tokens-gateway"))
-    hostile = "<img src=x onerror=alert(1)> | `code` **bold** [link](http://evil)"
+    hostile = "<img src=x onerror=alert(1)> | `code` **bold** [link](http://evil)\x1b]0;pwned\x07"
     target = model["panels"][1]
     target["title"] = hostile
     target["targets"][0]["expr"] = "up\n```\n<script>alert(1)</script>"
@@ -273,9 +283,11 @@ def test_text_from_the_file_is_escaped_in_the_markdown(
     code, out, _ = _run(capsys, write(name, model))
     assert code == 1
     assert "<img" not in out.replace("\\<img", "")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "0;pwned" in out
     assert (
-        "#### \\<img src=x onerror=alert(1)> | \\`code\\` \\*\\*bold\\*\\* \\[link\\](http://evil)"
-        in out
+        "#### \\<img src=x onerror=alert(1)> | \\`code\\` \\*\\*bold\\*\\* "
+        "\\[link\\](http:&#8203;//evil)" in out  # markdown.text neutralises the autolink too
     )
     assert "````promql\nup\n```\n<script>alert(1)</script>\n````" in out
     assert "``" in out.split("from ", 1)[1].split("\n", 1)[0]  # the file name in a code span
@@ -308,3 +320,147 @@ def test_the_normalized_copy_leaves_the_fetched_model_untouched(tmp_path: Path) 
     fetched = parse("x.json", json.dumps(model).encode())
     normalize(fetched, golden("leaky-tokens-overview"))
     assert fetched.model == before
+
+
+def test_dashboard_settings_name_the_library_line_that_sets_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = saved_by_grafana(golden("leaky-tokens-overview"))
+    model["refresh"] = "1m"
+    model["title"] = "🚀 Overview"
+    service = next(v for v in model["templating"]["list"] if v["name"] == "service")
+    service["sort"] = 2
+    _, out, _ = _run(capsys, write(tmp_path / "overview.json", model))
+    refresh = _line("libsonnet/config.libsonnet", r"^\s*refresh:")
+    assert (
+        f'| `refresh` | `"10s"` | `"1m"` | `libsonnet/config.libsonnet:{refresh}` '
+        "(`config.dashboard.refresh`) |"
+    ) in out
+    entry = _line("libsonnet/config.libsonnet", r"^\s*overview:")
+    assert f"`libsonnet/config.libsonnet:{entry}` (`config.dashboards.overview`)" in out
+    variable = _line("libsonnet/variables.libsonnet", r"^\s*service:")
+    assert (
+        f"| `templating.list[service].sort` | `1` | `2` | "
+        f"`libsonnet/variables.libsonnet:{variable}` (`service`) |"
+    ) in out
+
+
+def test_a_threshold_change_also_names_the_panels_own_levels_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = _run(capsys, write(tmp_path / "overview.json", edited_overview()))
+    own = _line(
+        "libsonnet/traffic.libsonnet", r"thresholds=panels\.thresholds\.levels\(th\.latencyP95\)"
+    )
+    assert (
+        f"for this panel alone, its own levels at `libsonnet/traffic.libsonnet:{own}` "
+        "(`thresholds=` of `latencyP95`)"
+    ) in out
+
+
+def test_a_snippet_names_the_locals_its_domain_file_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Added beside an SLO stat, whose file has no `th` local, a panel coloured by a row of the
+    thresholds table says what to add."""
+    model = saved_by_grafana(golden("leaky-tokens-overview"))
+    latency = copy.deepcopy(panel(model, "⏱️ Latency p95"))
+    latency.update(title="p95 again", id=9999999)
+    slo_row = [p for p in model["panels"] if p.get("title", "").startswith("🎯 Gateway latency")]
+    latency["gridPos"] = {**slo_row[0]["gridPos"], "x": slo_row[0]["gridPos"]["x"] + 1}
+    model["panels"].insert(model["panels"].index(slo_row[0]) + 1, latency)
+    _, out, _ = _run(capsys, write(tmp_path / "overview.json", model))
+    section = out.split("#### ➕ Added in the UI: p95 again (stat)", 1)[1]
+    assert "Paste this field into `libsonnet/slo.libsonnet`" in section
+    assert "thresholds=panels.thresholds.levels(th.latencyP95)," in section
+    assert "add `local th = (import 'config.libsonnet').thresholds;` at its top" in section
+
+
+def test_a_panel_type_without_a_constructor_is_pasted_as_the_object_grafana_saved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = saved_by_grafana(golden("leaky-tokens-system"))
+    last_y = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in model["panels"])
+    model["panels"].append(
+        {
+            "id": 12,
+            "type": "text",
+            "title": "On-call notes",
+            "gridPos": {"h": 4, "w": 24, "x": 0, "y": last_y},
+            "options": {"mode": "markdown", "content": "Page **'ops'** first.\n\\ done"},
+        }
+    )
+    _, out, _ = _run(capsys, write(tmp_path / "system.json", model))
+    snippet = out.split("```jsonnet\n", 1)[1].split("\n```", 1)[0]
+    assert snippet.startswith("onCallNotes: {\n  type: 'text',\n  title: 'On-call notes',\n")
+    assert "content: 'Page **\\'ops\\'** first.\\n\\\\ done'," in snippet
+    assert snippet.endswith("} + panels.withKey('onCallNotes'),")
+
+
+def test_a_snippet_key_is_a_jsonnet_identifier_whatever_the_title() -> None:
+    from leaky_dashboards.drift.snippet import key_for
+
+    assert key_for("🔥 Requests per minute", []) == "requestsPerMinute"
+    assert key_for("for", []) == "forPanel"
+    assert key_for("5xx rate", []) == "uiPanel5xxRate"
+    assert key_for("🎯", []) == "uiPanel"
+    assert key_for("Error rate", ["errorRate", "errorRate2"]) == "errorRate3"
+
+
+def test_a_panel_removed_in_the_ui_names_the_line_to_take_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = saved_by_grafana(golden("leaky-tokens-gateway"))
+    gone = model["panels"].pop(2)
+    code, out, _ = _run(capsys, write(tmp_path / "gateway.json", model))
+    assert code == 1
+    assert "panels 0 added, 1 removed, 0 renamed, 0 moved, 0 changed" in out
+    section = out.split("#### ➖ Removed in the UI: ", 1)[1]
+    assert section.startswith(gone["title"])
+    key = section.split("key `", 1)[1].split("`", 1)[0]
+    listed = _line("dashboards/leaky-tokens-gateway.jsonnet", rf"p\.{key}\b")
+    assert (
+        f"`dashboards/leaky-tokens-gateway.jsonnet:{listed}` (`p.{key}` in its row's list)"
+        in section
+    )
+
+
+def test_a_row_renamed_in_the_ui_names_its_line_and_how_to_keep_its_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = saved_by_grafana(golden("leaky-tokens-overview"))
+    panel(model, "Key metrics")["title"] = "KPIs"
+    code, out, _ = _run(capsys, write(tmp_path / "overview.json", model))
+    assert code == 1
+    opened = _line("dashboards/leaky-tokens-overview.jsonnet", r"row\('Key metrics'")
+    assert (
+        "Rows: renamed `Key metrics` → `KPIs` "
+        f"(`dashboards/leaky-tokens-overview.jsonnet:{opened}` (the row `Key metrics`); "
+        "`key='Key metrics'` keeps its id)."
+    ) in out
+
+
+def test_a_dashboard_resource_of_grafanas_newer_api_is_refused_with_what_to_give_instead(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resource = {
+        "apiVersion": "dashboard.grafana.app/v2beta1",
+        "kind": "Dashboard",
+        "metadata": {"name": "leaky-tokens-overview"},
+        "spec": {"title": "🚀 Executive Overview", "elements": {}},
+    }
+    code, _, err = _run(capsys, write(tmp_path / "v2.json", resource))
+    assert code == 2
+    assert "a dashboard resource of Grafana's newer API (dashboard.grafana.app/v2beta1)" in err
+    assert "give the classic JSON model" in err
+
+
+def test_an_added_stat_of_instant_queries_is_an_instant_stat() -> None:
+    from leaky_dashboards.drift.snippet import panel as snippet
+
+    model = copy.deepcopy(
+        panel(golden("leaky-tokens-business"), "💰 Total tokens consumed ($time_range)")
+    )
+    code = snippet(model, "tokensAgain", {})
+    assert code.startswith("tokensAgain: panels.stat(\n")
+    assert "  instant=true,\n" in code

@@ -47,6 +47,7 @@ class FakeGrafana:
         self.token = token
         self.requests: list[tuple[str, str | None]] = []
         self.redirect_to: str | None = None
+        self.folders_without_uid = False
         grafana = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,11 +66,17 @@ class FakeGrafana:
                 url = urllib.parse.urlsplit(self.path)
                 query = urllib.parse.parse_qs(url.query)
                 if url.path == "/api/folders":
-                    return self._send(200, json.loads((FIXTURES / "folders.json").read_text()))
+                    folders = json.loads((FIXTURES / "folders.json").read_text())
+                    if grafana.folders_without_uid:  # before folder uids (Grafana 5.0)
+                        folders = [{k: v for k, v in f.items() if k != "uid"} for f in folders]
+                    return self._send(200, folders)
                 if url.path == "/api/search":
-                    if query.get("type") != ["dash-db"] or query.get("folderUIDs") != [
-                        "leaky-tokens-folder"
-                    ]:
+                    wanted = (
+                        ("folderIds", "2")
+                        if grafana.folders_without_uid
+                        else ("folderUIDs", "leaky-tokens-folder")
+                    )
+                    if query.get("type") != ["dash-db"] or query.get(wanted[0]) != [wanted[1]]:
                         return self._send(200, [])
                     return self._send(200, search(grafana.dashboards))
                 prefix = "/api/dashboards/uid/"
@@ -189,3 +196,13 @@ def test_a_grafana_url_with_credentials_is_refused_before_any_request(
     assert code == 2
     assert "secret" not in err and "carries credentials" in err
     assert grafana.requests == []
+
+
+def test_a_folder_without_a_uid_is_searched_by_its_id(
+    grafana: FakeGrafana, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEAKY_GRAFANA_TOKEN", TOKEN)
+    grafana.folders_without_uid = True
+    assert cli.drift([], grafana=grafana.url) == 0
+    assert capsys.readouterr().out.count(": no drift") == 4
+    assert grafana.requests[1][0] == "/api/search?type=dash-db&folderIds=2&limit=5000"

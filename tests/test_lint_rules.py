@@ -76,6 +76,13 @@ EXPECTED = {
     "description-length": (STAT, "description-length", "2001 characters long; at most 2000"),
     "description-length-dashboard": (NAME, "description-length", "at most 2000"),
     "tags": (NAME, "tags", "'leaky-tokens'"),
+    "link-target": (
+        STAT,
+        "link-target",
+        "link “Gone” opens /d/leaky-tokens-fixture?viewPanel=404&${__url_time_range}: "
+        "dashboard 'leaky-tokens-fixture' has no panel 404",
+    ),
+    "one-line": (SERIES, "one-line", "targets[0].legendFormat holds a line break"),
     "variable-unused": (NAME, "variable-unused", "'provider'"),
     "refresh": (NAME, "refresh", "'30s'"),
     "timezone": (NAME, "timezone", "'utc'"),

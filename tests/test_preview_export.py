@@ -9,7 +9,7 @@ import pytest
 from leaky_dashboards import cli
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.project import Project
-from leaky_dashboards.review import chromium, jobs
+from leaky_dashboards.review import bundle, chromium, jobs
 from leaky_dashboards.settings import Installation, Paths
 
 
@@ -45,9 +45,27 @@ def test_a_browser_that_makes_no_picture_is_named_with_the_page_and_leaves_no_sc
     before = _previous_run(out)
     with pytest.raises(BuildError) as raised:
         jobs.preview(Project(tree, installation), output=out, all_dashboards=True, echo=_quiet)
-    assert ".html: chromium made no screenshot (exit 1)" in str(raised.value)
+    assert "chromium did not start (exit 1)" in str(raised.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert list(private_tmp.iterdir()) == []
+
+
+def test_missing_node_is_an_input_error_that_says_how_to_get_it_and_writes_nothing(
+    tree: Paths, installation: Installation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No bundle built yet, and no node to build it with.
+    monkeypatch.setattr(bundle, "OUTPUT", tmp_path / "no-bundle-yet")
+    monkeypatch.setenv(bundle.NODE_ENV, str(tmp_path / "no-such-node"))
+    out = tmp_path / "preview"
+    before = _previous_run(out)
+    with pytest.raises(BuildError) as raised:
+        jobs.preview(Project(tree, installation), output=out, all_dashboards=True, echo=_quiet)
+    assert raised.value.exit_code == 2
+    message = str(raised.value)
+    assert message.startswith("node not found: install Debian's `nodejs` and `npm` (.ci/install")
+    assert "\n" not in message
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not (tmp_path / "no-bundle-yet" / bundle.BUNDLE).exists()
 
 
 def test_a_run_replaces_the_previous_output_whole_and_leaves_no_scratch(
@@ -81,7 +99,7 @@ def test_only_changed_dashboards_are_drawn_in_the_specs_order_and_their_pictures
     files = jobs.preview(Project(tree, installation), output=out, echo=lines.append)
     drawn = ["leaky-tokens-overview", "leaky-tokens-system"]  # config order: overview 1, system 4
     assert sorted(files) == sorted(
-        ["index.html", *(f"{n}.{e}" for n in drawn for e in ["html", "png"])]
+        ["index.html", *(f"{n}.{e}" for n in drawn for e in ["html", "png", "display.json"])]
     )
     assert lines[:2] == [f"wrote {out / (n + '.png')}" for n in drawn]
     assert all((out / f"{n}.png").is_file() for n in drawn)

@@ -15,6 +15,7 @@ import yaml
 
 from ..model import Json
 from .compare import DashboardDiff, compare_all
+from .impact import Impact, impact
 from .rules import RuleChange, compare_rules, is_rules
 from .thresholds import ThresholdChange, threshold_changes
 from .values import keyed, value_changes
@@ -38,6 +39,11 @@ class RulesDiff:
     path: str
     status: str  # new, removed, changed
     rules: list[RuleChange] = field(default_factory=list)
+    # The groups' own fields (name, interval, limit...) by group name: `groups[api].interval`.
+    groups: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def group_lines(self) -> list[str]:
+        return [path for path, _, _ in self.groups]
 
 
 @dataclass
@@ -46,6 +52,8 @@ class ChangeSet:
     rules: list[RulesDiff] = field(default_factory=list)
     files: list[FileDiff] = field(default_factory=list)
     thresholds: list[ThresholdChange] = field(default_factory=list)
+    total: int = 0  # files compared (either side)
+    impact: Impact = field(default_factory=Impact)
 
     @property
     def changed_dashboards(self) -> list[DashboardDiff]:
@@ -60,13 +68,39 @@ class ChangeSet:
         return paths + [r.path for r in self.rules] + [f.path for f in self.files]
 
 
+def is_dashboard(path: str) -> bool:
+    """A dashboard file, by golden-relative (`dashboards/x.json`) or repository path."""
+    bare = path.removeprefix("golden/")
+    return bare.startswith(DASHBOARD_DIR) and bare.endswith(".json") and bare.count("/") == 1
+
+
 def dashboards_in(files: Mapping[str, bytes]) -> dict[str, Json]:
-    """The dashboard models of a rendering, by name (file stem)."""
-    return {
-        PurePosixPath(path).stem: json.loads(content)
-        for path, content in sorted(files.items())
-        if path.startswith(DASHBOARD_DIR) and path.endswith(".json")
-    }
+    """The readable dashboard models of a rendering, by name (file stem)."""
+    found: dict[str, Json] = {}
+    for path, content in sorted(files.items()):
+        if is_dashboard(path):
+            model = _json(content)
+            if isinstance(model, dict) and isinstance(model.get("panels", []), list):
+                found[PurePosixPath(path).stem] = model
+    return found
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _yaml(content: bytes | None) -> tuple[Any, str | None]:
+    """A YAML file's document (a list of them when several), or the reason it has none."""
+    if content is None:
+        return {}, None
+    try:
+        documents = list(yaml.safe_load_all(content))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, str(exc).splitlines()[0]
+    return (documents[0] if len(documents) == 1 else documents), None
 
 
 def compare_files(
@@ -75,31 +109,94 @@ def compare_files(
     old_thresholds: Mapping[str, Any] | None = None,
     new_thresholds: Mapping[str, Any] | None = None,
 ) -> ChangeSet:
-    """Both renderings (golden-relative path → bytes) compared, and the thresholds tables."""
-    changes = ChangeSet(compare_all(dashboards_in(old), dashboards_in(new)))
+    """Both sides (path → bytes: golden-relative, or repository paths) compared file by file,
+    and the thresholds tables. A file that cannot be read as what its path says (an emptied or
+    hand-broken JSON or YAML file) is compared as text, and says so."""
+    old_models, new_models = dashboards_in(old), dashboards_in(new)
+    changes = ChangeSet(compare_all(old_models, new_models), total=len(set(old) | set(new)))
+    old_rules = [d for d in (_yaml(c)[0] for p, c in old.items() if _yamlish(p)) if is_rules(d)]
+    new_rules = [d for d in (_yaml(c)[0] for p, c in new.items() if _yamlish(p)) if is_rules(d)]
     for path in sorted(set(old) | set(new)):
-        if path.startswith(DASHBOARD_DIR) and path.endswith(".json"):
-            continue
         before, after = old.get(path), new.get(path)
+        if is_dashboard(path):
+            stem = PurePosixPath(path).stem
+            readable = (before is None or stem in old_models) and (
+                after is None or stem in new_models
+            )
+            if readable:
+                continue
+            # compare_all saw only its readable side: say what the other holds
+            changes.dashboards = [d for d in changes.dashboards if d.name != stem]
         if before == after:
             continue
         status = "new" if before is None else "removed" if after is None else "changed"
-        if path.endswith((".yaml", ".yml")):
-            a = {} if before is None else yaml.safe_load(before)
-            b = {} if after is None else yaml.safe_load(after)
-            if is_rules(a or {"groups": []}) and is_rules(b or {"groups": []}):
-                changes.rules.append(RulesDiff(path, status, compare_rules(a or {}, b or {})))
+        if is_dashboard(path):
+            changes.files.append(FileDiff(path, status, summary=_unreadable(before, after)))
+        elif path.endswith((".yaml", ".yml")):
+            (a, bad_a), (b, bad_b) = _yaml(before), _yaml(after)
+            if bad_a or bad_b:
+                why = f"not valid YAML ({bad_a or bad_b}); " + text_summary(before, after)
+                changes.files.append(FileDiff(path, status, summary=why))
+            elif is_rules(a or {"groups": []}) and is_rules(b or {"groups": []}):
+                diff = RulesDiff(path, status, compare_rules(a or {}, b or {}))
+                diff.groups = group_changes(a or {}, b or {})
+                changes.rules.append(diff)
             else:
                 changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
         else:
             changes.files.append(FileDiff(path, status, summary=text_summary(before, after)))
+    rule_changes = [r for rules in changes.rules for r in rules.rules]
     changes.thresholds = threshold_changes(
-        old_thresholds,
-        new_thresholds,
-        changes.dashboards,
-        [r for rules in changes.rules for r in rules.rules],
+        old_thresholds, new_thresholds, changes.dashboards, rule_changes
+    )
+    changes.impact = impact(
+        changes.dashboards, rule_changes, old_models, new_models, old_rules, new_rules
     )
     return changes
+
+
+def _yamlish(path: str) -> bool:
+    return path.endswith((".yaml", ".yml"))
+
+
+def group_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """The rule groups' own fields that differ, groups by name: `groups[api].interval`."""
+
+    def heads(document: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for n, group in enumerate(document.get("groups") or [], start=1):
+            if isinstance(group, dict):
+                name = str(group.get("name", f"#{n}"))
+                found[name if name not in found else f"{name} #{n}"] = {
+                    k: v for k, v in group.items() if k not in ("rules", "name")
+                }
+        return found
+
+    a, b = heads(old), heads(new)
+    rows: list[tuple[str, str, str]] = []
+    for name in [*b, *(n for n in a if n not in b)]:
+        if name not in a:
+            rows.append((f"groups[{name}]", "(absent)", "(added)"))
+        elif name not in b:
+            rows.append((f"groups[{name}]", "(present)", "(removed)"))
+        else:
+            rows += [(f"groups[{name}].{p}", o, n) for p, o, n in value_changes(a[name], b[name])]
+    return rows
+
+
+def _unreadable(old: bytes | None, new: bytes | None) -> str:
+    sides = [
+        f"{name} is not a readable dashboard ({_why(c)})"
+        for name, c in (("before", old), ("after", new))
+        if c is not None and not isinstance(_json(c), dict)
+    ]
+    return "; ".join(sides) + "; " + text_summary(old, new)
+
+
+def _why(content: bytes) -> str:
+    if not content.strip():
+        return "empty"
+    return "not valid JSON" if _json(content) is None else "not a JSON object"
 
 
 def text_summary(old: bytes | None, new: bytes | None) -> str:

@@ -14,13 +14,14 @@ changed size is a field change; a changed `id` is reported apart, because links
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Json, describe_thresholds, field_defaults, is_row, panel_keys
 from .identity import explicit_key, pair
-from .values import is_long_text, keyed, raw_changes, show, value_changes
+from .values import identity, is_long_text, keyed, raw_changes, show, value_changes
 
 # Fields that are layout or identity: reported as a move, a rename, a size or an id change.
 _LAYOUT = frozenset({"gridPos", "id", "panels", "targets", "title"})
@@ -284,8 +285,20 @@ def compare_panel(old: Panel, new: Panel) -> PanelChange:
                 describe_thresholds(field_defaults(new.model).get("thresholds"), new.unit),
             )
         )
+    # A table column's thresholds (an override's `thresholds` property) read as thresholds too.
+    old_columns, new_columns = column_thresholds(old.model), column_thresholds(new.model)
+    for column in sorted(set(old_columns) | set(new_columns)):
+        was, now = old_columns.get(column), new_columns.get(column)
+        if was != now:
+            change.fields.append(
+                (
+                    f"thresholds of {column}",
+                    "(absent)" if was is None else describe_thresholds(was[0], was[1]),
+                    "(absent)" if now is None else describe_thresholds(now[0], now[1]),
+                )
+            )
     for path, a, b in raw:
-        if path.startswith(_THRESHOLDS):
+        if path.startswith(_THRESHOLDS) or _OVERRIDE_THRESHOLDS.match(path):
             continue
         if is_long_text(a, b):
             change.texts.append(TextChange(path, a, b))
@@ -305,6 +318,29 @@ def compare_panel(old: Panel, new: Panel) -> PanelChange:
             change.fields.extend((f"targets[{ref}].{p}", o, n) for p, o, n in rest)
     change.fields.sort()
     return change
+
+
+_OVERRIDE_THRESHOLDS = re.compile(r"fieldConfig\.overrides\[[^\]]*\]\.properties\[thresholds\]")
+
+
+def column_thresholds(panel: Json) -> dict[str, tuple[Any, str | None]]:
+    """Each override's thresholds by its matcher (`column P95`), with the unit it shows them in
+    (the override's own `unit`, else the panel's)."""
+    overrides = panel.get("fieldConfig", {}).get("overrides")
+    found: dict[str, tuple[Any, str | None]] = {}
+    if not isinstance(overrides, list):
+        return found
+    default_unit = field_defaults(panel).get("unit")
+    for override in overrides:
+        name = identity(override)
+        properties = override.get("properties") if isinstance(override, dict) else None
+        if name is None or not isinstance(properties, list):
+            continue
+        values = {p.get("id"): p.get("value") for p in properties if isinstance(p, dict)}
+        if "thresholds" in values:
+            unit = values.get("unit", default_unit)
+            found[name] = (values["thresholds"], None if unit is None else str(unit))
+    return found
 
 
 def panels_of(dashboard: Json) -> list[Panel]:

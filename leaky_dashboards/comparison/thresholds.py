@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import coloured_by, with_unit
-from .compare import DashboardDiff
+from .compare import DashboardDiff, column_thresholds
 from .rules import RuleChange
 
 # The levels of a row that colour panels and page people; other fields are shown without drives.
@@ -68,14 +68,35 @@ def threshold_changes(
 
 
 def _panels(old_row: Any, new_row: Any, dashboards: Sequence[DashboardDiff]) -> list[str]:
-    return [
-        f"{d.title} › {p.new.title}"
-        for d in dashboards
-        for p in d.panels
-        if any(f[0] == "thresholds" for f in p.fields)
-        and coloured_by(p.old.model, old_row)
-        and coloured_by(p.new.model, new_row)
-    ]
+    """The panels (`dashboard › panel`) and table columns (`dashboard › panel (column P95)`)
+    whose steps changed from the row's old levels to its new ones."""
+    found: list[str] = []
+    for d in dashboards:
+        for p in d.panels:
+            changed = {f[0] for f in p.fields}
+            if (
+                "thresholds" in changed
+                and coloured_by(p.old.model, old_row)
+                and coloured_by(p.new.model, new_row)
+            ):
+                found.append(f"{d.title} › {p.new.title}")
+            old_columns, new_columns = (
+                column_thresholds(p.old.model),
+                column_thresholds(p.new.model),
+            )
+            for column, (steps, _) in new_columns.items():
+                if (
+                    f"thresholds of {column}" in changed
+                    and column in old_columns
+                    and coloured_by(_with_steps(old_columns[column][0]), old_row)
+                    and coloured_by(_with_steps(steps), new_row)
+                ):
+                    found.append(f"{d.title} › {p.new.title} ({column})")
+    return found
+
+
+def _with_steps(thresholds: Any) -> dict[str, Any]:
+    return {"fieldConfig": {"defaults": {"thresholds": thresholds}}}
 
 
 def _alerts(level: str, old: Any, new: Any, rules: Sequence[RuleChange]) -> list[str]:

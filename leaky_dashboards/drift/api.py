@@ -51,7 +51,9 @@ def fetch_folder(url: str, folder: str, env: dict[str, str] | None = None) -> li
         raise BadInput(f"{base}/api/folders: not a list of folders")
     match = [f for f in folders if isinstance(f, dict) and f.get("title") == folder]
     if not match:
-        titles = ", ".join(sorted(str(f.get("title")) for f in folders if isinstance(f, dict)))
+        titles = ", ".join(
+            sorted(_printable(str(f.get("title"))) for f in folders if isinstance(f, dict))
+        )
         raise BadInput(
             f"{base}: no folder titled {folder!r} (LEAKY_FOLDER); its folders: {titles or 'none'}"
         )
@@ -77,6 +79,10 @@ def fetch_folder(url: str, folder: str, env: dict[str, str] | None = None) -> li
     if not fetched:
         raise BadInput(f"{base}: folder {folder!r} holds no dashboard")
     return fetched
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:200]
 
 
 def _get(base: str, path: str, token: str | None) -> Any:

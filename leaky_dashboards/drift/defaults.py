@@ -66,6 +66,7 @@ class Default:
 
 _DASHBOARD_MODEL = Source("DashboardModel constructor (public/app/features/dashboard/state)")
 _PANEL_MODEL = Source("PanelModel defaults (public/app/features/dashboard/state/PanelModel.ts)")
+_SCENES = Source("transformSceneToSaveModel (public/app/features/dashboard-scene/serialization)")
 _REFRESH_INTERVALS = ["5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"]
 
 
@@ -107,6 +108,7 @@ DEFAULTS: tuple[Default, ...] = (
     Default("panel", "options", {}, _PANEL_MODEL),
     Default("panel", "fieldConfig.defaults", {}, _PANEL_MODEL),
     Default("panel", "fieldConfig.overrides", [], _PANEL_MODEL),
+    Default("panel", "transformations", [], _SCENES),
     _schema("row", "collapsed", False, "dashboard", "RowPanel"),
     # Panels by type: their plugin's option defaults.
     _schema("panel:stat", "options.graphMode", "area", "stat", "Options"),
@@ -158,6 +160,8 @@ DEFAULTS: tuple[Default, ...] = (
     _schema("panel:heatmap", "options.exemplars", {"color": "rgba(255,0,255,0.7)"}, "heatmap",
             "Options"),
     # Template variables, annotation queries, links.
+    Default("variable", "current.selected", ANY, Source("the variable picker's state of its "
+                                                        "current value")),
     _schema("variable", "skipUrlSync", False, "dashboard", "VariableModel"),
     _schema("variable", "multi", False, "dashboard", "VariableModel"),
     _schema("variable", "allowCustomValue", True, "dashboard", "VariableModel"),
@@ -194,3 +198,7 @@ def markdown_table() -> list[str]:
         value = "any (bookkeeping)" if d.value is ANY else f"`{json.dumps(d.value)}`"
         lines.append(f"| {d.scope} | `{d.path}` | {value} | {d.origin} |")
     return lines
+
+
+if __name__ == "__main__":  # `python -m leaky_dashboards.drift.defaults`: the table for the docs
+    print("\n".join(markdown_table()))

@@ -24,8 +24,12 @@ from ..model import Json, coloured_by, field_defaults, iter_panels
 from ..project import Project
 
 CONFIG = "config.libsonnet"
+DASHBOARD = "dashboard.libsonnet"
+VARIABLES = "variables.libsonnet"
 PANELS = "panels.libsonnet"
 PATTERNS = "patterns.libsonnet"
+# Dashboard settings config.libsonnet's `dashboard` block holds.
+_DASHBOARD_CONFIG = ("refresh", "timezone", "time", "schemaVersion")
 _DOMAINS = (
     "local p = import 'platform.libsonnet';\n"
     "{ [d]: std.objectFields(p.domains[d]) for d in std.objectFields(p.domains) }\n"
@@ -74,6 +78,7 @@ class Sources:
     keys: dict[str, dict[int, str]]  # dashboard name → id → key
     domains: dict[str, str]  # key → domain
     thresholds: dict[str, Any]
+    uid_prefix: str
     _lines: dict[Path, list[str]] = field(default_factory=dict)
 
     @classmethod
@@ -99,6 +104,7 @@ class Sources:
             keys,
             domains,
             reviewed.library.thresholds(),
+            reviewed.library.uid_prefix(),
         )
 
     def key(self, dashboard: str, panel: Json) -> str | None:
@@ -151,6 +157,15 @@ class Sources:
                 return Where(self.show(path), number, f"{md.code('p.' + key)} in its row's list")
         return Where(self.show(path), None, f"{md.code(key)} not found in the file")
 
+    def row_line(self, dashboard: str, title: str) -> Where:
+        """Where the dashboard file opens the row titled `title` (`row('Key metrics', [`)."""
+        path = self.dashboard_file(dashboard)
+        literal = snippet_string(title)
+        for number, line in enumerate(self.lines(path), 1):
+            if re.search(rf"\brow\(\s*{re.escape(literal)}", line):
+                return Where(self.show(path), number, f"the row {md.code(title)}")
+        return Where(self.show(path), None, "the row's list")
+
     def field_line(self, key: str, path_name: str) -> Where:
         """Where the panel `key` sets the field `path_name` (a comparer path)."""
         found = self.definition(key)
@@ -194,6 +209,38 @@ class Sources:
                 return f"{self.show(path)}:{number}"
         return None
 
+    def setting_line(self, dashboard: str, path: str) -> Where:
+        """Where a dashboard setting (a comparer path such as `refresh` or
+        `templating.list[service].current`) is set."""
+        first = path.split(".")[0].split("[")[0]
+        named = re.match(r"^(?:templating|annotations)\.list\[([^\]]+)\]", path)
+        if first == "description":
+            board = self.show(self.dashboard_file(dashboard))
+            return Where(board, None, f"the description of {md.code('lt.dashboard.new')}")
+        if first in ("title", "tags"):
+            short = dashboard.removeprefix(self.uid_prefix)
+            return self._search(
+                CONFIG, rf"^\s*{re.escape(short)}\s*:", f"config.dashboards.{short}"
+            )
+        if first == "templating" and named:
+            return self._search(VARIABLES, rf"^\s*{re.escape(named.group(1))}\s*:", named.group(1))
+        if first == "annotations" and named:
+            literal = re.escape(snippet_string(named.group(1)))
+            return self._search(
+                CONFIG, rf"name:\s*{literal}", f"config.annotations: {named.group(1)}"
+            )
+        if first in _DASHBOARD_CONFIG:
+            return self._search(CONFIG, rf"^\s*{first}\s*:", f"config.dashboard.{first}")
+        return self._search(DASHBOARD, rf"^\s*{re.escape(first)}\s*:", first)
+
+    def _search(self, file: str, pattern: str, what: str) -> Where:
+        path = self.libsonnet / file
+        found = re.compile(pattern)
+        for number, line in enumerate(self.lines(path), 1):
+            if found.search(line):
+                return Where(self.show(path), number, md.code(what))
+        return Where(self.show(path), None, f"{md.code(what)}: line not known, search the file")
+
     def threshold_row(self, panel: Json) -> str | None:
         """The row of config.thresholds whose levels colour the panel, if one does."""
         for name, row in self.thresholds.items():
@@ -212,6 +259,11 @@ class Sources:
             if pattern.match(lines[number - 1]):
                 return Where(self.show(path), number, md.code(f"thresholds.{row}"))
         return Where(self.show(path), None, md.code(f"thresholds.{row}"))
+
+
+def snippet_string(value: str) -> str:
+    """`value` as the library writes it: a single-quoted Jsonnet string."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def levels(panel: Json, row: Mapping[str, Any]) -> dict[str, Any]:

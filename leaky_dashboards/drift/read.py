@@ -72,17 +72,70 @@ def from_document(origin: str, document: Any) -> Fetched:
     if not isinstance(model, dict):  # pragma: no cover - checked above
         raise BadInput(f"{origin}: not a Grafana dashboard")
     uid = model.get("uid")
+    if "spec" in model and str(model.get("apiVersion", "")).startswith("dashboard.grafana.app/"):
+        raise BadInput(
+            f"{origin}: a dashboard resource of Grafana's newer API "
+            f"({str(model['apiVersion'])[:80]}), which drift does not read: give the classic "
+            "JSON model (Settings → JSON Model, or GET /api/dashboards/uid/<uid>)"
+        )
     if not isinstance(uid, str) or not uid:
         raise BadInput(
             f"{origin}: not a Grafana dashboard: no string `uid` "
             "(expected a JSON model, an HTTP API response or an export)"
         )
-    problem = shape_error(model)
+    problem = shape_error(model) or _panels_problem(model)
     if problem is not None:
         raise BadInput(f"{origin}: not a Grafana dashboard: {problem}")
     if shape == "export":
         model = _unexport(model)
     return Fetched(origin, shape, model)
+
+
+def _panels_problem(model: Json) -> str | None:
+    """Why a panel cannot be compared (the fields the comparer reads, of the types Grafana
+    writes); None when every panel can."""
+    for where, panel in _placed(model):
+        name = f"{where} ({json.dumps(panel.get('title'), ensure_ascii=False)[:80]})"
+        for key, kinds, what in _PANEL_FIELDS:
+            if key in panel and not _is(panel[key], kinds):
+                return f"{name}: {key} is {a_type(panel[key])}, not {what}"
+        grid = panel.get("gridPos", {})
+        for axis in ("x", "y", "w", "h"):
+            if axis in grid and not _is(grid[axis], (int, float)):
+                return f"{name}: gridPos.{axis} is {a_type(grid[axis])}, not a number"
+        config = panel.get("fieldConfig", {})
+        for key in ("defaults", "overrides"):
+            if key in config and not _is(config[key], dict if key == "defaults" else list):
+                return f"{name}: fieldConfig.{key} is {a_type(config[key])}"
+        thresholds = config.get("defaults", {}).get("thresholds")
+        if thresholds is not None and not isinstance(thresholds, dict):
+            return f"{name}: fieldConfig.defaults.thresholds is {a_type(thresholds)}"
+        steps = (thresholds or {}).get("steps", [])
+        if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+            return f"{name}: fieldConfig.defaults.thresholds.steps is not an array of objects"
+    return None
+
+
+# A panel's fields the comparer reads: (name, accepted types, what Grafana writes).
+_PANEL_FIELDS: tuple[tuple[str, tuple[type, ...] | type, str], ...] = (
+    ("id", int, "a number"),
+    ("type", str, "a string"),
+    ("title", str, "a string"),
+    ("gridPos", dict, "an object"),
+    ("fieldConfig", dict, "an object"),
+    ("options", dict, "an object"),
+)
+
+
+def _is(value: Any, kinds: tuple[type, ...] | type) -> bool:
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def _placed(model: Json) -> Iterator[tuple[str, Json]]:
+    for i, panel in enumerate(model.get("panels", [])):
+        yield f"panels[{i}]", panel
+        for j, child in enumerate(panel.get("panels", []) if isinstance(panel, dict) else []):
+            yield f"panels[{i}].panels[{j}]", child
 
 
 def _unexport(model: Json) -> Json:
@@ -98,6 +151,7 @@ def normalize(fetched: Fetched, golden: Json) -> Json:
     model = copy.deepcopy(fetched.model)
     export = fetched.shape == "export"
     _defaults(model, golden, for_scope("dashboard"))
+    _nulls(model, {k: v for k, v in golden.items() if k != "panels"})
     golden_panels = {p.get("id"): p for p in iter_panels(golden)}
     for panel in iter_panels(model):
         match = golden_panels.get(panel.get("id"))
@@ -105,27 +159,29 @@ def normalize(fetched: Fetched, golden: Json) -> Json:
             match = None
         scope = "row" if is_row(panel) else "panel"
         _defaults(panel, match, for_scope(scope, str(panel.get("type", ""))))
+        if match is not None:
+            _nulls(panel, {k: v for k, v in match.items() if k != "panels"})
         _datasource(panel, match)
         golden_targets = _by(match.get("targets") if match else None, "refId")
         for target in _dicts(panel.get("targets")):
-            found = golden_targets.get(target.get("refId"))
+            found = _named(golden_targets, target, "refId")
             _defaults(target, found, for_scope("target"))
             _datasource(target, found)
     variables = _by(_list(golden, "templating"), "name")
     for variable in _dicts(_list(model, "templating")):
-        found = variables.get(variable.get("name"))
+        found = _named(variables, variable, "name")
         _defaults(variable, found, for_scope("variable", str(variable.get("type", ""))))
         _datasource(variable, found)
         if export and found is not None:
             _exported_variable(variable, found)
     annotations = _by(_list(golden, "annotations"), "name")
     for annotation in _dicts(_list(model, "annotations")):
-        found = annotations.get(annotation.get("name"))
+        found = _named(annotations, annotation, "name")
         _defaults(annotation, found, for_scope("annotation"))
         _datasource(annotation, found)
     links = _by(golden.get("links"), "title")
     for link in _dicts(model.get("links")):
-        _defaults(link, links.get(link.get("title")), for_scope("link"))
+        _defaults(link, _named(links, link, "title"), for_scope("link"))
     return model
 
 
@@ -185,6 +241,21 @@ def _defaults(item: Json, golden: Json | None, defaults: Iterable[Default]) -> N
             _set(item, parts, copy.deepcopy(theirs))
 
 
+def _nulls(item: Any, golden: Any) -> None:
+    """A field golden holds as null and Grafana's copy leaves out is no change: Grafana's save
+    model drops nulls (`sortedDeepCloneWithoutNulls`). Lists are followed item by item when both
+    have as many items."""
+    if isinstance(item, dict) and isinstance(golden, dict):
+        for key, value in golden.items():
+            if value is None and key not in item:
+                item[key] = None
+            elif key in item:
+                _nulls(item[key], value)
+    elif isinstance(item, list) and isinstance(golden, list) and len(item) == len(golden):
+        for mine, theirs in zip(item, golden, strict=True):
+            _nulls(mine, theirs)
+
+
 def _same(a: Any, b: Any) -> bool:
     return bool(type(a) is type(b) and a == b) or (
         isinstance(a, int | float)
@@ -238,8 +309,16 @@ def _dicts(items: Any) -> Iterator[Json]:
     return (item for item in (items if isinstance(items, list) else []) if isinstance(item, dict))
 
 
-def _by(items: Any, key: str) -> dict[Any, Json]:
-    found: dict[Any, Json] = {}
+def _named(found: dict[str, Json], item: Json, key: str) -> Json | None:
+    name = item.get(key)
+    return found.get(name) if isinstance(name, str) else None
+
+
+def _by(items: Any, key: str) -> dict[str, Json]:
+    """Items by their string `key` (the first of a repeated one)."""
+    found: dict[str, Json] = {}
     for item in _dicts(items):
-        found.setdefault(item.get(key), item)
+        name = item.get(key)
+        if isinstance(name, str):
+            found.setdefault(name, item)
     return found

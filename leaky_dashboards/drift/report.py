@@ -2,20 +2,21 @@
 
 Markdown. Every text that comes from a dashboard (titles, descriptions, queries, file names) is
 hostile: it goes through `markdown.text` (escaped), `markdown.code` (a code span) or
-`markdown.fence` (a code block longer than any backtick run in it), cut at the report limits.
+`markdown.fence` (a code block longer than any backtick run in it), cut at the report limits;
+control characters (a terminal escape) are replaced.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import markdown as md
 from ..comparison.compare import DashboardDiff, Panel, PanelChange, place_text, size_text
 from ..limits import REPORT_QUERY_MAX, REPORT_VALUE_MAX, cut
-from ..model import Json
 from . import snippet
-from .locate import Sources, Where, levels
+from .locate import Sources, Where, levels, snippet_string
 
 
 @dataclass
@@ -36,7 +37,6 @@ class Report:
     drifts: list[Drift]
     against: str = "golden/"
     sources: Sources | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def drifted(self) -> list[Drift]:
@@ -46,10 +46,14 @@ class Report:
 def render(report: Report) -> str:
     lines = [f"## Drift: what Grafana's UI changed, against {md.code(report.against)}", ""]
     lines += [f"- {summary(d)}" for d in report.drifts]
-    lines += [f"- {md.text(note)}" for note in report.notes]
     for drift in report.drifted:
         lines += ["", *section(drift, report.sources)]
-    return "\n".join(lines) + "\n"
+    return _CONTROL.sub("\ufffd", "\n".join(lines)) + "\n"
+
+
+# Control characters from a file (a terminal escape in a title) never reach the terminal or the
+# Markdown: each becomes U+FFFD.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def summary(drift: Drift) -> str:
@@ -86,12 +90,20 @@ def section(drift: Drift, sources: Sources | None) -> list[str]:
             for path, old, new in diff.settings
         ]
         lines += ["", "Dashboard settings:", "", *_table(rows)]
-    rows_text = [f"added {md.code(r)}" for r in diff.rows_added]
-    rows_text += [f"removed {md.code(r)}" for r in diff.rows_removed]
-    rows_text += [f"renamed {md.code(o)} → {md.code(n)}" for o, n in diff.rows_renamed]
+    rows_text = [
+        f"added {_code(r)} (list it in {_where(_dashboard_file(sources, diff.name))})"
+        for r in diff.rows_added
+    ]
+    rows_text += [
+        f"removed {_code(r)} ({_where(_row(sources, diff.name, r))})" for r in diff.rows_removed
+    ]
+    rows_text += [
+        f"renamed {_code(o)} → {_code(n)} ({_where(_row(sources, diff.name, o))}; "
+        f"{md.code('key=' + snippet_string(cut(o, REPORT_VALUE_MAX)))} keeps its id)"
+        for o, n in diff.rows_renamed
+    ]
     if rows_text:
-        where = _where(_dashboard_file(sources, diff.name))
-        lines += ["", f"Rows: {', '.join(rows_text)} (change it in {where})."]
+        lines += ["", f"Rows: {'; '.join(rows_text)}."]
     for change in diff.touched:
         lines += ["", *panel_section(diff.name, change, sources)]
     for panel in diff.removed:
@@ -168,14 +180,25 @@ def added_section(
     neighbour = _neighbour(dashboard, panel, diff, sources)
     domain = sources.domain_file(neighbour) if neighbour else None
     target = sources.show(domain) if domain else "the domain file it belongs to (libsonnet/)"
-    code = snippet.panel(_clean(panel.model), key, sources.thresholds)
+    code = snippet.panel(panel.model, key, sources.thresholds)
     lines += [
         "",
-        f"Paste this field into {md.code(target)}, inside its `panels.keyed({{ … }})` (it uses "
-        "the file's `panels`, `target` and `th` locals):",
+        f"Paste this field into {md.code(target)}, inside its `panels.keyed({{ … }})` (the "
+        "queries are as Grafana saved them: a measure of `libsonnet/measures.libsonnet` may "
+        "already say the same):",
         "",
         *md.fence(cut(code, 4 * REPORT_QUERY_MAX), "jsonnet"),
     ]
+    missing = [
+        line
+        for name, line in snippet.LOCALS.items()
+        if domain is not None
+        and re.search(rf"\b{name}[.(]", code)
+        and not any(text.startswith(f"local {name} =") for text in sources.lines(domain))
+    ]
+    if missing:
+        needed = ", ".join(md.code(line) for line in missing)
+        lines += ["", f"It reads locals that file does not define yet: add {needed} at its top."]
     if neighbour:
         listed = sources.listed(dashboard, neighbour)
         lines += [
@@ -206,10 +229,6 @@ def _neighbour(dashboard: str, panel: Panel, diff: DashboardDiff, sources: Sourc
     return sources.key(dashboard, change.old.model)
 
 
-def _clean(model: Json) -> Json:
-    return dict(model)
-
-
 def _where_field(sources: Sources | None, key: str | None, path: str, change: PanelChange) -> str:
     if path == "size":
         return _where(_field_source(sources, key, "size"))
@@ -227,6 +246,9 @@ def _where_field(sources: Sources | None, key: str | None, path: str, change: Pa
             text = _where(found)
             if moved:
                 text += f": {moved}; every panel and alert of this row follows it"
+            own = _field_source(sources, key, "thresholds")
+            if own is not None and own.line is not None:
+                text += f"; for this panel alone, its own levels at {_where(own)}"
             return text
     return _where(_field_source(sources, key, path))
 
@@ -237,48 +259,18 @@ def _field_source(sources: Sources | None, key: str | None, path: str) -> Where 
     return sources.field_line(key, path)
 
 
+def _row(sources: Sources | None, dashboard: str, title: str) -> Where | None:
+    return None if sources is None else sources.row_line(dashboard, title)
+
+
 def _dashboard_file(sources: Sources | None, name: str) -> Where | None:
     if sources is None:
         return None
     return Where(sources.show(sources.dashboard_file(name)))
 
 
-# Dashboard settings by their first path part: the library file that sets them.
-_SETTINGS = {
-    "title": ("config.libsonnet", "dashboards"),
-    "tags": ("config.libsonnet", "dashboards"),
-    "refresh": ("config.libsonnet", "refresh"),
-    "timezone": ("config.libsonnet", "timezone"),
-    "time": ("config.libsonnet", "time"),
-    "templating": ("variables.libsonnet", None),
-    "annotations": ("annotations.libsonnet", None),
-    "links": ("dashboard.libsonnet", "links"),
-    "graphTooltip": ("dashboard.libsonnet", "graphTooltip"),
-    "editable": ("dashboard.libsonnet", "editable"),
-    "liveNow": ("dashboard.libsonnet", "liveNow"),
-}
-
-
 def _setting_source(sources: Sources | None, diff: DashboardDiff, path: str) -> Where | None:
-    if sources is None:
-        return None
-    first = path.split(".")[0].split("[")[0]
-    if first == "description":
-        return Where(
-            sources.show(sources.dashboard_file(diff.name)),
-            None,
-            f"the description of {md.code('lt.dashboard.new')}",
-        )
-    file, field_name = _SETTINGS.get(first, ("dashboard.libsonnet", None))
-    where = sources.libsonnet / file
-    if field_name is not None:
-        import re
-
-        pattern = re.compile(rf"^\s*{re.escape(field_name)}\s*:")
-        for number, line in enumerate(sources.lines(where), 1):
-            if pattern.match(line):
-                return Where(sources.show(where), number, md.code(field_name))
-    return Where(sources.show(where), None, "the line is not known: search it for the field")
+    return None if sources is None else sources.setting_line(diff.name, path)
 
 
 def _where(where: Where | None) -> str:
@@ -291,6 +283,10 @@ def _table(rows: Sequence[tuple[str, str, str, str]]) -> list[str]:
 
 def _query(expr: str | None) -> list[str]:
     return md.fence(cut(expr or "(none)", REPORT_QUERY_MAX), "promql")
+
+
+def _code(value: str) -> str:
+    return md.code(cut(value, REPORT_VALUE_MAX))
 
 
 def _text(value: str) -> str:

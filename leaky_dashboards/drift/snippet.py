@@ -26,6 +26,12 @@ _CONSTRUCTORS = {
     "gauge": ("panels.gauge", 8),
 }
 _WIDTH_ARGUMENT = {"timeseries", "gauge"}
+# The locals of a domain file a snippet reads, as the domain files define them.
+LOCALS = {
+    "target": "local target = panels.target;",
+    "th": "local th = (import 'config.libsonnet').thresholds;",
+    "panels": "local panels = import 'panels.libsonnet';",
+}
 _TOKEN = re.compile(r"\\.|.", re.DOTALL)
 
 
@@ -46,6 +52,8 @@ def key_for(title: str, taken: Iterable[str]) -> str:
     )
     if not key or key[0].isdigit():
         key = "uiPanel" + key[:1].upper() + key[1:]
+    if key in _KEYWORDS:
+        key += "Panel"
     used = set(taken)
     found, n = key, 1
     while found in used:
@@ -74,6 +82,9 @@ def panel(model: Json, key: str, thresholds: Mapping[str, Any]) -> str:
         args.append(("thresholds", "panels.thresholds.neutral"))
     for name in ("min", "max") if kind == "gauge" else ():
         args.append((name, _number(defaults.get(name), 0 if name == "min" else 100)))
+    targets = [t for t in _list(model.get("targets")) if t.get("hide") is not True]
+    if kind == "stat" and targets and all(t.get("instant") is True for t in targets):
+        args.append(("instant", "true"))
     if isinstance(defaults.get("decimals"), int):
         args.append(("decimals", str(defaults["decimals"])))
     width = (model.get("gridPos") or {}).get("w")
@@ -83,10 +94,13 @@ def panel(model: Json, key: str, thresholds: Mapping[str, Any]) -> str:
     return f"{key}: {constructor}(\n{body}),"
 
 
+def _list(items: Any) -> list[Json]:
+    return [t for t in (items if isinstance(items, list) else []) if isinstance(t, dict)]
+
+
 def _targets(targets: Any) -> str:
-    items = [t for t in (targets if isinstance(targets, list) else []) if isinstance(t, dict)]
     calls = []
-    for target in items:
+    for target in _list(targets):
         if target.get("hide") is True:
             continue
         expr = string(str(target.get("expr", "")))

@@ -32,6 +32,7 @@ FAMILIES = {
     "promql": ("PromQL", "runner"),
     "contract": ("Metrics contract", "contract"),
     "dashboard": ("Dashboard rules", "rules, queries, panels"),
+    "links": ("References across dashboards and alerts", "links"),
     "source": ("Source format", "sourcefmt"),
     "waiver": ("Waivers", "report"),
 }

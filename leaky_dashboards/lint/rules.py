@@ -196,6 +196,40 @@ def description_length(ctx: Context) -> Iterator[Problem]:
             )
 
 
+# Fields Grafana shows on one line (titles, labels, legends, tooltips, names), wherever they are;
+# a line break in one is a mistake, or text built to break a report out of its block.
+ONE_LINE_FIELDS = frozenset(
+    {"title", "label", "name", "legendFormat", "displayName", "tooltip", "axisLabel", "text"}
+)
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _line_breaks(value: object, path: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "panels":
+                continue  # each panel is checked as itself
+            if key in ONE_LINE_FIELDS and isinstance(item, str) and _LINE_BREAK.search(item):
+                yield f"{path}{key}"
+            else:
+                yield from _line_breaks(item, f"{path}{key}.")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _line_breaks(item, f"{path}[{index}].")
+
+
+def one_line(ctx: Context) -> Iterator[Problem]:
+    for path in _line_breaks(ctx.model, ""):
+        yield None, None, f"{path.replace('.[', '[')} holds a line break; it is shown on one line"
+    for panel in iter_panels(ctx.model):
+        for path in _line_breaks(panel, ""):
+            yield (
+                panel,
+                None,
+                f"{path.replace('.[', '[')} holds a line break; it is shown on one line",
+            )
+
+
 def tags(ctx: Context) -> Iterator[Problem]:
     if TAG not in (ctx.model.get("tags") or []):
         yield None, None, f"tags {ctx.model.get('tags')} do not include {TAG!r}"
@@ -269,6 +303,14 @@ RULES: tuple[Rule, ...] = (
         FAMILY,
         f"a description of at most {DESCRIPTION_MAX:,} characters (`limits.py`)",
         description_length,
+    ),
+    Rule(
+        "one-line",
+        FAMILY,
+        "titles, labels, names, legends and tooltips hold no line break (`"
+        + "`, `".join(sorted(ONE_LINE_FIELDS))
+        + "`, anywhere in a dashboard)",
+        one_line,
     ),
     Rule("tags", FAMILY, f"the `{TAG}` tag", tags),
     Rule(

@@ -4,7 +4,7 @@ README's rule list is generated from them (`markdown`, golden-checked by the tes
 
 from __future__ import annotations
 
-from . import contract, panels, queries, report, rules, schema, sourcefmt
+from . import contract, links, panels, queries, report, rules, schema, sourcefmt
 from .rule import FAMILIES, Rule
 
 PROMQL_SYNTAX = Rule(
@@ -21,6 +21,7 @@ ALL: tuple[Rule, ...] = (
     *rules.RULES,
     *queries.RULES,
     *panels.RULES,
+    *links.RULES,
     *sourcefmt.RULES,
     report.WAIVER,
 )

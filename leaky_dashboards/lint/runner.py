@@ -15,7 +15,7 @@ from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
-from . import panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import links, panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -76,6 +76,7 @@ def lint(
         found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
         findings += found + problems
         waivers += panel_waivers
+    findings += _links(project, dashboards)
     if schemas is not None:
         schemas.save()
     if check_sources:
@@ -155,6 +156,26 @@ def _dashboard(
         for panel, ref, message in rule.check(context):
             found.append(Finding(where(panel, ref), rule.name, message))
     return found, waivers, problems
+
+
+def _links(project: Project, dashboards: Sequence[Dashboard]) -> list[Finding]:
+    """Links across dashboards, and the alerts' links to dashboards and runbooks."""
+    from .. import alerts  # the alert rules import lint's contract checker
+
+    models = [strip_library_fields(d.model) for d in dashboards]
+    known = links.targets(models)
+    found: list[Finding] = []
+    for dashboard, model in zip(dashboards, models, strict=True):
+        found += links.dashboard_findings(dashboard.name, model, known)
+    if not dashboards:
+        return found
+    library = project.reviewed.library
+    try:
+        document = alerts.rules(dashboards, library)
+        anchors = {str(book.get("anchor")) for book in alerts.runbooks(dashboards, library)}
+    except BuildError:
+        return found  # the build names what is wrong with the alert rules themselves
+    return found + links.alert_findings(document, known, anchors)
 
 
 def _targets(model: Json) -> Iterator[tuple[Json, str, Query]]:

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .. import docs as documentation
 from .. import fsio, lint, outputs
+from .. import markdown as md
 from ..comparison.changeset import ChangeSet, compare_files
-from ..comparison.compare import compare_all
+from ..comparison.compare import DashboardDiff, compare_all
 from ..errors import BuildError
 from ..library import Library
+from ..model import Json
 from ..project import Project
-from . import chromium, report, sources
+from ..verify import scenarios
+from ..verify.scenarios import Scenario
+from . import basecode, bundle, chromium, data, report, sources
 from . import preview as previews
 
 
@@ -28,32 +37,183 @@ def diff(
     project: Project,
     *,
     base: str | None = None,
+    head: str | None = None,
     fail: bool = True,
     output: Path | None = None,
     echo: Callable[[str], None] = print,
 ) -> str:
-    """Write the Markdown change report to `output` (atomically) or print it; return it.
+    """Write the Markdown change report to `output` (atomically; a report longer than a pull
+    request comment also to `output`'s numbered siblings, `report-2.md`...) or print it; return
+    it whole. Never empty: it always names both sides and says what changed, or that nothing
+    did. Exit 1 (ChangesFound) on any change or warning, unless not `fail`.
 
-    Both sides are rendered as golden/ is, with the default installation.
+    With `base`, the files compared are the shipped files committed at `base` and at `head`
+    (default: the working tree's), and the report is made by the base's code (`reviewer`);
+    without, golden/ against a fresh rendering of the working tree's sources.
     """
-    reviewed = project.reviewed
-    before = sources.base(reviewed, base)
-    after = sources.working_tree(reviewed)
-    changes = compare_sides(before, after)
-    text = report.render(changes, base=before.label, head=after.label)
+    parts, changed = diff_pages(project, base=base, head=head, output_name=output)
+    text = "\n".join(parts)
     if output is not None:
-        fsio.write_atomic(output, text.encode("utf-8"))
-        print(f"wrote {output} ({len(text.splitlines())} lines)", file=sys.stderr)
-    elif text:
+        written = ", ".join(str(p) for p in write_parts(output, parts))
+        print(f"wrote {written} ({len(text.splitlines())} lines)", file=sys.stderr)
+    else:
         echo(text.rstrip("\n"))
-    changed = changes.changed_paths()
     if changed and fail:
-        raise ChangesFound(f"{len(changed)} golden file(s) changed against {before.label}")
+        against = base if base is not None else "golden/"
+        raise ChangesFound(f"changes or warnings against {against}: see the report")
     return text
 
 
-def compare_sides(before: sources.Side, after: sources.Side) -> ChangeSet:
+def diff_pages(
+    project: Project,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    as_base: bool = False,
+    output_name: Path | None = None,
+) -> tuple[list[str], bool]:
+    """The report's parts, and whether it reports a change or a warning. `as_base`: this
+    process runs the base's code on purpose (`reviewer`'s child): make the report here.
+    `output_name` names the further parts in the first's note."""
+    reviewed = project.reviewed
+    names = _part_names(output_name)
+    if base is None:
+        if head is not None:
+            raise BuildError("--head needs --base: the two commits to compare")
+        before, after = sources.golden_check(reviewed)
+        changes = compare_sides(before, after)
+        heading = _golden_heading(before)
+        return report.pages(changes, heading, part_name=names), not changes.empty
+    before = sources.committed(reviewed, base)
+    if head is None:
+        after = sources.on_disk(reviewed)
+        after = replace(after, code=basecode.code_on_disk(project.paths.root))
+    else:
+        after = sources.committed(reviewed, head)
+    assert before.root is not None
+    with tempfile.TemporaryDirectory(prefix="leaky-review-") as tmp:
+        scratch = Path(tmp)
+        warnings: list[str] = []
+        notes: list[str] = []
+        modified = basecode.changed_files(before.code, after.code) if before.code else []
+        if before.code and not as_base and basecode.running_code() != before.code:
+            if (before.root / basecode.PROTOCOL_FILE).is_file():
+                return basecode.run_base(
+                    before.root,
+                    project.paths.root,
+                    sources.resolve(project.paths.root, base),
+                    None if head is None else sources.resolve(project.paths.root, head),
+                    project.engine,
+                    scratch,
+                    None if output_name is None else output_name.name,
+                )
+            warnings.append(
+                "**This report is not made by the base's code.** The code running it differs "
+                f"from the reviewing code at {_side(before)}, which predates making reports "
+                "with the base's code: a change to the comparer or the report could hide a "
+                "change here. Review the code changes"
+                + (f" ({_files(modified)})" if modified else "")
+                + " before trusting this report."
+            )
+        elif modified:
+            notes.append(
+                f"This change modifies the reviewing code ({_files(modified)}): this report "
+                f"is made by the base's code, {_side(before)}, not by the changed code."
+            )
+        warnings += _stale_warnings(before) + _stale_warnings(after)
+        changes = compare_sides(before, after)
+    heading = report.Heading(
+        f"Shipped changes: {_side(after)} against {_side(before)}",
+        compared=(
+            "Compared: the files as committed on each side, what Grafana, Prometheus and "
+            "Alertmanager load: every file under `golden/` and `prometheus/` and the compose "
+            "files. "
+            + (
+                "Each side's `golden/` is what its own sources render."
+                if not (before.stale or after.stale or before.render_error or after.render_error)
+                else ""
+            )
+        ).rstrip(),
+        warnings=warnings,
+        notes=notes,
+    )
+    return report.pages(changes, heading, part_name=names), bool(warnings) or not changes.empty
+
+
+def compare_sides(
+    before: sources.Shipped | sources.Side, after: sources.Shipped | sources.Side
+) -> ChangeSet:
     return compare_files(before.files, after.files, before.thresholds, after.thresholds)
+
+
+def _side(side: sources.Shipped) -> str:
+    """`1a2b3c4` (`origin/main`), `1a2b3c4` (working tree, with uncommitted changes)."""
+    sha = md.code(side.commit) if side.commit else "no commit"
+    if side.worktree:
+        what = "working tree" + (", with uncommitted changes" if side.dirty else "")
+    elif side.label != side.commit:
+        what = md.code(side.label)
+    else:
+        return sha
+    return f"{sha} ({what})"
+
+
+def _files(paths: list[str]) -> str:
+    shown = ", ".join(md.code(p) for p in paths[:12])
+    return shown + (f" and {len(paths) - 12} more" if len(paths) > 12 else "")
+
+
+def _stale_warnings(side: sources.Shipped) -> list[str]:
+    if side.render_error is not None:
+        return [
+            f"**The sources at {_side(side)} do not render**: {md.text(side.render_error)} "
+            "Its committed files are compared, unchecked against its sources."
+        ]
+    return [
+        f"**{md.code(path)} at {_side(side)} is {md.text(why)}** (run `invoke golden-update` "
+        "and commit it): the difference below is between the committed files, what ships."
+        for path, why in side.stale
+    ]
+
+
+def _golden_heading(side: sources.Shipped) -> report.Heading:
+    at = f" at {md.code(side.commit)}" if side.commit else ""
+    if side.dirty:
+        at += ", with uncommitted changes"
+    return report.Heading(
+        f"Golden check: the working tree's sources against its `golden/`{at}",
+        compared=(
+            "Compared: `golden/` as it is in the working tree with a fresh rendering of the "
+            "working tree's sources, what `invoke golden-update` would change. This is not a "
+            "review of commits: to review a pull request, compare two commits "
+            "(`invoke diff --base origin/main`)."
+        ),
+        kind="golden",
+    )
+
+
+def write_parts(output: Path, parts: list[str]) -> list[Path]:
+    """Each part to its file (`report.md`, `report-2.md`...), atomically; the further parts of
+    an earlier, longer report are removed so none is read as this one's."""
+    written = []
+    for n, part in enumerate(parts, start=1):
+        fsio.write_atomic(_part_path(output, n), part.encode("utf-8"))
+        written.append(_part_path(output, n))
+    extra = len(parts) + 1
+    while _part_path(output, extra).is_file():
+        _part_path(output, extra).unlink()
+        extra += 1
+    return written
+
+
+def _part_path(output: Path, n: int) -> Path:
+    return output if n == 1 else output.with_name(f"{output.stem}-{n}{output.suffix}")
+
+
+def _part_names(output: Path | None) -> Callable[[int], str]:
+    if output is None:
+        return lambda n: f"part {n}"
+    return lambda n: md.code(_part_path(output, n).name)
 
 
 def preview(
@@ -64,36 +224,84 @@ def preview(
     all_dashboards: bool = False,
     screenshots: bool = True,
     echo: Callable[[str], None] = print,
+    scenario: Scenario = scenarios.FULL,
 ) -> dict[str, bytes]:
-    """Write one HTML page (and PNG) per changed dashboard against `base` (golden/ by default),
-    or per dashboard with `all_dashboards`, to `output` (default build/preview/), in the spec's
-    order, printing each picture's path.
+    """Write one HTML page, PNG and `<uid>.display.json` per changed dashboard against `base`
+    (golden/ by default), or per dashboard with `all_dashboards`, to `output` (default
+    build/preview/), in the spec's order, printing each picture's path.
 
-    Pages and pictures are made in a scratch directory and swapped in whole, so the output never
-    holds a mix of two runs. Returns the files written, by name.
+    Each side is drawn with the data of verify's `scenario` (the busy day) on a real Prometheus,
+    as the dashboard opens at the data's end. Pages and pictures are made in a scratch directory
+    and swapped in whole, so the output never holds a mix of two runs. Returns the files
+    written, by name.
     """
     output = output or project.paths.root / "build" / "preview"
     reviewed = project.reviewed  # drawn as golden/ holds them: the default installation
+    bundle.ensure()  # node, and the renderer built: before anything starts
+    if screenshots:
+        chromium.binary()
     before = sources.base(reviewed, base)
     after = sources.working_tree(reviewed)
     diffs = compare_all(before.dashboards, after.dashboards)
+    chosen = [
+        d
+        for d in sorted(diffs, key=lambda d: _rank(reviewed.library, d.name, before, after))
+        if d.status != "unchanged" or (all_dashboards and d.name in after.dashboards)
+    ]
     pages: dict[str, previews.Page] = {}
-    for d in sorted(diffs, key=lambda d: _rank(reviewed.library, d.name, before, after)):
-        old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
-        if d.status != "unchanged":
-            pages[d.name] = previews.compare_page(old, new, d, before.label)
-        elif all_dashboards and new is not None:
-            pages[d.name] = previews.page(new)
+    shown: dict[str, Json] = {}
     files: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp:
-        for name, page in pages.items():
-            html = Path(tmp) / f"{name}.html"
-            html.write_text(page.html, encoding="utf-8")
-            files[html.name] = html.read_bytes()
-            if screenshots:
-                png = html.with_suffix(".png")
-                chromium.screenshot(html, png, page.width, page.height)
-                files[png.name] = png.read_bytes()
+    unknown: list[str] = []
+
+    def draw(source: data.Source, d: DashboardDiff) -> previews.Page:
+        old, new = before.dashboards.get(d.name), after.dashboards.get(d.name)
+        model = new if new is not None else old
+        assert model is not None
+        shown[d.name] = model
+        end = source.end
+        time = (end - data.range_of(model), end)
+        moment = data.Moment(end)
+        if d.status == "unchanged":
+            return previews.page(model, data.panel_frames(source, model, moment), time)
+        frames = (
+            data.panel_frames(source, old, moment) if old is not None else {},
+            data.panel_frames(source, new, moment) if new is not None else {},
+        )
+        return previews.compare_page(old, new, d, before.label, frames, time)
+
+    # One thread starts the browser, then builds each page (its queries, its HTML) while the
+    # browser draws the one before: the two overlap.
+    with (
+        tempfile.TemporaryDirectory(prefix="leaky-preview-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        if chosen:
+            builder = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            stack.callback(builder.shutdown, cancel_futures=True)
+            starting = builder.submit(chromium.start) if screenshots else None
+            source = stack.enter_context(data.serving(reviewed, scenario, echo=_aside))
+            building = [(d.name, builder.submit(draw, source, d)) for d in chosen]
+            browser = None
+            if starting is not None:
+                browser = starting.result()
+                stack.callback(browser.close)
+            for name, future in building:
+                page = pages[name] = future.result()
+                html = Path(tmp) / f"{name}.html"
+                html.write_text(page.html, encoding="utf-8")
+                files[html.name] = html.read_bytes()
+                if browser is None:
+                    continue
+                shot = browser.shoot(html, page.width, page.height)
+                files[f"{name}.png"] = shot.png
+                model = shown[name]
+                record = display_record(model, shot.display, removed=name not in after.dashboards)
+                files[f"{model.get('uid', name)}.display.json"] = record_bytes(record)
+                unknown.extend(
+                    f"{model.get('title', name)} › {p['title']} ({p['type']})"
+                    for p in record["panels"]
+                    if p.get("unknown")
+                )
     changed = {d.name: d.status for d in diffs if d.status != "unchanged"}
     files["index.html"] = previews.index(
         list(pages), screenshots=screenshots, statuses=changed, base=before.label
@@ -101,11 +309,34 @@ def preview(
     fsio.replace_tree(output, files)
     for name in pages:
         echo(f"wrote {output / (name + ('.png' if screenshots else '.html'))}")
+    for where in unknown:
+        echo(f"not drawn (unknown panel type, a labelled placeholder): {where}")
     if not pages:
         echo(f"no dashboard changed against {before.label}; --all draws every dashboard")
     kind = "all dashboards" if all_dashboards else "changed dashboards"
     echo(f"wrote {output}/: {len(pages)} pages ({kind})" + (" with PNGs" if screenshots else ""))
     return files
+
+
+def _aside(line: str) -> None:
+    """Where the data's preparation reports (its cache, Prometheus' start): stderr."""
+    print(line, file=sys.stderr)
+
+
+def display_record(model: Json, shown: Any, *, removed: bool = False) -> dict[str, Any]:
+    """What the viewer reads on one dashboard (README, "What the viewer reads"): the side
+    drawn from the working tree (the base's for a removed dashboard)."""
+    side = "before" if removed else "after"
+    panels = [
+        {k: v for k, v in p.items() if k != "side"}
+        for p in (shown or {}).get("panels", [])
+        if p.get("side") == side
+    ]
+    return {"uid": model.get("uid"), "title": model.get("title"), "panels": panels}
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
 def _rank(

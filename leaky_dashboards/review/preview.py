@@ -1,14 +1,22 @@
-"""A picture of each dashboard: a self-contained HTML page placing every panel as Grafana would.
+"""A picture of each dashboard: a self-contained HTML page placing every panel as Grafana would,
+drawn with its data.
 
 Panels are boxes on Grafana's 24-column grid (x and w in 24ths of the width, y and h in 30 px
-grid rows), showing title, type, unit and thresholds, with the queries on hover. Side by side
-with a base, added, removed, changed and moved panels are marked. All text is escaped by Jinja's
-autoescape; the page loads nothing (its Content-Security-Policy forbids any fetch).
+grid rows), each with its title, its description behind an (i), and its visualization drawn by
+the bundled renderer (renderer/, see bundle.py) from the frames given (data.py), values formatted
+by Grafana's own @grafana/data; the queries on hover. Side by side with a base, added, removed,
+changed and moved panels are outlined and named. All text is escaped by Jinja's autoescape, the
+page's data is JSON with `<` escaped; the page loads nothing (its Content-Security-Policy
+forbids any fetch and any script but the renderer's, by its hash).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,6 +26,10 @@ import jinja2
 
 from ..comparison.compare import DashboardDiff, Panel, panels_of
 from ..model import Json, is_row, number
+from . import bundle
+
+# Frames by panel key (data.panel_frames); a panel without any shows its "No data".
+Frames = Mapping[str, list[dict[str, object]]]
 
 COLUMNS = 24
 ROW_PX = 30  # Grafana's grid row height
@@ -51,21 +63,30 @@ class Page:
     height: int
 
 
-def page(model: Json) -> Page:
-    """The dashboard alone."""
-    side = _side(model, "", {}, {})
-    return _render(model, [side], legend="")
+def page(model: Json, frames: Frames | None = None, time: tuple[int, int] = (0, 0)) -> Page:
+    """The dashboard alone, drawn with `frames` over `time` (from, to in seconds)."""
+    side = _side(model, "", {}, {}, frames or {})
+    return _render(model, [side], legend="", time=time)
 
 
-def compare_page(old: Json | None, new: Json | None, diff: DashboardDiff, base: str) -> Page:
-    """Before (the base) and after (the working tree) side by side, changes marked."""
+def compare_page(
+    old: Json | None,
+    new: Json | None,
+    diff: DashboardDiff,
+    base: str,
+    frames: tuple[Frames, Frames] | None = None,
+    time: tuple[int, int] = (0, 0),
+) -> Page:
+    """Before (the base) and after (the working tree) side by side, changes marked; `frames`
+    are each side's."""
     before, after = _statuses(diff)
     parts = _parts(diff)
+    old_frames, new_frames = frames or ({}, {})
     sides = [
-        _side(old, f"before: {base}", before, parts[0])
+        _side(old, f"before: {base}", before, parts[0], old_frames)
         if old is not None
         else _absent(f"not in {base}"),
-        _side(new, "after: working tree", after, parts[1])
+        _side(new, "after: working tree", after, parts[1], new_frames)
         if new is not None
         else _absent("removed"),
     ]
@@ -75,7 +96,7 @@ def compare_page(old: Json | None, new: Json | None, diff: DashboardDiff, base: 
         f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.renamed)} renamed, "
         f"{len(diff.moved)} moved, {len(diff.changed)} changed"
     )
-    return _render(shown, sides, legend=f"against {base}: {counts}")
+    return _render(shown, sides, legend=f"against {base}: {counts}", time=time)
 
 
 def steps(panel: Json) -> list[dict[str, str]]:
@@ -127,10 +148,16 @@ def _parts(diff: DashboardDiff) -> tuple[dict[str, set[str]], dict[str, set[str]
 
 
 def _side(
-    model: Json, heading: str, marks: dict[str, str], parts: dict[str, set[str]]
+    model: Json,
+    heading: str,
+    marks: dict[str, str],
+    parts: dict[str, set[str]],
+    frames: Frames,
 ) -> dict[str, Any]:
+    name = "before" if heading.startswith("before") else "after"
     keyed = {id(p.model): p for p in panels_of(model)}
     rows, boxes, bottom = [], [], 0
+    specs: dict[str, Any] = {}
     for top in model.get("panels", []):
         x, y, w, h = _grid(top)
         bottom = max(bottom, y + h)
@@ -141,9 +168,13 @@ def _side(
             )
         else:
             panel = keyed[id(top)]
-            boxes.append(_box(panel, marks.get(panel.key, ""), parts.get(panel.key, set())))
+            box = _box(panel, marks.get(panel.key, ""), parts.get(panel.key, set()))
+            box["id"] = f"{name}/{panel.key}"
+            specs[box["id"]] = _spec(panel, frames.get(panel.key, []))
+            boxes.append(box)
     return {
-        "name": "before" if heading.startswith("before") else "after",
+        "name": name,
+        "specs": specs,
         "heading": heading,
         "absent": "",
         "rows": rows,
@@ -156,6 +187,7 @@ def _absent(text: str) -> dict[str, Any]:
     return {
         "name": text,
         "heading": " ",
+        "specs": {},
         "absent": f"({text})",
         "rows": [],
         "panels": [],
@@ -201,6 +233,31 @@ def _box(panel: Panel, status: str, parts: set[str]) -> dict[str, Any]:
     }
 
 
+def _spec(panel: Panel, frames: list[dict[str, object]]) -> dict[str, Any]:
+    """What the renderer needs to draw a panel: its options and field config, and its frames."""
+    model = panel.model
+    return {
+        "key": panel.key,
+        "title": panel.title,
+        "type": panel.type,
+        "fieldConfig": model.get("fieldConfig") or {"defaults": {}, "overrides": []},
+        "options": model.get("options") or {},
+        "transformations": model.get("transformations") or [],
+        "frames": frames,
+    }
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside a <script> element: no `<`, `>` or `&` to close it or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode()
+
+
 def _style(x: int, y: int, w: int, h: int) -> str:
     return (
         f"left: {x * 100 / COLUMNS:.4f}%; top: {y * ROW_PX}px; "
@@ -213,7 +270,7 @@ def _grid(panel: Json) -> tuple[int, int, int, int]:
     return (int(pos.get("x", 0)), int(pos.get("y", 0)), int(pos.get("w", 0)), int(pos.get("h", 0)))
 
 
-def _render(model: Json, sides: list[dict[str, Any]], legend: str) -> Page:
+def _render(model: Json, sides: list[dict[str, Any]], legend: str, time: tuple[int, int]) -> Page:
     variables = [
         {
             "name": str(v.get("name", "")),
@@ -229,7 +286,15 @@ def _render(model: Json, sides: list[dict[str, Any]], legend: str) -> Page:
     tags = ", ".join(str(t) for t in model.get("tags", []))
     meta = f"uid {model.get('uid', '?')} · tags {tags} · refresh {model.get('refresh', 'off')}"
     header = HEADER_PX + (LEGEND_PX if legend else 0)
+    specs: dict[str, Any] = {}
+    for side in sides:
+        specs.update(side["specs"])
+    data = {"time": {"from": time[0] * 1000, "to": time[1] * 1000}, "panels": specs}
+    script = bundle.ensure().script
     html = _template().render(
+        data=script_json(data),
+        script=script,
+        script_hash=_csp_hash(script),
         title=str(model.get("title", "")),
         meta=meta,
         description=str(model.get("description", "")),

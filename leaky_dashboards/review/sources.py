@@ -8,12 +8,15 @@ covers all of them.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import shutil
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from ..errors import BuildError
 from ..library import CONFIG_FILE
 from ..model import Json
 from ..project import Project
-from ..settings import Paths
+from ..settings import Paths, cache_dir
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,216 @@ def _rendered(label: str, project: Project) -> Side:
         if (name := outputs.dashboard_name(path)) is not None
     }
     return Side(label, files, models, project.library.thresholds())
+
+
+# --- The sides `invoke diff` compares: shipped files as committed (or as in the working tree) --
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """One side of a review: every shipped file (repository path → bytes, `outputs.is_shipped`)
+    as committed at `commit` (or as the working tree holds it, `worktree`), with what its own
+    sources render: `stale` names each golden file that is not what they render, `render_error`
+    says why they render nothing. `code` is the reviewing code at that side (path → blob id)."""
+
+    label: str
+    commit: str | None
+    files: dict[str, bytes]
+    thresholds: dict[str, Any] | None = None
+    stale: list[tuple[str, str]] = field(default_factory=list)
+    render_error: str | None = None
+    worktree: bool = False
+    dirty: bool = False
+    code: dict[str, str] = field(default_factory=dict)
+    root: Path | None = None  # an extracted tree, while it exists
+
+
+# The code whose behaviour makes the report (the comparer, the report, the renderer and every
+# module they import or that could patch them at import): the whole package, the tasks and the
+# dependency pins. A side's reviewing code is its blobs of these paths.
+REVIEWING_CODE = ("leaky_dashboards/", "tasks.py", "pyproject.toml")
+
+
+def resolve(root: Path, ref: str) -> str:
+    """The full commit id `ref` names; an input error naming `ref` when it names none."""
+    try:
+        return _git(root, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}").strip()
+    except BuildError as exc:
+        raise BuildError(f"--base {ref}: not a commit in {root} ({exc})") from None
+
+
+def short(root: Path, commit: str) -> str:
+    return _git(root, "rev-parse", "--short", commit).strip()
+
+
+def committed(project: Project, ref: str) -> Shipped:
+    """The shipped files of `ref` exactly as committed (blobs, not an archive: no attribute
+    rewrites them), checked against what that commit's own sources render. The commit's tree
+    is read from `tree()` (where its code can also be run)."""
+    root = project.paths.root
+    commit = resolve(root, ref)
+    where = tree(root, commit)
+    files: dict[str, bytes] = {}
+    code: dict[str, str] = {}
+    for path in sorted(where.rglob("*")):
+        name = path.relative_to(where).as_posix()
+        if path.is_file() and not path.is_symlink():
+            if outputs.is_shipped(name):
+                files[name] = path.read_bytes()
+            if name.startswith(REVIEWING_CODE) and "__pycache__" not in name:
+                code[name] = blob_id(path.read_bytes())
+    side = Shipped(ref, short(root, commit), files, code=code, root=where)
+    return _checked(side, project.under(Paths.under(where)))
+
+
+# Trees of commits kept (a commit's tree never changes): its renderings are then remembered by
+# the Jsonnet cache, whose keys hold paths, and a warm `invoke diff --base` extracts nothing.
+TREES_KEPT = 8
+TREES_DIR = "trees"
+
+
+def tree(root: Path, commit: str) -> Path:
+    """The tree of `commit` (every regular file, as its blob), written once below the user's
+    cache directory and reused; the least recently used beyond TREES_KEPT are removed."""
+    trees = cache_dir() / TREES_DIR
+    where = trees / commit
+    if (where / ".complete").is_file():
+        os.utime(where)
+        return where
+    trees.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}-", dir=trees))
+    try:
+        for path, content in tree_blobs(root, commit).items():
+            target = scratch / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        (scratch / ".complete").write_text(commit + "\n", encoding="utf-8")
+        try:
+            os.rename(scratch, where)
+        except OSError:  # another run wrote it first
+            if not (where / ".complete").is_file():
+                raise
+    except OSError as exc:
+        raise BuildError(f"{trees}: cannot write the tree of {commit[:12]}: {exc}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    kept = sorted(
+        (p for p in trees.iterdir() if not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime_ns,
+    )
+    for old in kept[:-TREES_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    return where
+
+
+def blob_id(content: bytes) -> str:
+    """Git's blob id of `content` (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
+def on_disk(project: Project) -> Shipped:
+    """The working tree's shipped files as they are on disk, checked against what its sources
+    render; its commit is HEAD's (None outside git)."""
+    root = project.paths.root
+    files: dict[str, bytes] = {}
+    try:
+        for top in outputs.SHIPPED_DIRS:
+            directory = root / top.rstrip("/")
+            files.update({f"{top}{p}": c for p, c in fsio.read_tree(directory).items()})
+        for entry in sorted(root.iterdir()):
+            if entry.is_file() and outputs.is_shipped(entry.name):
+                files[entry.name] = entry.read_bytes()
+    except OSError as exc:
+        raise BuildError(f"{exc.filename}: unreadable shipped file: {exc.strerror}") from None
+    commit = dirty = None
+    code: dict[str, str] = {}
+    try:
+        head = _git(root, "rev-parse", "--verify", "HEAD^{commit}").strip()
+        commit = short(root, head)
+        status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", ".")
+        dirty = any(outputs.is_shipped(line[3:].strip('"')) for line in status.splitlines())
+    except BuildError:
+        pass
+    side = Shipped("working tree", commit, dict(sorted(files.items())), worktree=True,
+                   dirty=bool(dirty), code=code)  # fmt: skip
+    return _checked(side, project)
+
+
+def _checked(side: Shipped, project: Project) -> Shipped:
+    """`side` with the golden files its sources render compared to its committed ones."""
+    try:
+        rendered = artifacts.render_all(project)
+        thresholds = project.library.thresholds()
+    except BuildError as exc:
+        return replace(side, render_error=str(exc))
+    committed_golden = {
+        p.removeprefix(outputs.GOLDEN_PREFIX): c
+        for p, c in side.files.items()
+        if p.startswith(outputs.GOLDEN_PREFIX)
+    }
+    stale: list[tuple[str, str]] = []
+    for path in sorted(set(rendered) | set(committed_golden)):
+        if path not in committed_golden:
+            stale.append((outputs.GOLDEN_PREFIX + path, "missing: its sources render it"))
+        elif path not in rendered:
+            stale.append((outputs.GOLDEN_PREFIX + path, "no source renders it"))
+        elif rendered[path] != committed_golden[path]:
+            stale.append((outputs.GOLDEN_PREFIX + path, "not what its sources render"))
+    return replace(side, thresholds=thresholds, stale=stale)
+
+
+def golden_check(project: Project) -> tuple[Shipped, Shipped]:
+    """Without a base: golden/ as in the working tree against a fresh rendering of the working
+    tree's sources (what `invoke golden-update` would change). Both sides are golden files only."""
+    disk = on_disk(project)
+    old = {p: c for p, c in disk.files.items() if p.startswith(outputs.GOLDEN_PREFIX)}
+    rendered = artifacts.render_all(project)
+    new = {outputs.GOLDEN_PREFIX + p: c for p, c in rendered.items()}
+    before = replace(disk, label="golden/", files=old, stale=[],
+                     thresholds=_committed_thresholds(project))  # fmt: skip
+    after = replace(disk, label="sources", files=new, stale=[],
+                    thresholds=project.library.thresholds())  # fmt: skip
+    return before, after
+
+
+def tree_blobs(root: Path, commit: str) -> dict[str, bytes]:
+    """Every regular file of `commit` (path → content) read as blobs; links and submodules are
+    left out (a link's target is no file of this tree)."""
+    listing = _git_bytes(root, "ls-tree", "-r", "-z", "--full-tree", commit)
+    entries: list[tuple[str, str]] = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, path = record.split(b"\t", 1)
+        mode, kind, blob = meta.decode().split()
+        if kind == "blob" and mode in ("100644", "100755"):
+            entries.append((path.decode("utf-8", "surrogateescape"), blob))
+    return dict(zip([p for p, _ in entries], _cat(root, [b for _, b in entries]), strict=True))
+
+
+def _cat(root: Path, blobs: list[str]) -> list[bytes]:
+    """The contents of `blobs`, read by one `git cat-file --batch`."""
+    if not blobs:
+        return []
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            input="".join(f"{b}\n" for b in blobs).encode(),
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+    except OSError as exc:
+        raise BuildError(f"cannot run git: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise BuildError("git cat-file: failed")
+    out, at, found = done.stdout, 0, []
+    for _ in blobs:
+        end = out.index(b"\n", at)
+        size = int(out[at:end].split()[2])
+        found.append(out[end + 1 : end + 1 + size])
+        at = end + 2 + size
+    return found
 
 
 def _committed_thresholds(project: Project) -> dict[str, Any] | None:

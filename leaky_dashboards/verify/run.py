@@ -155,12 +155,14 @@ def prepare(
     rules_document: dict[str, Any],
     seed: int = synthetic.DEFAULT_SEED,
     echo: Callable[[str], None] = print,
+    cache: Path | None = None,
 ) -> tuple[backfill.Blocks, list[Path]]:
     """The scenario's raw blocks and the directories a server loads: the raw blocks, then the
-    recording rules' blocks, backfilled over them first (both cached)."""
+    recording rules' blocks, backfilled over them first (both cached, in `cache`, default the
+    project's .cache/verify/)."""
     blocks = backfill.ensure_blocks(
         project.library.catalog(),
-        cache_root(project.paths),
+        cache or cache_root(project.paths),
         seed,
         scenario.timeline,
         scenario.quiet,
