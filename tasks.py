@@ -16,10 +16,16 @@ def _exit(code: int) -> None:
         raise Exit(code=code)
 
 
-@task(help={"engine": "Jsonnet engine: go (default) or cpp; or set LEAKY_JSONNET_ENGINE"})
-def build(c: Context, engine: str | None = None) -> None:
-    """Compile, validate and golden-check the dashboards; write provisioning/."""
-    _exit(cli.build(engine))
+@task(
+    help={
+        "engine": "Jsonnet engine: go (default) or cpp; or set LEAKY_JSONNET_ENGINE",
+        "env": "also render environment NAME (environments/NAME.yaml), or all, into build/env/",
+    }
+)
+def build(c: Context, engine: str | None = None, env: str | None = None) -> None:
+    """Compile, validate and golden-check the dashboards; write provisioning/ and
+    build/kubernetes/ (and, with --env, build/env/NAME/)."""
+    _exit(cli.build(engine, env=env))
 
 
 @task(name="golden-update", help={"engine": "Jsonnet engine: go (default) or cpp"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from . import alerts, canonical, docs, provisioning
+from . import alerts, canonical, docs, environments, kubernetes, provisioning
 from .library import Library
 from .model import strip_library_fields
 from .outputs import dashboard_file
@@ -39,4 +39,8 @@ def render_all(project: Project) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for producer in PRODUCERS:
         files.update(producer(project.dashboards, project.library))
+    # Derived from the files above (the dashboards' JSON, the rules file), never re-rendered.
+    files.update(kubernetes.files(files, project.installation, project.placement))
+    # What each committed environment changes (environments/NAME.yaml), for review.
+    files.update(environments.golden_files(project.paths, project.library.thresholds()))
     return dict(sorted(files.items()))

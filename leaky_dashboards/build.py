@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import artifacts, fsio, lint, outputs
+from . import artifacts, environments, fsio, lint, outputs
 from .changes import Change, compare
 from .errors import DriftError
+from .lint import manifests
 from .project import Project
 from .render import Dashboard
 
@@ -28,19 +29,31 @@ class BuildResult:
 
 
 def run(
-    project: Project, *, update: bool = False, echo: Callable[[str], None] = print
+    project: Project,
+    *,
+    update: bool = False,
+    echo: Callable[[str], None] = print,
+    env: str | None = None,
 ) -> BuildResult:
     """Build; with `update`, accept the rendering as the new golden copy.
 
     Raises LintError (exit 2) on any validation error, found before any query is parsed for
     another purpose, and DriftError (exit 1) when the rendering differs from golden/ and `update`
-    is false; nothing is written then, so provisioning/ always holds reviewed output.
+    is false; nothing is written then, so provisioning/ always holds reviewed output. `env` (a
+    name or `all`) also renders those environments into build/env/NAME/, checked the same way.
     """
     started = time.perf_counter()
     paths, reviewed = project.paths, project.reviewed
+    chosen = (
+        environments.select(paths, env, reviewed.library.thresholds()) if env is not None else []
+    )
     # Validation comes first: an error exits 2 with every finding and nothing is written.
     lint.check(project, reviewed.dashboards, echo=echo)
     files = artifacts.render_all(reviewed)
+    installed = files if project is reviewed else artifacts.render_all(project)
+    manifests.check(files, echo=echo)
+    if installed is not files:
+        manifests.check(installed, echo=echo, notes=False)
     changes = compare(files, outputs.read_golden(paths, repair=update), repair=update)
     result = BuildResult(reviewed.dashboards, files, changes)
     for change in changes:
@@ -51,19 +64,58 @@ def run(
             f"golden drift in {len(changes)} file(s); "
             "run `invoke golden-update` if the change is intended"
         )
-    deploy = outputs.deployed(files if project is reviewed else artifacts.render_all(project))
+    written_envs = [_environment(project, e, files, echo) for e in chosen]
+    deploy = outputs.deployed(installed)
     written = [fsio.Output(paths.golden, files, show=paths.show(paths.golden))] if update else []
     written.append(
         fsio.Output(
             paths.provisioning, deploy, outputs.PROVISIONING_KEEP, paths.show(paths.provisioning)
         )
     )
-    # One change of both outputs: refused before anything is touched, undone if interrupted.
+    kube = outputs.kubernetes_output(paths)
+    written.append(fsio.Output(kube, outputs.deployed_manifests(installed), show=paths.show(kube)))
+    written += written_envs
+    # One change of every output: refused before anything is touched, undone if interrupted.
     fsio.replace_trees(written)
     result.written = [f"{o.name}/ ({len(o.files)} files)" for o in written]
     result.seconds = time.perf_counter() - started
     echo(summary(result))
     return result
+
+
+def _environment(
+    project: Project,
+    environment: environments.Environment,
+    default: dict[str, bytes],
+    echo: Callable[[str], None],
+) -> fsio.Output:
+    """One environment rendered, linted and checked (nothing written yet), its changes against
+    the default installation printed; what to write to build/env/NAME/."""
+    paths = project.paths
+    rendering = Project(paths, environment.installation, project.engine, environment.placement)
+    label = f"environment {environment.name}: "
+    # Its own values change queries and levels: the dashboards it renders are linted too.
+    report = lint.lint(rendering, check_sources=False)
+    for finding in report.findings:
+        echo(label + str(finding))
+    if report.errors:
+        raise lint.LintError(
+            f"{label}lint found {len(report.errors)} error(s); nothing was written"
+        )
+    files = artifacts.render_all(rendering)
+    manifests.check(files, echo=echo, label=label, notes=False)
+    shown = ("dashboards/", outputs.PROVISIONING_DIR)
+    changes = compare(
+        {k: v for k, v in files.items() if k.startswith(shown)},
+        {k: v for k, v in default.items() if k.startswith(shown)},
+    )
+    for change in changes:
+        for line in change.lines():
+            echo(label + line)
+    target = environments.output(environment, paths)
+    return fsio.Output(
+        target, environments.outputs(environment, paths, default, files), show=paths.show(target)
+    )
 
 
 def summary(result: BuildResult) -> str:

@@ -8,7 +8,9 @@ print: `dashboard › panel › field: old → new`.
 
 from __future__ import annotations
 
+import base64
 import difflib
+import gzip
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,6 +88,8 @@ def describe(path: str, old: bytes, new: bytes) -> list[str]:
             return ["same content, but not in canonical form (run `invoke golden-update`)"]
         if is_rules(before) and is_rules(after):
             return rule_lines(compare_rules(before, after))
+        if (lines := manifest_changes(before, after)) is not None:
+            return lines
         return [_line(p, o, n) for p, o, n in value_changes(keyed(before), keyed(after))]
     diff = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(),
@@ -148,6 +152,48 @@ def rule_lines(changes: list[RuleChange]) -> list[str]:
             lines += [_line(f"{head}{p}", o, n) for p, o, n in change.fields]
             lines += [f"{head}{t.path}: {word_diff_text(t.old, t.new)}" for t in change.texts]
     return lines
+
+
+def manifest_changes(old: Any, new: Any) -> list[str] | None:
+    """A Kubernetes object carrying a dashboard (GrafanaDashboard, sidecar ConfigMap) or rule
+    groups (PrometheusRule), in reviewer words: the carried dashboard or rules compared as their
+    golden files are, the object's other fields value by value; None for anything else."""
+    if not (isinstance(old, dict) and isinstance(new, dict) and old.get("kind") == new.get("kind")):
+        return None
+    before, after = _carried(old), _carried(new)
+    if before is None or after is None:
+        return None
+    (old_rest, old_content), (new_rest, new_content) = before, after
+    lines = [_line(p, o, n) for p, o, n in value_changes(keyed(old_rest), keyed(new_rest))]
+    if old_content != new_content:
+        if is_rules(old_content) and is_rules(new_content):
+            lines += rule_lines(compare_rules(old_content, new_content))
+        else:
+            lines += dashboard_changes(old_content, new_content)
+    return lines
+
+
+def _carried(document: Json) -> tuple[Json, Any] | None:
+    """(the object without what it carries, the dashboard model or rules document it carries)."""
+    spec, data = document.get("spec"), document.get("data")
+    kind = document.get("kind")
+    try:
+        if kind == "PrometheusRule" and isinstance(spec, dict):
+            return document | {"spec": {**spec, "groups": None}}, {"groups": spec.get("groups")}
+        if kind == "GrafanaDashboard" and isinstance(spec, dict):
+            if isinstance(spec.get("json"), str):
+                return document | {"spec": {**spec, "json": None}}, json.loads(spec["json"])
+            if isinstance(spec.get("gzipJson"), str):
+                packed = base64.b64decode(spec["gzipJson"])
+                model = json.loads(gzip.decompress(packed))
+                return document | {"spec": {**spec, "gzipJson": None}}, model
+        if kind == "ConfigMap" and isinstance(data, dict) and len(data) == 1:
+            ((key, text),) = data.items()
+            if str(key).endswith(".json") and isinstance(text, str):
+                return document | {"data": {key: None}}, json.loads(text)
+    except (ValueError, OSError, EOFError):
+        return None
+    return None
 
 
 def _line(path: str, old: str, new: str) -> str:

@@ -36,8 +36,14 @@ def guarded(job: Callable[[], object]) -> int:
     return 0
 
 
-def build(engine: str | None = None, *, update: bool = False, paths: Paths | None = None) -> int:
-    return guarded(lambda: build_job.run(project(paths, engine), update=update))
+def build(
+    engine: str | None = None,
+    *,
+    update: bool = False,
+    paths: Paths | None = None,
+    env: str | None = None,
+) -> int:
+    return guarded(lambda: build_job.run(project(paths, engine), update=update, env=env))
 
 
 def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> int:

@@ -7,8 +7,9 @@ from __future__ import annotations
 # description. Grafana shows a title on one line and a description in a tooltip.
 TITLE_MAX = 120
 DESCRIPTION_MAX = 2000
-# Reports (the golden diff of `invoke build`, `invoke diff`) show at most this much of a value
-# or a query; the rest is named by its length.
+# Reports (the golden diff of `invoke build`, `invoke diff`) show a value or a query up to this
+# long whole; a longer one with the unchanged text away from each change elided (never cut before
+# the change: `comparison.values.around_change`).
 REPORT_VALUE_MAX = 500
 REPORT_QUERY_MAX = 4000
 

@@ -21,6 +21,9 @@ PROVISIONING_DIR = "provisioning/"
 DATASOURCE_FILE = PROVISIONING_DIR + "datasources/prometheus.yaml"
 PROVIDER_FILE = PROVISIONING_DIR + "dashboards/leaky-tokens.yaml"
 RULES_FILE = PROVISIONING_DIR + "prometheus/leaky-tokens-alerts.yaml"
+# Kubernetes manifests, one kustomize base per route (see `kubernetes`); deployed to
+# build/kubernetes/ (`kubernetes_output`).
+KUBERNETES_DIR = "kubernetes/"
 # Top-level entries of provisioning/ the build leaves alone.
 PROVISIONING_KEEP = ("README.md",)
 
@@ -66,6 +69,18 @@ def deployed(files: dict[str, bytes]) -> dict[str, bytes]:
         k.removeprefix(PROVISIONING_DIR): v
         for k, v in files.items()
         if k.startswith(PROVISIONING_DIR)
+    }
+
+
+def kubernetes_output(paths: Paths) -> Path:
+    """Where the build writes this installation's manifests."""
+    return paths.root / "build" / "kubernetes"
+
+
+def deployed_manifests(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files of kubernetes/, by their path inside it."""
+    return {
+        k.removeprefix(KUBERNETES_DIR): v for k, v in files.items() if k.startswith(KUBERNETES_DIR)
     }
 
 

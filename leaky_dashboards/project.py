@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .kubernetes import Placement
 from .library import Library
 from .render import Dashboard, compile_all
 from .settings import Installation, Paths, default_engine
@@ -21,6 +22,8 @@ class Project:
     paths: Paths = field(default_factory=Paths)
     installation: Installation = field(default_factory=Installation)
     engine: str = "go"
+    # Where the Kubernetes manifests send the dashboards and rules (an environment sets it).
+    placement: Placement = field(default_factory=Placement)
 
     @classmethod
     def from_env(cls, paths: Paths | None = None, engine: str | None = None) -> Project:
@@ -40,10 +43,10 @@ class Project:
     @cached_property
     def reviewed(self) -> Project:
         """This tree rendered as golden/ is: with the default installation."""
-        if self.installation == Installation():
+        if self.installation == Installation() and self.placement == Placement():
             return self
         return Project(self.paths, Installation(), self.engine)
 
     def under(self, paths: Paths) -> Project:
         """Another tree (a git ref's sources) with this installation and engine."""
-        return Project(paths, self.installation, self.engine)
+        return Project(paths, self.installation, self.engine, self.placement)

@@ -8,6 +8,7 @@ an error naming its environment variable, and a URL carrying credentials is refu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Environment variable that selects the Jsonnet engine ("go" or "cpp").
 ENGINE_ENV = "LEAKY_JSONNET_ENGINE"
+# Installation values only an environment file sets (checked there), never a LEAKY_* variable.
+FILE_ONLY = ("overrides",)
 # Environment variable that moves the user's cache directory (see `cache_dir`).
 CACHE_ENV = "LEAKY_CACHE_DIR"
 
@@ -43,6 +46,9 @@ class Installation:
     # runbook_url, its section's anchor appended. By default the docs' path in this repository;
     # an installation names where it publishes them (its Git host's page of that file).
     docs_url: str = "golden/docs/dashboards.md"
+    # Mixin-style overrides of the library's configuration as JSON (an environment file's
+    # `overrides`, checked there): threshold levels. `{}`: the library's own values.
+    overrides: str = "{}"
 
     def __post_init__(self) -> None:
         problems = [
@@ -56,7 +62,11 @@ class Installation:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Installation:
         env = dict(os.environ) if env is None else env
-        overrides = {f.name: env[env_name(f.name)] for f in fields(cls) if env_name(f.name) in env}
+        overrides = {
+            f.name: env[env_name(f.name)]
+            for f in fields(cls)
+            if env_name(f.name) in env and f.name not in FILE_ONLY
+        }
         return replace(cls(), **overrides)
 
     def ext_vars(self) -> dict[str, str]:
@@ -69,6 +79,7 @@ class Installation:
             "scrapeInterval": self.scrape_interval,
             "grafanaUrl": self.grafana_url.rstrip("/"),
             "docsUrl": self.docs_url,
+            "overrides": self.overrides,
         }
 
 
@@ -167,6 +178,14 @@ def _absolute_path(value: str) -> str | None:
     return problem
 
 
+def _json_object(value: str) -> str | None:
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        return f"is not JSON: {exc}"
+    return None if isinstance(parsed, dict) else "is not a JSON object"
+
+
 CHECKS = {
     "datasource_uid": _uid,
     "datasource_name": _name,
@@ -176,6 +195,7 @@ CHECKS = {
     "dashboards_path": _absolute_path,
     "grafana_url": _root_url,
     "docs_url": _docs_url,
+    "overrides": _json_object,
 }
 
 
@@ -215,6 +235,14 @@ def schema_dir() -> Path:
     return Path(
         os.environ.get("LEAKY_SCHEMA_DIR", str(ROOT.parent / "shared" / "schemas" / "grafana"))
     )
+
+
+def kubernetes_schema_dir(env: dict[str, str] | None = None) -> Path:
+    """The Kubernetes CRDs (grafana-operator's, prometheus-operator's):
+    $LEAKY_KUBERNETES_SCHEMA_DIR, else ../shared/schemas/kubernetes."""
+    env = dict(os.environ) if env is None else env
+    default = ROOT.parent / "shared" / "schemas" / "kubernetes"
+    return Path(env.get("LEAKY_KUBERNETES_SCHEMA_DIR") or default)
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:

@@ -5,6 +5,9 @@
 // so a window total ("over the selected window") and the graphs beside it cover the same hours
 // when a dashboard opens. One value, read by both (tests hold them equal).
 local defaultRange = '6h';
+// Mixin-style overrides of an environment (environments/NAME.yaml, `overrides`): threshold levels
+// merged into `thresholds` (`{heapUsage: {warning: 0.8}}`); `{}` for the default installation.
+local overrides = std.parseJson(std.extVar('overrides'));
 
 {
   datasource: {
@@ -68,14 +71,14 @@ local defaultRange = '6h';
 
   // The spec's "Recommended Alerting Thresholds", in the units the panels and rules use.
   // This table is the single source of panel colours and of the generated alert rules.
-  thresholds: {
+  thresholds: std.mergePatch({
     errorRate: { order: 1, name: 'Error Rate', warning: 0.01, critical: 0.05, unit: 'percentunit' },
     latencyP95: { order: 2, name: 'P95 Latency', warning: 0.5, critical: 1, unit: 's' },
     heapUsage: { order: 3, name: 'Heap Usage', warning: 0.70, critical: 0.85, unit: 'percentunit' },
     authFailures: { order: 4, name: 'Auth Failures', warning: 10, critical: 50, unit: 'per minute' },
     rateLimitBlocks: { order: 5, name: 'Rate Limit Blocks', warning: 20, critical: 100, unit: 'per minute' },
     providerFailures: { order: 6, name: 'Provider Failures', warning: 5, critical: 20, window: '5m', unit: 'per ' + self.window },
-  },
+  }, std.get(overrides, 'thresholds', {})),
 
   // Alerting beyond the spec's levels (alerts.libsonnet).
   alerting: {

@@ -63,8 +63,8 @@ NO_SCHEMAS = (
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Paths:
-    """A copy of dashboards/, libsonnet/ and golden/ under a temporary root."""
-    for name in ("dashboards", "libsonnet", "golden"):
+    """A copy of dashboards/, libsonnet/, golden/ and environments/ under a temporary root."""
+    for name in ("dashboards", "libsonnet", "golden", "environments"):
         shutil.copytree(ROOT / name, tmp_path / name)
     (tmp_path / "provisioning").mkdir()
     return Paths.under(tmp_path)

@@ -21,7 +21,7 @@ from leaky_dashboards.settings import ROOT, Installation, Paths
 
 from .conftest import snapshot
 
-OUTPUT_DIRS = ("golden", "provisioning")
+OUTPUT_DIRS = ("golden", "provisioning", "build")  # build/: the Kubernetes manifests
 
 
 def quiet(_: str) -> None:
@@ -43,7 +43,7 @@ def stray(tree: Paths) -> list[str]:
     beside = sorted(
         p.name
         for p in tree.root.iterdir()
-        if p.name not in {"dashboards", "libsonnet", "scratch", *OUTPUT_DIRS}
+        if p.name not in {"dashboards", "libsonnet", "environments", "scratch", *OUTPUT_DIRS}
     )
     return inside + beside
 

@@ -34,5 +34,6 @@ FAMILIES = {
     "dashboard": ("Dashboard rules", "rules, queries, panels"),
     "links": ("References across dashboards and alerts", "links"),
     "source": ("Source format", "sourcefmt"),
+    "kubernetes": ("Kubernetes manifests", "manifests"),
     "waiver": ("Waivers", "report"),
 }

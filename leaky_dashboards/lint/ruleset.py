@@ -4,7 +4,7 @@ README's rule list is generated from them (`markdown`, golden-checked by the tes
 
 from __future__ import annotations
 
-from . import contract, links, panels, queries, report, rules, schema, sourcefmt
+from . import contract, links, manifests, panels, queries, report, rules, schema, sourcefmt
 from .rule import FAMILIES, Rule
 
 PROMQL_SYNTAX = Rule(
@@ -23,6 +23,7 @@ ALL: tuple[Rule, ...] = (
     *panels.RULES,
     *links.RULES,
     *sourcefmt.RULES,
+    *manifests.RULES,
     report.WAIVER,
 )
 NAMES = tuple(rule.name for rule in ALL)

@@ -6,6 +6,7 @@ that entry point in turn calls `jobs`, so these helpers live apart from both.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -16,25 +17,11 @@ from ..errors import BuildError
 from . import sources
 
 PROTOCOL_FILE = "leaky_dashboards/review/reviewer.py"
-_SKIPPED_PARTS = ("__pycache__",)
 
 
 def code_on_disk(root: Path) -> dict[str, str]:
     """The reviewing code under `root` as it is on disk: path → blob id."""
-    found: dict[str, str] = {}
-    for entry in sources.REVIEWING_CODE:
-        path = root / entry
-        if entry.endswith("/"):
-            if not path.is_dir():
-                continue
-            for file in sorted(path.rglob("*")):
-                parts = file.relative_to(root).parts
-                skipped = any(p in _SKIPPED_PARTS for p in parts) or file.suffix == ".pyc"
-                if file.is_file() and not skipped:
-                    found["/".join(parts)] = sources.blob_id(file.read_bytes())
-        elif path.is_file():
-            found[entry] = sources.blob_id(path.read_bytes())
-    return found
+    return sources.code_at(root)
 
 
 def running_code() -> dict[str, str]:

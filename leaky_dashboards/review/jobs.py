@@ -84,44 +84,53 @@ def diff_pages(
         changes = compare_sides(before, after)
         heading = _golden_heading(before)
         return report.pages(changes, heading, part_name=names), not changes.empty
+    root = project.paths.root
+    base_tree = sources.tree(root, sources.resolve(root, base))
+    base_code = sources.code_at(base_tree)
+    not_base_code = bool(base_code) and not as_base and basecode.running_code() != base_code
+    if not_base_code and (base_tree / basecode.PROTOCOL_FILE).is_file():
+        # Decided before anything is rendered: the base's code renders and compares it all.
+        with tempfile.TemporaryDirectory(prefix="leaky-review-") as tmp:
+            return basecode.run_base(
+                base_tree,
+                root,
+                base,  # refs as given: the report names them
+                head,
+                project.engine,
+                Path(tmp),
+                None if output_name is None else output_name.name,
+            )
     before = sources.committed(reviewed, base)
     if head is None:
         after = sources.on_disk(reviewed)
-        after = replace(after, code=basecode.code_on_disk(project.paths.root))
+        after = replace(after, code=basecode.code_on_disk(root))
     else:
         after = sources.committed(reviewed, head)
-    assert before.root is not None
-    with tempfile.TemporaryDirectory(prefix="leaky-review-") as tmp:
-        scratch = Path(tmp)
-        warnings: list[str] = []
-        notes: list[str] = []
-        modified = basecode.changed_files(before.code, after.code) if before.code else []
-        if before.code and not as_base and basecode.running_code() != before.code:
-            if (before.root / basecode.PROTOCOL_FILE).is_file():
-                return basecode.run_base(
-                    before.root,
-                    project.paths.root,
-                    sources.resolve(project.paths.root, base),
-                    None if head is None else sources.resolve(project.paths.root, head),
-                    project.engine,
-                    scratch,
-                    None if output_name is None else output_name.name,
-                )
-            warnings.append(
-                "**This report is not made by the base's code.** The code running it differs "
-                f"from the reviewing code at {_side(before)}, which predates making reports "
-                "with the base's code: a change to the comparer or the report could hide a "
-                "change here. Review the code changes"
-                + (f" ({_files(modified)})" if modified else "")
-                + " before trusting this report."
-            )
-        elif modified:
-            notes.append(
-                f"This change modifies the reviewing code ({_files(modified)}): this report "
-                f"is made by the base's code, {_side(before)}, not by the changed code."
-            )
-        warnings += _stale_warnings(before) + _stale_warnings(after)
-        changes = compare_sides(before, after)
+    warnings: list[str] = []
+    notes: list[str] = []
+    modified = basecode.changed_files(before.code, after.code) if before.code else []
+    if not_base_code:
+        warnings.append(
+            "**This report is not made by the base's code.** The code running it differs "
+            f"from the reviewing code at {_side(before)}, which predates making reports "
+            "with the base's code: a change to the comparer or the report could hide a "
+            "change here. Review the code changes"
+            + (f" ({_files(modified)})" if modified else "")
+            + " before trusting this report."
+        )
+    elif modified:
+        notes.append(
+            f"This change modifies the reviewing code ({_files(modified)}): this report "
+            f"is made by the base's code, {_side(before)}, not by the changed code."
+        )
+    warnings += _stale_warnings(before) + _stale_warnings(after)
+    if modified and after.stale:
+        warnings.append(
+            "(The head's sources are rendered here by the base's code; this change modifies the "
+            "reviewing code, which may render them otherwise: the difference shown is still "
+            "what ships.)"
+        )
+    changes = compare_sides(before, after)
     heading = report.Heading(
         f"Shipped changes: {_side(after)} against {_side(before)}",
         compared=(
