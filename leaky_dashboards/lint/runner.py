@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
@@ -16,6 +15,7 @@ from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..settings import Paths
 from . import links, panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from .ci import in_ci
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -32,11 +32,6 @@ from .report import (
 from .ruleset import PROMQL_SYNTAX
 from .schema import SCHEMA_DIR
 from .sourcefmt import JSONNETFMT, JSONNETFMT_VERSION
-
-
-def in_ci(env: dict[str, str] | None = None) -> bool:
-    value = (os.environ if env is None else env).get("CI", "")
-    return value.lower() in ("true", "1", "yes")
 
 
 def lint(

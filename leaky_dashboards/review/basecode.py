@@ -6,7 +6,6 @@ that entry point in turn calls `jobs`, so these helpers live apart from both.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -27,7 +26,7 @@ def code_on_disk(root: Path) -> dict[str, str]:
 def running_code() -> dict[str, str]:
     """The reviewing code this process runs: the package it imported, and the tasks and pins
     beside it."""
-    return code_on_disk(Path(__file__).resolve().parents[2])
+    return sources.running_code()
 
 
 def changed_files(old: dict[str, str], new: dict[str, str]) -> list[str]:
