@@ -9,6 +9,7 @@ from pathlib import Path
 from .engine import evaluate_files, evaluate_snippet
 from .errors import BuildError, JsonnetError, a_type
 from .model import Json, count_panels, shape_error
+from .sandbox import SourceError, source_problem
 from .settings import Installation, Paths
 
 
@@ -42,6 +43,10 @@ def source_files(paths: Paths) -> list[Path]:
     sources = sorted(paths.dashboards.glob("*.jsonnet"))
     if not sources:
         raise BuildError(f"{where}/: no dashboard sources (*.jsonnet); nothing to build")
+    for source in sources:
+        problem = source_problem(Path(paths.show(source)))
+        if problem is not None:
+            raise SourceError(problem)
     return sources
 
 
@@ -70,12 +75,22 @@ def _evaluate(
     """Every source's value in one evaluation, through the library's `assemble` when there is one
     (a tree whose library has no dashboard.libsonnet takes the files' values as they are)."""
     ext_vars = installation.ext_vars()
+    roots = [paths.dashboards]
     if not (paths.libsonnet / ASSEMBLE_LIBRARY).is_file():
-        return evaluate_files(sources, library=paths.libsonnet, ext_vars=ext_vars, engine=engine)
+        return evaluate_files(
+            sources, library=paths.libsonnet, ext_vars=ext_vars, engine=engine, roots=roots
+        )
     imports = ", ".join(f"import {json.dumps(str(p.resolve()))}" for p in sources)
-    snippet = f"(import {json.dumps(ASSEMBLE_LIBRARY)}).assemble([{imports}])"
+    library = json.dumps(str((paths.libsonnet / ASSEMBLE_LIBRARY).resolve()))
+    snippet = f"(import {library}).assemble([{imports}])"
+    directories = list(dict.fromkeys(p.parent for p in sources))
     text = evaluate_snippet(
-        str(paths.dashboards), snippet, library=paths.libsonnet, ext_vars=ext_vars, engine=engine
+        str(paths.dashboards),
+        snippet,
+        library=paths.libsonnet,
+        ext_vars=ext_vars,
+        engine=engine,
+        roots=[*directories, *roots],
     )
     values: list[object] = json.loads(text)
     return values

@@ -33,7 +33,7 @@ __all__ = ["PROTOCOL_FILE", "changed_files", "code_on_disk", "main", "run_base",
 def main(argv: list[str] | None = None) -> int:
     from ..project import Project
     from ..settings import Installation, Paths
-    from . import jobs
+    from . import diffing
 
     parser = argparse.ArgumentParser(prog="python -m leaky_dashboards.review.reviewer")
     parser.add_argument("--root", required=True)
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Project(Paths.under(Path(args.root)), Installation(), args.engine)
     try:
-        pages, changed = jobs.diff_pages(
+        pages, changed = diffing.diff_pages(
             project,
             base=args.base,
             head=args.head,

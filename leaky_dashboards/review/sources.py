@@ -26,10 +26,10 @@ from typing import Any
 
 import yaml
 
-from .. import artifacts, fsio, outputs
+from .. import fsio, outputs
 from ..errors import BuildError
 from ..library import CONFIG_FILE
-from ..model import Json
+from ..model import Json, iter_panels, shape_error
 from ..project import Project
 from ..settings import Paths, cache_dir
 
@@ -61,15 +61,56 @@ def golden(project: Project) -> Side:
     models: dict[str, Json] = {}
     for path, content in files.items():
         name = outputs.dashboard_name(path)
-        if name is not None:
-            try:
+        problem = None
+        try:
+            if name is not None:
                 models[name] = json.loads(content)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise BuildError(
-                    f"{paths.golden / path}: unreadable golden dashboard: {exc}"
-                ) from None
+                problem = _not_a_dashboard(models[name])
+            elif path.endswith((".yaml", ".yml")):
+                problem = _not_a_yaml_output(yaml.safe_load(content))
+        except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            problem = " ".join(str(exc).split())
+        if problem is not None:
+            raise BuildError(
+                f"{paths.show(paths.golden / path)}: corrupt golden file: {problem}; "
+                "`git checkout` it, or `invoke golden-update` to write it anew"
+            )
     thresholds = _committed_thresholds(project)
     return Side(outputs.GOLDEN, files, dict(sorted(models.items())), thresholds)
+
+
+def _not_a_dashboard(model: Any) -> str | None:
+    """What makes a golden dashboard one the comparison cannot read (None when it can): the
+    build's shape check, and each panel's `gridPos` and `fieldConfig`."""
+    problem = shape_error(model)
+    if problem is not None:
+        return problem
+    for panel in iter_panels(model):
+        grid, fields = panel.get("gridPos", {}), panel.get("fieldConfig", {})
+        numbers = isinstance(grid, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in grid.values()
+        )
+        if not numbers or not isinstance(fields, dict):
+            return f"panel {panel.get('title')!r}: `gridPos` or `fieldConfig` is malformed"
+    return None
+
+
+def _not_a_yaml_output(document: Any) -> str | None:
+    """What makes a golden YAML file (provisioning, alert rules) unreadable to the comparison."""
+    if document is not None and not isinstance(document, dict):
+        return "not a YAML mapping"
+    groups = (document or {}).get("groups")
+    if groups is not None and not (
+        isinstance(groups, list)
+        and all(
+            isinstance(g, dict)
+            and isinstance(g.get("rules", []), list)
+            and all(isinstance(r, dict) for r in g.get("rules", []))
+            for g in groups
+        )
+    ):
+        return "`groups` is not a list of rule groups"
+    return None
 
 
 def git_ref(project: Project, ref: str) -> Side:
@@ -96,6 +137,8 @@ def base(project: Project, ref: str | None) -> Side:
 
 def _rendered(label: str, project: Project) -> Side:
     """Every file exactly as the build writes it (the golden files' content)."""
+    from .. import artifacts
+
     files = artifacts.render_all(project)
     models = {
         name: json.loads(content)
@@ -260,8 +303,8 @@ def _checked(side: Shipped, project: Project) -> Shipped:
     """`side` with the golden files its sources render compared to its committed ones."""
     try:
         rendered, thresholds = rendering(project)
-    except BuildError as exc:
-        return replace(side, render_error=str(exc))
+    except BuildError as exc:  # named as in its tree, wherever that was written
+        return replace(side, render_error=str(exc).replace(f"{project.paths.root}/", ""))
     committed_golden = {
         p.removeprefix(outputs.GOLDEN_PREFIX): c
         for p, c in side.files.items()
@@ -295,6 +338,8 @@ def rendering(project: Project) -> tuple[dict[str, bytes], dict[str, Any]]:
         return files, dict(kept["thresholds"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    from .. import artifacts  # only when nothing is remembered: it imports the whole renderer
+
     files = artifacts.render_all(project)
     thresholds = project.library.thresholds()
     entry = {"files": {p: base64.b64encode(c).decode() for p, c in files.items()}}
