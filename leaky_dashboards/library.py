@@ -8,6 +8,7 @@ verify all read through it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,16 +70,18 @@ class Library:
         return str(self.value(CONFIG_FILE)["dashboard"]["uidPrefix"])
 
     def dashboard_rank(self, uid: str) -> tuple[int, str]:
-        """Where a dashboard stands in the spec's order (config `dashboards[].order`)."""
+        """Where a dashboard stands: its config `dashboards[].order`, else after every listed one,
+        by uid (as libsonnet/dashboard.libsonnet orders the links)."""
         config = self.value(CONFIG_FILE)
         key = uid.removeprefix(self.uid_prefix())
         entry = config["dashboards"].get(key, {})
         return (int(entry.get("order", len(config["dashboards"]) + 1)), uid)
 
-    def dashboard_names(self) -> list[str]:
-        """The dashboards `config.dashboards` lists (short names, `overview`...), in its order."""
-        entries = self.value(CONFIG_FILE)["dashboards"]
-        return sorted(entries, key=lambda name: self.dashboard_rank(self.uid_prefix() + name))
+    def dashboard_names(self, uids: Iterable[str]) -> list[str]:
+        """The short names (`overview`...) of the dashboards of `uids`, in the dashboards' order
+        (`dashboard_rank`)."""
+        prefix = self.uid_prefix()
+        return [uid.removeprefix(prefix) for uid in sorted(uids, key=self.dashboard_rank)]
 
     def catalog(self) -> Catalog:
         """The series the platform exports (what verify generates)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
@@ -16,7 +15,8 @@ from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..sandbox import check_sources
 from ..settings import Paths
-from . import links, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import links, panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from .ci import in_ci
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -33,11 +33,6 @@ from .report import (
 from .ruleset import PROMQL_SYNTAX
 from .schema import SCHEMA_DIR
 from .sourcefmt import JSONNETFMT, JSONNETFMT_VERSION
-
-
-def in_ci(env: dict[str, str] | None = None) -> bool:
-    value = (os.environ if env is None else env).get("CI", "")
-    return value.lower() in ("true", "1", "yes")
 
 
 def _schema_cache(directory: Path) -> schema_cache.Cache:
@@ -164,8 +159,8 @@ def _dashboard(
             found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
-    context = Context(name, model, targets, scrape)
-    for rule in rules.RULES:
+    context = Context(name, model, targets, scrape, checker.catalog)
+    for rule in (*rules.RULES, *queries.RULES, *panels.RULES):
         assert rule.check is not None  # every dashboard rule has its check
         for panel, ref, message in rule.check(context):
             found.append(Finding(where(panel, ref), rule.name, message))
