@@ -35,7 +35,7 @@ from ..model import Json
 from ..project import Project
 from ..render import Dashboard
 from ..settings import Paths
-from ..verify import evaluate, run, scenarios, server
+from ..verify import evaluate, loaded, scenarios, server
 from ..verify.promapi import Answer, Client
 from ..verify.scenarios import Scenario
 from ..verify.variables import resolve
@@ -71,7 +71,7 @@ class Source:
 def cache_root() -> Path:
     """The checkout's verify cache: the blocks are keyed by content, so they are right for any
     tree (a test's copy, a git ref's sources) and built once."""
-    return run.cache_root(Paths())
+    return loaded.cache_root(Paths())
 
 
 @contextlib.contextmanager
@@ -82,8 +82,8 @@ def serving(
 ) -> Iterator[Source]:
     """Prometheus over the scenario's blocks (raw and recorded, from verify's cache, built if
     missing), stopped whatever happens."""
-    subject = run.compiled_subject(project)
-    _, directories = run.prepare(project, scenario, subject.rules, echo=echo, cache=cache_root())
+    subject = loaded.compiled_subject(project)
+    _, directories = loaded.prepare(project, scenario, subject.rules, echo=echo, cache=cache_root())
     scrape = project.installation.scrape_interval
     with server.running(lambda data: _load(data, *directories), scrape) as prom:
         yield Source(Client(prom.url), scenario.timeline.end, scrape)

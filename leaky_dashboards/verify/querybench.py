@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import grafana
 from ..errors import BuildError
 from ..project import Project
-from . import evaluate, recording, run, scenarios, server
+from . import evaluate, loaded, recording, scenarios, server
 from .promapi import Client
 from .variables import resolve
 
@@ -99,9 +99,9 @@ def measure_all(
     users: int | None = None,
 ) -> Measured:
     scenario = scenario_for(users)
-    subject = run.compiled_subject(project)
+    subject = loaded.compiled_subject(project)
     started = time.perf_counter()
-    blocks, directories = run.prepare(project, scenario, subject.rules, echo=echo)
+    blocks, directories = loaded.prepare(project, scenario, subject.rules, echo=echo)
     prepared = time.perf_counter() - started
     window = evaluate.Window(end=scenario.timeline.end)
     scrape = project.installation.scrape_interval

@@ -10,26 +10,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .. import alerts, grafana
+from .. import grafana
 from ..errors import BuildError
 from ..project import Project
 from ..render import Dashboard
-from ..settings import Paths
 from . import (
     backfill,
     display,
     evaluate,
     recording,
     report,
-    rules,
     scenarios,
     server,
     synthetic,
     truth,
 )
+from .loaded import Subject, compiled_subject, prepare
 from .promapi import Client
 from .scenarios import Scenario
 
@@ -47,22 +45,6 @@ class Outcome:
     blocks: backfill.Blocks
     verdicts: list[truth.Verdict]
     recorded: list[recording.Mismatch]
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What is verified: the compiled dashboards and the alert rules document."""
-
-    dashboards: list[Dashboard]
-    rules: dict[str, Any]
-
-    def checked(self) -> list[Dashboard]:
-        """The dashboards, and the alert rules' measures as one more."""
-        return [*self.dashboards, rules.as_dashboard(self.rules)]
-
-
-def cache_root(paths: Paths) -> Path:
-    return paths.root / ".cache" / "verify"
 
 
 def run(
@@ -160,50 +142,6 @@ def recorded_checks(
             lines.append(f"{mark} recording rule {rule['record']}: {shown}")
             mismatches.extend(problems)
     return lines, mismatches
-
-
-def prepare(
-    project: Project,
-    scenario: Scenario,
-    rules_document: dict[str, Any],
-    seed: int = synthetic.DEFAULT_SEED,
-    echo: Callable[[str], None] = print,
-    cache: Path | None = None,
-) -> tuple[backfill.Blocks, list[Path]]:
-    """The scenario's raw blocks and the directories a server loads: the raw blocks, then the
-    recording rules' blocks, backfilled over them first (both cached, in `cache`, default the
-    project's .cache/verify/)."""
-    blocks = backfill.ensure_blocks(
-        project.library.catalog(),
-        cache or cache_root(project.paths),
-        seed,
-        scenario.timeline,
-        scenario.quiet,
-        scenario.world,
-    )
-    how = "cached" if blocks.cached else f"generated and backfilled in {blocks.seconds:.1f} s"
-    echo(
-        f"scenario {scenario.name}: synthetic data: {blocks.series} series, "
-        f"{blocks.samples} samples ({how})"
-    )
-    timeline = scenario.timeline
-    started = time.perf_counter()
-    recorded = recording.ensure_recorded(
-        blocks,
-        rules_document,
-        timeline.start,
-        timeline.end,
-        project.installation.scrape_interval,
-    )
-    if recorded is None:
-        return blocks, [blocks.directory]
-    how = "cached" if recorded.cached else f"in {time.perf_counter() - started:.1f} s"
-    echo(f"scenario {scenario.name}: recording rules: {recorded.rules} backfilled ({how})")
-    return blocks, [blocks.directory, recorded.directory]
-
-
-def compiled_subject(project: Project) -> Subject:
-    return Subject(project.dashboards, alerts.rules(project.dashboards, project.library))
 
 
 def run_scenarios(
