@@ -28,6 +28,10 @@ from .dashboards_support import (
     walk,
 )
 
+# The recorded series of token_consume_total (libsonnet/rules.libsonnet).
+TOKENS_BY_OUTCOME = "provider_outcome_instance:token_consume_total:sum"
+ALLOWED_PER_USER_HOURLY = "userid_provider:token_consume_allowed:increase1h"
+
 
 def all_targets() -> list[tuple[str, Json, Json]]:
     return [(name, p, t) for name in NAMES for p, t in targets(dashboards()[name])]
@@ -38,11 +42,12 @@ def where(name: str, panel: Json, target: Json) -> str:
 
 
 def test_token_consumption_never_adds_attempts_to_decisions() -> None:
-    """`attempt` is counted before the decision: every selector names one outcome or drops it."""
+    """`attempt` is counted before the decision: every selector names one outcome or drops it,
+    on the counter and on its recorded sum without `userId` (which keeps `outcome`)."""
     seen = 0
     for name, panel, target in all_targets():
         for s in valued(target["expr"]):
-            if s.metric != "token_consume_total":
+            if s.metric not in ("token_consume_total", TOKENS_BY_OUTCOME):
                 continue
             seen += 1
             op, value = s.matchers.get("outcome", ("", ""))
@@ -144,13 +149,14 @@ def test_active_users_count_only_users_with_allowed_consumption() -> None:
         (p, t) for p, t in targets(dashboards()["overview"]) if "Active users" in p["title"]
     ]
     [s] = valued(target["expr"])
-    assert s.metric == "token_consume_total"
-    assert s.matchers["outcome"] == ("Equal", "allowed")
+    # Each user's allowed calls per recorded hour (the rule's own `outcome="allowed"`), summed
+    # over the time range: the panel never reads the per-user counter itself.
+    assert s.metric == ALLOWED_PER_USER_HOURLY
     assert s.window == WINDOW_STANDINS["$time_range"]
     assert target["expr"].startswith("(count(") and "> 0" in target["expr"]
     # Nobody consumed yet is 0 users, not "No data" (count of nothing is nothing), but only
-    # where the token service exports the counter at all.
-    assert target["expr"].endswith(" or 0 * group(token_consume_total))")
+    # where the token service exports the counter at all (its recorded sum exists).
+    assert target["expr"].endswith(f" or 0 * group({TOKENS_BY_OUTCOME}))")
 
 
 def _levels() -> list[set[float]]:
