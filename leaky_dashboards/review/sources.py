@@ -58,6 +58,15 @@ def golden(project: Project) -> Side:
         files = fsio.read_tree(paths.golden)
     except OSError as exc:
         raise BuildError(f"{exc.filename}: unreadable golden file: {exc.strerror}") from None
+    models = readable_golden(project, files)
+    thresholds = _committed_thresholds(project)
+    return Side(outputs.GOLDEN, files, dict(sorted(models.items())), thresholds)
+
+
+def readable_golden(project: Project, files: dict[str, bytes]) -> dict[str, Json]:
+    """The dashboards of golden/'s `files` (golden-relative path → bytes), by name; a file the
+    comparison cannot read is an error naming it (exit 2), never a "change" or a traceback."""
+    paths = project.paths
     models: dict[str, Json] = {}
     for path, content in files.items():
         name = outputs.dashboard_name(path)
@@ -75,8 +84,7 @@ def golden(project: Project) -> Side:
                 f"{paths.show(paths.golden / path)}: corrupt golden file: {problem}; "
                 "`git checkout` it, or `invoke golden-update` to write it anew"
             )
-    thresholds = _committed_thresholds(project)
-    return Side(outputs.GOLDEN, files, dict(sorted(models.items())), thresholds)
+    return models
 
 
 def _not_a_dashboard(model: Any) -> str | None:
@@ -386,6 +394,7 @@ def golden_check(project: Project) -> tuple[Shipped, Shipped]:
     tree's sources (what `invoke golden-update` would change). Both sides are golden files only."""
     disk = on_disk(project)
     old = {p: c for p, c in disk.files.items() if p.startswith(outputs.GOLDEN_PREFIX)}
+    readable_golden(project, {p.removeprefix(outputs.GOLDEN_PREFIX): c for p, c in old.items()})
     rendered, thresholds = rendering(project)
     new = {outputs.GOLDEN_PREFIX + p: c for p, c in rendered.items()}
     before = replace(disk, label="golden/", files=old, stale=[],
