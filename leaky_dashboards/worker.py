@@ -25,6 +25,7 @@ import select
 import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,6 +251,7 @@ class _Child:
 
 
 _children: dict[str, _Child] = {}
+_lock = threading.Lock()
 
 
 def evaluate(request: Request, what: str) -> Response:
@@ -257,15 +259,16 @@ def evaluate(request: Request, what: str) -> Response:
     when this process cannot fork safely."""
     if not hasattr(os, "fork") or "_gojsonnet" in sys.modules:  # a Go runtime does not fork
         return evaluate_here(request)
-    child = _children.get(request.module)
-    if child is None or child.owner != os.getpid():
-        child = _children[request.module] = _Child()
-    try:
-        return child.evaluate(request, what)
-    except BaseException:  # a limit, a dead child, Ctrl-C: this child is done
-        _children.pop(request.module, None)
-        child.stop()
-        raise
+    with _lock:  # one request at a time on a child's pipes
+        child = _children.get(request.module)
+        if child is None or child.owner != os.getpid():
+            child = _children[request.module] = _Child()
+        try:
+            return child.evaluate(request, what)
+        except BaseException:  # a limit, a dead child, Ctrl-C: this child is done
+            _children.pop(request.module, None)
+            child.stop()
+            raise
 
 
 def child_pid(module: str) -> int | None:
@@ -276,5 +279,6 @@ def child_pid(module: str) -> int | None:
 
 def stop_all() -> None:
     """Stop every child (the next evaluation forks a new one)."""
-    for module in list(_children):
-        _children.pop(module).stop()
+    with _lock:
+        for module in list(_children):
+            _children.pop(module).stop()
