@@ -182,3 +182,13 @@ def test_the_provisioning_folder_is_compared() -> None:
     old = _golden(path)
     text = _report({path: old}, {path: old.replace(b"folder: Leaky Tokens", b"folder: Other")})
     assert '| `providers[leaky-tokens].folder` | `"Leaky Tokens"` | `"Other"` |' in text
+
+
+def test_a_committed_dashboard_the_comparer_cannot_read_is_named_not_a_crash() -> None:
+    path = "dashboards/leaky-tokens-overview.json"
+    model = json.loads(_golden(path))
+    broken = copy.deepcopy(model)
+    next(p for p in broken["panels"] if p["type"] != "row")["gridPos"]["x"] = "left"
+    text = _report({path: _golden(path)}, {path: json.dumps(broken).encode()})
+    assert f"- **Dashboard file** (`{path}`): after is not a readable dashboard (panel " in text
+    assert "`gridPos` or `fieldConfig` is malformed)" in text
