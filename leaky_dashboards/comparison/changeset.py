@@ -115,11 +115,30 @@ def _json(content: bytes) -> Any:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _aliased(content: bytes) -> bool:
+    """Whether a YAML text reuses a node (an alias of an anchor): no generated file does, and a
+    hostile one could nest itself or expand a billion times."""
+    seen: set[int] = set()
+    pending = [n for n in yaml.compose_all(content, Loader=_LOADER) if n is not None]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending += node.value
+        elif isinstance(node, yaml.MappingNode):
+            pending += [part for pair in node.value for part in pair]
+    return False
+
+
 def _yaml(content: bytes | None) -> tuple[Any, str | None]:
     """A YAML file's document (a list of them when several), or the reason it has none."""
     if content is None:
         return {}, None
     try:
+        if b"&" in content and _aliased(content):
+            return None, "it uses YAML anchors and aliases, which can make it recursive or huge"
         documents = list(yaml.load_all(content, Loader=_LOADER))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, str(exc).splitlines()[0]
