@@ -190,3 +190,15 @@ def drift(
     """What Grafana's UI changed in the dashboards against golden/, and where to change the code."""
     files = [*(file or []), *shlex.split(c.remainder)] if c.remainder else list(file or [])
     _exit(cli.drift(files, grafana=grafana, output=output, engine=engine))
+
+
+@task(
+    help={
+        "key": "the panel's key: its field name in its domain's file (errorRate, heapUsageGauges)",
+        "engine": "Jsonnet engine: go (default) or cpp",
+    }
+)
+def explain(c: Context, key: str, engine: str | None = None) -> None:
+    """One panel whole: its rendered queries, the catalog, measure and domain lines each part
+    comes from, and the config.libsonnet line of its colour levels."""
+    _exit(cli.explain(key, engine=engine))

@@ -243,3 +243,10 @@ def drift(
         ),
         paths,
     )
+
+
+def explain(key: str, *, engine: str | None = None, paths: Paths | None = None) -> int:
+    """A panel's queries with where each part comes from, and its levels' row of config."""
+    from . import explain as explain_job
+
+    return guarded(lambda: explain_job.run(project(paths, engine), key))

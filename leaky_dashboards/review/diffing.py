@@ -16,7 +16,7 @@ from .. import markdown as md
 from ..comparison.changeset import ChangeSet, compare_files
 from ..errors import BuildError
 from ..project import Project
-from . import report, reviewer, sources
+from . import basecode, report, sources
 
 
 class ChangesFound(BuildError):
@@ -79,11 +79,11 @@ def diff_pages(
     root = project.paths.root
     base_tree = sources.tree(root, sources.resolve(root, base))
     base_code = sources.code_at(base_tree)
-    not_base_code = bool(base_code) and not as_base and reviewer.running_code() != base_code
-    if not_base_code and (base_tree / reviewer.PROTOCOL_FILE).is_file():
+    not_base_code = bool(base_code) and not as_base and basecode.running_code() != base_code
+    if not_base_code and (base_tree / basecode.PROTOCOL_FILE).is_file():
         # Decided before anything is rendered: the base's code renders and compares it all.
         with tempfile.TemporaryDirectory(prefix="leaky-review-") as tmp:
-            return reviewer.run_base(
+            return basecode.run_base(
                 base_tree,
                 root,
                 base,  # refs as given: the report names them
@@ -95,12 +95,12 @@ def diff_pages(
     before = sources.committed(reviewed, base)
     if head is None:
         after = sources.on_disk(reviewed)
-        after = replace(after, code=reviewer.code_on_disk(root))
+        after = replace(after, code=basecode.code_on_disk(root))
     else:
         after = sources.committed(reviewed, head)
     warnings: list[str] = []
     notes: list[str] = []
-    modified = reviewer.changed_files(before.code, after.code) if before.code else []
+    modified = basecode.changed_files(before.code, after.code) if before.code else []
     if not_base_code:
         warnings.append(
             "**This report is not made by the base's code.** The code running it differs "

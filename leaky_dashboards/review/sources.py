@@ -261,6 +261,11 @@ def tree(root: Path, commit: str) -> Path:
     return where
 
 
+def running_code() -> dict[str, str]:
+    """The reviewing code this process runs (`code_at` of the tree it was imported from)."""
+    return code_at(Path(__file__).resolve().parents[2])
+
+
 def blob_id(content: bytes) -> str:
     """Git's blob id of `content` (what `git hash-object` prints)."""
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
@@ -351,14 +356,12 @@ def rendering(project: Project) -> tuple[dict[str, bytes], dict[str, Any]]:
 def _rendering_key(project: Project) -> str:
     from importlib.metadata import version
 
-    from . import reviewer
-
     digest = hashlib.sha256()
     parts = [repr(project.installation), project.engine, sys.version, yaml.__version__]
     libraries = ("gojsonnet", "jsonnet", "promql-parser")
     parts += [version(name) for name in libraries if _installed(name)]
     digest.update("\0".join(parts).encode())
-    digest.update(json.dumps(sorted(reviewer.running_code().items())).encode())
+    digest.update(json.dumps(sorted(running_code().items())).encode())
     paths = project.paths
     for top in (paths.dashboards, paths.libsonnet):
         for path in sorted(top.rglob("*")) if top.is_dir() else []:
