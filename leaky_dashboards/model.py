@@ -114,6 +114,9 @@ def describe_thresholds(value: Any, unit: str | None = None) -> str:
     parts = []
     mode = value.get("mode", "absolute")
     for step in value["steps"]:
+        if not isinstance(step, dict):
+            parts.append(f"(not a step: {step!r})")
+            continue
         color = str(step.get("color", "?"))
         level = step.get("value")
         if level is None:

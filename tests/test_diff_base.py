@@ -351,7 +351,8 @@ def test_an_emptied_golden_dashboard_is_a_change_and_a_warning(
     report = _diff(repo, installation)
     assert f"`{OVERVIEW_GOLDEN}` at " in report.split("> [!CAUTION]", 1)[1].split("\n\n")[0]
     assert (
-        f"- **File** (`{OVERVIEW_GOLDEN}`): after is not a readable dashboard (empty); " in report
+        f"- **Dashboard file** (`{OVERVIEW_GOLDEN}`): after is not a readable dashboard (empty); "
+        in report
     )
     with pytest.raises(diffing.ChangesFound):
         diffing.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)

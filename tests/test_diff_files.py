@@ -182,3 +182,33 @@ def test_the_provisioning_folder_is_compared() -> None:
     old = _golden(path)
     text = _report({path: old}, {path: old.replace(b"folder: Leaky Tokens", b"folder: Other")})
     assert '| `providers[leaky-tokens].folder` | `"Leaky Tokens"` | `"Other"` |' in text
+
+
+def test_a_committed_dashboard_the_comparer_cannot_read_is_named_not_a_crash() -> None:
+    path = "dashboards/leaky-tokens-overview.json"
+    model = json.loads(_golden(path))
+    broken = copy.deepcopy(model)
+    next(p for p in broken["panels"] if p["type"] != "row")["gridPos"]["x"] = "left"
+    text = _report({path: _golden(path)}, {path: json.dumps(broken).encode()})
+    assert f"- **Dashboard file** (`{path}`): after is not a readable dashboard (panel " in text
+    assert "`gridPos` or `fieldConfig` is malformed)" in text
+
+
+def test_a_yaml_file_using_aliases_is_compared_as_text_not_expanded() -> None:
+    laughs = b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n".encode()
+        for i in range(8)
+    )
+    text = _report({DATASOURCE: _golden(DATASOURCE)}, {DATASOURCE: laughs})
+    assert "not valid YAML (it uses YAML anchors and aliases" in text
+    assert len(text) < 20_000  # its lines, not a billion expanded values
+
+
+def test_a_threshold_step_that_is_not_an_object_is_shown_not_a_crash() -> None:
+    path = "dashboards/leaky-tokens-overview.json"
+    model = json.loads(_golden(path))
+    broken = copy.deepcopy(model)
+    panel = next(p for p in broken["panels"] if p.get("title") == "⏱️ Latency p95")
+    panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1] = "yellow"
+    text = _report({path: _golden(path)}, {path: json.dumps(broken).encode()})
+    assert "(not a step: 'yellow')" in text

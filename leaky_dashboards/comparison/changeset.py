@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..model import Json
+from ..model import Json, iter_panels, shape_error
 from .compare import DashboardDiff, compare_all
 from .impact import Impact, impact
 from .rules import RuleChange, compare_rules, is_rules
@@ -82,9 +82,26 @@ def dashboards_in(files: Mapping[str, bytes]) -> dict[str, Json]:
     for path, content in sorted(files.items()):
         if is_dashboard(path):
             model = _json(content)
-            if isinstance(model, dict) and isinstance(model.get("panels", []), list):
+            if unreadable_dashboard(model) is None:
                 found[PurePosixPath(path).stem] = model
     return found
+
+
+def unreadable_dashboard(model: Any) -> str | None:
+    """Why the comparer cannot read `model` as a dashboard (None when it can): the build's
+    shape check, then each panel's `gridPos` (numbers) and `fieldConfig` (an object)."""
+    problem = shape_error(model)
+    if problem is not None:
+        return problem
+    for panel in iter_panels(model):
+        grid, fields = panel.get("gridPos", {}), panel.get("fieldConfig", {})
+        numbers = isinstance(grid, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in grid.values()
+        )
+        defaults = fields.get("defaults", {}) if isinstance(fields, dict) else None
+        if not numbers or not isinstance(defaults, dict):
+            return f"panel {panel.get('title')!r}: `gridPos` or `fieldConfig` is malformed"
+    return None
 
 
 def _json(content: bytes) -> Any:
@@ -98,11 +115,30 @@ def _json(content: bytes) -> Any:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _aliased(content: bytes) -> bool:
+    """Whether a YAML text reuses a node (an alias of an anchor): no generated file does, and a
+    hostile one could nest itself or expand a billion times."""
+    seen: set[int] = set()
+    pending = [n for n in yaml.compose_all(content, Loader=_LOADER) if n is not None]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending += node.value
+        elif isinstance(node, yaml.MappingNode):
+            pending += [part for pair in node.value for part in pair]
+    return False
+
+
 def _yaml(content: bytes | None) -> tuple[Any, str | None]:
     """A YAML file's document (a list of them when several), or the reason it has none."""
     if content is None:
         return {}, None
     try:
+        if b"&" in content and _aliased(content):
+            return None, "it uses YAML anchors and aliases, which can make it recursive or huge"
         documents = list(yaml.load_all(content, Loader=_LOADER))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, str(exc).splitlines()[0]
@@ -268,7 +304,7 @@ def _unreadable(old: bytes | None, new: bytes | None) -> str:
     sides = [
         f"{name} is not a readable dashboard ({_why(c)})"
         for name, c in (("before", old), ("after", new))
-        if c is not None and not isinstance(_json(c), dict)
+        if c is not None and unreadable_dashboard(_json(c)) is not None
     ]
     return "; ".join(sides) + "; " + text_summary(old, new)
 
@@ -296,7 +332,8 @@ def _lines(old: bytes | None, new: bytes | None) -> list[str]:
 def _why(content: bytes) -> str:
     if not content.strip():
         return "empty"
-    return "not valid JSON" if _json(content) is None else "not a JSON object"
+    model = _json(content)
+    return "not valid JSON" if model is None else str(unreadable_dashboard(model))
 
 
 def text_summary(old: bytes | None, new: bytes | None) -> str:

@@ -336,6 +336,8 @@ def file_summary(file: FileDiff) -> str:
 def _kind(path: str) -> str:
     """What a shipped file is, for its summary line."""
     bare = path.removeprefix("golden/")
+    if bare.startswith("dashboards/"):
+        return "Dashboard file"
     if bare.startswith("docs/"):
         return "Docs"
     if bare.startswith("provisioning/"):
