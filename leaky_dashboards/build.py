@@ -43,6 +43,17 @@ def run(
     name or `all`) also renders those environments into build/env/NAME/, checked the same way.
     """
     started = time.perf_counter()
+    with outputs.locked(project.paths):  # one build at a time: golden read to outputs written
+        return _run(project, update, echo, env, started)
+
+
+def _run(
+    project: Project,
+    update: bool,
+    echo: Callable[[str], None],
+    env: str | None,
+    started: float,
+) -> BuildResult:
     paths, reviewed = project.paths, project.reviewed
     chosen = (
         environments.select(paths, env, reviewed.library.thresholds()) if env is not None else []
@@ -75,8 +86,9 @@ def run(
     kube = outputs.kubernetes_output(paths)
     written.append(fsio.Output(kube, outputs.deployed_manifests(installed), show=paths.show(kube)))
     written += written_envs
-    # One change of every output: refused before anything is touched, undone if interrupted.
-    fsio.replace_trees(written)
+    # One change of every output: refused before anything is touched, undone if interrupted,
+    # finished or undone by the next command if killed (the journal).
+    fsio.replace_trees(written, outputs.journal(paths))
     result.written = [f"{o.name}/ ({len(o.files)} files)" for o in written]
     result.seconds = time.perf_counter() - started
     echo(summary(result))

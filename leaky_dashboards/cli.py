@@ -7,10 +7,11 @@ import sys
 from collections.abc import Callable
 
 from . import build as build_job
+from . import outputs
 from .errors import BuildError
 from .project import Project
 from .settings import Paths
-from .signals import raising_on_stop
+from .signals import INTERRUPTED, job_signals
 
 
 def project(paths: Paths | None, engine: str | None) -> Project:
@@ -18,17 +19,17 @@ def project(paths: Paths | None, engine: str | None) -> Project:
     return Project.from_env(paths, engine)
 
 
-INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-
-
-def guarded(job: Callable[[], object]) -> int:
-    """Run `job`; a BuildError becomes its message on stderr and its exit code, an interrupt
-    (Ctrl-C, SIGTERM, SIGHUP) "interrupted" and 130."""
+def guarded(job: Callable[[], object], paths: Paths | None = None) -> int:
+    """Run `job` on the tree `paths` (default: this checkout), after finishing or undoing a
+    change of its outputs a killed command left; a BuildError becomes its message on stderr and
+    its exit code, an interrupt (Ctrl-C, SIGTERM, SIGHUP) "interrupted" and 130."""
     try:
-        with raising_on_stop(lambda _: KeyboardInterrupt()):
+        with job_signals():
+            outputs.recover(paths or Paths())
             job()
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -43,7 +44,7 @@ def build(
     paths: Paths | None = None,
     env: str | None = None,
 ) -> int:
-    return guarded(lambda: build_job.run(project(paths, engine), update=update, env=env))
+    return guarded(lambda: build_job.run(project(paths, engine), update=update, env=env), paths)
 
 
 def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> int:
@@ -56,7 +57,8 @@ def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> 
         quick=quick, pytest_args=args.split(), build=(lambda: build(paths=tree)) if quick else None
     )
     try:
-        code, _ = suite.run(chosen, tree)
+        with job_signals():  # a stop kills the running step, then exits 130
+            code, _ = suite.run(chosen, tree)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
@@ -65,7 +67,16 @@ def test(args: str = "", *, quick: bool = False, paths: Paths | None = None) -> 
 
 def clean(paths: Paths | None = None) -> int:
     """Remove generated output and caches (never golden/, which only golden-update changes)."""
-    paths = paths or Paths()
+    tree = paths or Paths()
+
+    def job() -> None:
+        with outputs.locked(tree):
+            _clean(tree)
+
+    return guarded(job, tree)
+
+
+def _clean(paths: Paths) -> None:
     for directory in (paths.root / "build", paths.root / ".cache", paths.root / ".pytest_cache"):
         shutil.rmtree(directory, ignore_errors=True)
     # Copies older versions of the build left beside golden/ and provisioning/ when interrupted.
@@ -75,23 +86,35 @@ def clean(paths: Paths | None = None) -> int:
     for entry in paths.provisioning.glob("*"):
         if entry.name != "README.md":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    return 0
 
 
 def bench(
-    repeat: int = 5, *, queries: bool = False, preview: bool = False, paths: Paths | None = None
+    repeat: int = 5,
+    *,
+    queries: bool = False,
+    users: int | None = None,
+    growth: bool = False,
+    preview: bool = False,
+    paths: Paths | None = None,
 ) -> int:
     if preview:
         from .review import previewbench
 
-        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat))
-    if queries:
+        return guarded(lambda: previewbench.run_bench(project(paths, None), repeat), paths)
+    if growth:
+        from . import growth as growth_job
+
+        counts = (users,) if users is not None else growth_job.USERS
+        return guarded(lambda: growth_job.run(repeat, users=counts), paths)
+    if queries or users is not None:  # --users measures queries
         from .verify import querybench
 
-        return guarded(lambda: querybench.run_bench(project(paths, None), repeat))
+        return guarded(
+            lambda: querybench.run_bench(project(paths, None), repeat, users=users), paths
+        )
     from . import bench as bench_job
 
-    return guarded(lambda: bench_job.run(repeat))
+    return guarded(lambda: bench_job.run(repeat), paths)
 
 
 def diff(
@@ -105,29 +128,30 @@ def diff(
 ) -> int:
     from pathlib import Path
 
-    from .review import jobs as review
+    from .review import diffing
 
     return guarded(
-        lambda: review.diff(
+        lambda: diffing.diff(
             project(paths, engine),
             base=base,
             head=head,
             fail=fail,
             output=Path(output) if output else None,
-        )
+        ),
+        paths,
     )
 
 
 def lint(engine: str | None = None, *, paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(lambda: lint_job.run(project(paths, engine)))
+    return guarded(lambda: lint_job.run(project(paths, engine)), paths)
 
 
 def fmt(paths: Paths | None = None) -> int:
     from . import lint as lint_job
 
-    return guarded(lambda: lint_job.fmt(paths or Paths()))
+    return guarded(lambda: lint_job.fmt(paths or Paths()), paths)
 
 
 def preview(
@@ -148,7 +172,8 @@ def preview(
             base=base,
             output=Path(output) if output else None,
             all_dashboards=all_dashboards,
-        )
+        ),
+        paths,
     )
 
 
@@ -169,14 +194,15 @@ def verify(
             project(paths, engine),
             scenario,
             seed=DEFAULT_SEED if seed is None else seed,
-        )
+        ),
+        paths,
     )
 
 
 def readme(paths: Paths | None = None) -> int:
     from . import readme as readme_job
 
-    return guarded(lambda: readme_job.update(paths or Paths()))
+    return guarded(lambda: readme_job.update(paths or Paths()), paths)
 
 
 def docs(
@@ -190,7 +216,8 @@ def docs(
         lambda: review.docs(
             project(paths, engine),
             output=Path(output) if output else None,
-        )
+        ),
+        paths,
     )
 
 
@@ -213,5 +240,6 @@ def drift(
             files,
             grafana=grafana,
             output=Path(output) if output else None,
-        )
+        ),
+        paths,
     )

@@ -1,5 +1,6 @@
-"""Sizes the project accepts and shows: lint limits on text a person reads, and the cut reports
-apply to any long string so one huge value cannot swell a report (README: Validation)."""
+"""Sizes the project accepts and shows: lint limits on text a person reads, the cut reports
+apply to any long string so one huge value cannot swell a report (README: Validation), and what
+one Jsonnet evaluation may use (README: Sources are sandboxed)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ from __future__ import annotations
 # description. Grafana shows a title on one line and a description in a tooltip.
 TITLE_MAX = 120
 DESCRIPTION_MAX = 2000
-# Reports (the golden diff of `invoke build`, `invoke diff`) show at most this much of a value
-# or a query; the rest is named by its length.
+# Reports (the golden diff of `invoke build`, `invoke diff`) show a value or a query up to this
+# long whole; a longer one with the unchanged text away from each change elided (never cut before
+# the change: `comparison.values.around_change`).
 REPORT_VALUE_MAX = 500
 REPORT_QUERY_MAX = 4000
+
+# Jsonnet: no source or imported file is larger (bytes; the largest library file is ~17 KB);
+# the engines' call depth (both engines' default, named so it is one documented value); and what
+# one evaluation may take before it is stopped (exit 2): resident memory of the whole process
+# (MB) and wall time (s), raised with $LEAKY_JSONNET_MAX_MB and $LEAKY_JSONNET_MAX_SECONDS.
+SOURCE_MAX_BYTES = 4 * 1024 * 1024
+MAX_STACK = 500
+EVALUATION_MAX_MB = 4096
+EVALUATION_MAX_SECONDS = 300
 
 
 def cut(text: str, limit: int) -> str:

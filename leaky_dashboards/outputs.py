@@ -7,7 +7,11 @@ dashboards through `golden_dashboards`. No other module spells a golden path.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from . import fsio
@@ -26,6 +30,43 @@ RULES_FILE = PROVISIONING_DIR + "prometheus/leaky-tokens-alerts.yaml"
 KUBERNETES_DIR = "kubernetes/"
 # Top-level entries of provisioning/ the build leaves alone.
 PROVISIONING_KEEP = ("README.md",)
+# Hidden in the project root, only while a command changes the outputs: the lock (naming its
+# holder) and the journal of the change (see fsio).
+LOCK_FILE = ".leaky-outputs.lock"
+JOURNAL_FILE = ".leaky-outputs.journal"
+
+
+def journal(paths: Paths) -> Path:
+    return paths.root / JOURNAL_FILE
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def locked(paths: Paths, echo: Callable[[str], None] = _say) -> Iterator[None]:
+    """Hold the outputs' lock (golden/ and provisioning/ have one writer at a time), after
+    finishing or undoing a change a killed command left (saying so through `echo`)."""
+    with fsio.locked(
+        paths.root / LOCK_FILE, fsio.lock_timeout(), show="the outputs' lock", wait=echo
+    ):
+        done = fsio.recover(journal(paths))
+        if done is not None:
+            echo(f"outputs: {done}")
+        yield
+
+
+def recover(paths: Paths, echo: Callable[[str], None] = _say) -> None:
+    """What every command does first: finish or undo a change a killed command left in the
+    outputs. Only when a journal or a lock file is there (three stats otherwise) is the lock
+    taken, waiting for a live holder, and the dead one's file removed."""
+    record = journal(paths)
+    leftovers = (record, record.with_name(record.name + fsio.TEMP_MARK), paths.root / LOCK_FILE)
+    if any(os.path.lexists(path) for path in leftovers):
+        with locked(paths, echo):
+            pass
+
 
 # What a pull request ships, as repository paths: every file under these directories (golden/:
 # what Grafana and Prometheus load; prometheus/: the server's and Alertmanager's configuration)
@@ -94,7 +135,7 @@ def read_golden(paths: Paths, *, repair: bool = False) -> dict[str, bytes | None
             raise BuildError(f"{exc.filename}: unreadable golden file: {exc.strerror}") from None
     found: dict[str, bytes | None] = {}
     for path in sorted(paths.golden.rglob("*")):
-        if path.is_dir():
+        if path.is_dir() or fsio.TEMP_MARK in path.name:
             continue
         try:
             found[path.relative_to(paths.golden).as_posix()] = path.read_bytes()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import BuildError
 from .grafana import PROMETHEUS_DURATION
@@ -57,7 +58,7 @@ class Installation:
             if (problem := check(getattr(self, name))) is not None
         ]
         if problems:
-            raise InstallationError("; ".join(problems))
+            raise InstallationError(problems)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Installation:
@@ -84,7 +85,15 @@ class Installation:
 
 
 class InstallationError(BuildError):
-    """An installation value (LEAKY_*) that cannot be used: exit 2, before anything is read."""
+    """Installation values (LEAKY_*) that cannot be used: exit 2, before anything is read; one
+    line per bad variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return self.problems
 
 
 def env_name(field_name: str) -> str:
@@ -102,11 +111,65 @@ SECRETS_HINT = (
 )
 
 
+# Query or fragment parameters that carry a secret: by exact name, or by a word in the name.
+SECRET_PARAMETERS = frozenset(
+    {"key", "apikey", "auth", "authorization", "sig", "signature", "code", "session", "sessionid"}
+)
+SECRET_WORDS = ("token", "secret", "password", "passwd", "pwd", "api_key", "api-key", "apikey")
+TOKEN_HINT = (
+    "a link carries no secret; give Grafana a Prometheus token from its environment instead: "
+    "in provisioning/datasources, jsonData: {httpHeaderName1: Authorization} and "
+    "secureJsonData: {httpHeaderValue1: 'Bearer $PROMETHEUS_TOKEN'}; see README, Installation "
+    "values"
+)
+
+
+def _line_break(ch: str) -> bool:
+    """A control character (newline, U+0085...) or a Unicode line or paragraph separator."""
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+
+
 def _one_line(value: str) -> str | None:
     if not value.strip():
         return "is empty"
-    if any(ch < " " or ch == "\x7f" for ch in value):
-        return "holds a control character (a newline?); it must be one line"
+    bad = next((ch for ch in value if _line_break(ch)), None)
+    if bad is None:
+        return None
+    if unicodedata.category(bad) == "Cc":
+        return f"holds a control character (U+{ord(bad):04X}, a newline?); it must be one line"
+    return f"holds U+{ord(bad):04X} {unicodedata.name(bad)}, a line break; it must be one line"
+
+
+def _secret_parameter(value: str) -> str | None:
+    """The name of a query or fragment parameter of `value` that carries a secret, if any."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    for part in (parts.query, parts.fragment):
+        for name, _ in parse_qsl(part, keep_blank_values=True):
+            lowered = name.lower()
+            if lowered in SECRET_PARAMETERS or any(word in lowered for word in SECRET_WORDS):
+                return name
+    return None
+
+
+def _hostile(value: str) -> str | None:
+    """What no URL or path value may hold, checked before anything prints the value."""
+    problem = _one_line(value)
+    if problem is not None:
+        return problem
+    name = _secret_parameter(value)
+    if name is not None:
+        return (
+            f"carries a secret in its query string ({name}=***), which would be written to "
+            f"provisioning/, the alert rules and the build's output; {TOKEN_HINT}"
+        )
+    if "{{" in value or "}}" in value:
+        return (
+            "holds `{{` or `}}`, template syntax: Prometheus would expand it in the alert "
+            "rules' annotations (write it percent-encoded, %7B%7B, if it is meant literally)"
+        )
     return None
 
 
@@ -124,7 +187,7 @@ def _uid(value: str) -> str | None:
 
 
 def _url(value: str) -> str | None:
-    problem = _one_line(value)
+    problem = _hostile(value)
     if problem is not None or any(ch.isspace() for ch in value):
         return problem or "holds a space; a URL has none"
     try:
@@ -157,11 +220,13 @@ def _docs_url(value: str) -> str | None:
     """An http(s) URL as _root_url, or a path inside the repository (no scheme, no spaces)."""
     if "://" in value:
         return _root_url(value)
-    problem = _one_line(value)
+    problem = _hostile(value)
     if problem is None and any(ch.isspace() for ch in value):
         problem = "holds a space; a URL or path has none"
     if problem is None and ("?" in value or "#" in value or ":" in value):
         problem = f"{value!r} is neither an http(s):// URL nor a path inside the repository"
+    if problem is None and (value.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", value)):
+        problem = f"{value!r} leaves the repository; give a path inside it (no `..`, not absolute)"
     return problem
 
 

@@ -3,13 +3,16 @@ its `finally` blocks run (temporary files removed, a server stopped, outputs lef
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 # Signals that end a job (Ctrl-C's SIGINT already raises KeyboardInterrupt).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 Handler = Callable[[int, FrameType | None], object] | int | None
 
@@ -39,4 +42,35 @@ def raising_on_stop(make: Callable[[signal.Signals], BaseException]) -> Iterator
         raise make(signal.Signals(signum))
 
     with handled(STOP_SIGNALS, handler):
+        yield
+
+
+def exit_on_stop() -> None:
+    """From now on, outside a job, SIGINT, SIGTERM and SIGHUP end the process at once with
+    "interrupted" and 130: before a job starts and after it ended there is nothing to undo (a
+    job's own handlers, `job_signals`, take over while it runs). The invoke tasks call this
+    first of all, so a command stopped in its first or last moments exits as one stopped in
+    the middle does, never with 143 or a traceback."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.write(2, b"interrupted\n")
+        os._exit(INTERRUPTED)
+
+    for signum in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(signum, stop)
+
+
+@contextmanager
+def job_signals() -> Iterator[None]:
+    """While a job runs: Ctrl-C and the stop signals raise KeyboardInterrupt where the job is,
+    so its `finally` blocks run."""
+    with (
+        handled((signal.SIGINT,), signal.default_int_handler),
+        raising_on_stop(lambda _: KeyboardInterrupt()),
+    ):
         yield

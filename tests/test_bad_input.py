@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from leaky_dashboards import build, cli
 from leaky_dashboards.errors import BuildError, JsonnetError
+from leaky_dashboards.lint import schema
 from leaky_dashboards.project import Project
 from leaky_dashboards.settings import Installation, Paths
 
@@ -171,3 +178,95 @@ def test_golden_update_replaces_an_unreadable_golden_file(
     build.run(Project(built, installation), update=True, echo=lines.append)
     assert "  unreadable golden file, rewritten" in lines
     assert not target.is_symlink() and target.read_bytes() == reviewed
+
+
+@pytest.mark.parametrize("job", ["diff", "preview"])
+@pytest.mark.parametrize(
+    ("path", "content", "words"),
+    [
+        ("dashboards/leaky-tokens-overview.json", '{"panels": 3}', "panels is a number"),
+        ("dashboards/leaky-tokens-overview.json", "[1]", "holds an array"),
+        ("dashboards/leaky-tokens-overview.json", '{"title": ', "Expecting value"),
+        (
+            "dashboards/leaky-tokens-overview.json",
+            '{"panels": [{"type": "row", "panels": [1]}]}',
+            "panels[0].panels[0] is a number",
+        ),
+        (
+            "dashboards/leaky-tokens-overview.json",
+            '{"panels": [{"gridPos": "wide"}]}',
+            "`gridPos` or `fieldConfig` is malformed",
+        ),
+        ("provisioning/prometheus/leaky-tokens-alerts.yaml", "\xff: [", "unacceptable"),
+        ("provisioning/prometheus/leaky-tokens-alerts.yaml", "groups: [1]", "`groups` is not"),
+        ("provisioning/datasources/prometheus.yaml", "- a list", "not a YAML mapping"),
+    ],
+)
+def test_corrupt_golden_file_under_diff_or_preview_is_a_located_error_exit_2(
+    built: Paths, job: str, path: str, content: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (built.golden / path).write_bytes(content.encode("latin-1"))
+    before = snapshot(built.root)
+    assert JOBS[job](built) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: golden/{path}: corrupt golden file: ")
+    assert words in err and "Traceback" not in err
+    assert snapshot(built.root) == before
+
+
+SCHEMA_FILES = ("dashboard", "units", "prometheus", *schema.PANEL_SCHEMAS)
+
+
+def test_a_schema_directory_of_junk_files_is_an_error_naming_a_file_exit_2(
+    built: Paths, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path_factory.mktemp("junk-schemas")
+    for name in SCHEMA_FILES:
+        (junk / f"{name}.jsonschema.json").write_text("garbage")
+    before = snapshot(built.root)
+    assert cli.build(paths=dataclasses.replace(built, schemas=junk)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {junk}/dashboard.jsonschema.json: not a JSON schema: ")
+    assert "Traceback" not in err
+    assert snapshot(built.root) == before
+
+
+@pytest.mark.parametrize(
+    ("file", "spoil", "words"),
+    [
+        ("stat", lambda d: {"definitions": {**d["definitions"], "Options": 5}}, "not one of"),
+        ("stat", lambda d: {"title": "no definitions"}, "not one of Grafana's JSON schemas"),
+        ("dashboard", lambda d: {"definitions": {"Dashboard": {}}}, "has no definition 'Panel'"),
+        (
+            "stat",
+            lambda d: {"definitions": {**d["definitions"], "Options": {"type": 5}}},
+            "not a valid JSON schema",
+        ),
+        ("gauge", None, "unreadable Grafana schema file: Is a directory"),
+    ],
+)
+def test_a_spoilt_schema_file_is_an_error_naming_it_exit_2(
+    schema_paths: Paths,
+    built: Paths,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    file: str,
+    spoil: Callable[[dict[str, Any]], Any] | None,
+    words: str,
+) -> None:
+    monkeypatch.setenv("LEAKY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    spoilt = tmp_path_factory.mktemp("spoilt") / "schemas"
+    shutil.copytree(schema_paths.schemas, spoilt)
+    target = spoilt / f"{file}.jsonschema.json"
+    if spoil is None:
+        target.unlink()
+        target.mkdir()
+    else:
+        target.write_text(json.dumps(spoil(json.loads(target.read_text()))))
+    before = snapshot(built.root)
+    assert cli.lint(paths=dataclasses.replace(built, schemas=spoilt)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {target}: ") and words in err, err
+    assert "Traceback" not in err
+    assert snapshot(built.root) == before

@@ -37,6 +37,17 @@ PASSWORD = "s3cr3t-pa55"
         ("LEAKY_DOCS_URL", "docs/dashboards.md#top", "neither an http(s):// URL nor a path"),
         ("LEAKY_DOCS_URL", "ftp://git.example.org/d.md", "is not an http:// or https:// URL"),
         ("LEAKY_DOCS_URL", "golden/docs/my dashboards.md", "holds a space"),
+        ("LEAKY_PROMETHEUS_URL", "http://prom:9090/{{ $labels.x }}", "template syntax"),
+        ("LEAKY_GRAFANA_URL", "https://grafana/d/{{.x}}", "template syntax"),
+        ("LEAKY_DOCS_URL", "https://git.example.org/}}/d.md", "template syntax"),
+        ("LEAKY_FOLDER", "Leaky\u2028Tokens", "U+2028 LINE SEPARATOR, a line break"),
+        ("LEAKY_DATASOURCE_NAME", "Prom\u2029etheus", "U+2029 PARAGRAPH SEPARATOR"),
+        ("LEAKY_FOLDER", "Leaky\x85Tokens", "control character (U+0085"),
+        ("LEAKY_PROMETHEUS_URL", "http://prom:9090\u2028", "a line break"),
+        ("LEAKY_DASHBOARDS_PATH", "/var/lib/grafana\u2028x", "a line break"),
+        ("LEAKY_DOCS_URL", "../elsewhere/dashboards.md", "leaves the repository"),
+        ("LEAKY_DOCS_URL", "golden/../../etc/passwd", "leaves the repository"),
+        ("LEAKY_DOCS_URL", "/etc/passwd", "leaves the repository"),
     ],
 )
 def test_bad_value_is_an_error_naming_its_variable(variable: str, value: str, words: str) -> None:
@@ -65,6 +76,60 @@ def test_a_credential_in_the_grafana_url_is_never_printed() -> None:
     with pytest.raises(InstallationError) as raised:
         Installation.from_env({"LEAKY_GRAFANA_URL": f"https://admin:{PASSWORD}@grafana"})
     assert PASSWORD not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"http://prom:9090/api?access_token={PASSWORD}",
+        f"http://prom:9090/?token={PASSWORD}",
+        f"http://prom:9090/?x=1&key={PASSWORD}",
+        f"http://prom:9090/?API_KEY={PASSWORD}",
+        f"http://prom:9090/?password={PASSWORD}",
+        f"http://prom:9090/#access_token={PASSWORD}",
+        f"ftp://prom:9090/?client_secret={PASSWORD}",  # refused for the secret first
+    ],
+)
+def test_a_secret_in_a_query_string_is_refused_without_printing_it(
+    tree: Paths, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEAKY_PROMETHEUS_URL", value)
+    before = snapshot(tree.root)
+    assert cli.build(paths=tree) == 2
+    out, err = capsys.readouterr()
+    assert PASSWORD not in out + err
+    assert err.startswith("error: LEAKY_PROMETHEUS_URL: carries a secret in its query string (")
+    assert "=***)" in err and "Traceback" not in err
+    assert snapshot(tree.root) == before
+
+
+@pytest.mark.parametrize("variable", ["LEAKY_GRAFANA_URL", "LEAKY_DOCS_URL"])
+def test_a_secret_in_a_link_root_is_refused_without_printing_it(variable: str) -> None:
+    for value in (f"https://grafana/?token={PASSWORD}", f"docs/d.md?token={PASSWORD}"):
+        with pytest.raises(InstallationError) as raised:
+            Installation.from_env({variable: value})
+        assert "carries a secret in its query string (token=***)" in str(raised.value)
+        assert PASSWORD not in str(raised.value)
+
+
+def test_a_plain_query_string_in_the_prometheus_url_is_accepted() -> None:
+    url = "http://prom:9090/prometheus?orgId=1"
+    assert Installation.from_env({"LEAKY_PROMETHEUS_URL": url}).prometheus_url == url
+
+
+def test_each_bad_variable_is_one_error_line(
+    tree: Paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEAKY_FOLDER", "Leaky\u2028Tokens")
+    monkeypatch.setenv("LEAKY_DOCS_URL", "../docs.md")
+    monkeypatch.setenv("LEAKY_GRAFANA_URL", "https://grafana/{{ x }}")
+    assert cli.build(paths=tree) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[:2] for line in lines] == [
+        ["error", " LEAKY_FOLDER"],
+        ["error", " LEAKY_GRAFANA_URL"],
+        ["error", " LEAKY_DOCS_URL"],
+    ]
 
 
 def test_every_bad_value_is_named_at_once() -> None:

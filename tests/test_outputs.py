@@ -218,12 +218,13 @@ def test_a_failure_at_every_write_step_leaves_old_or_new_outputs_and_nothing_str
 
         fsio.step = failing  # type: ignore[assignment]
         try:
-            with pytest.raises((KeyboardInterrupt, BuildError)):
-                golden_update(tree)
+            golden_update(tree)
+        except (KeyboardInterrupt, BuildError):
+            assert outputs(tree) in (old, new), f"step {n} of {steps} left a mix"
+        else:  # past the switch, a step that fails is tried again: the change is finished
+            assert outputs(tree) == new, f"step {n} of {steps}"
         finally:
             fsio.step = real
-        after = outputs(tree)
-        assert after in (old, new), f"step {n} of {steps} left a mix"
         assert stray(tree) == [], f"step {n}"
         assert list(private_tmp.iterdir()) == [], f"step {n}"
 
@@ -246,6 +247,50 @@ def test_a_failed_write_names_the_place_and_exits_2(
     assert "cannot write: No space left on device; the old output was kept" in err
     assert str(built.provisioning) in err
     assert outputs(built) == before
+
+
+def fail_renames(monkeypatch: pytest.MonkeyPatch, first: int, last: int) -> None:
+    """`rename` steps `first` to `last` (counted from 1) fail with EPERM."""
+    real, renames = fsio.step, [0]
+
+    def step(op: str, path: Path, arg: object = None) -> None:
+        if op == "rename":
+            renames[0] += 1
+            if first <= renames[0] <= last:
+                raise OSError(errno.EPERM, "Operation not permitted", str(arg))
+        real(op, path, arg)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fsio, "step", step)
+
+
+def test_a_failed_rename_after_others_is_reported_by_its_cause_and_the_old_output_kept(
+    built: Paths,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = prepared(tmp_path_factory.mktemp("copy") / "tree", built)
+    before = outputs(tree)
+    fail_renames(monkeypatch, 2, 2)  # the first file is in place when the second fails
+    assert cli.build(update=True, paths=tree) == 2
+    err = capsys.readouterr().err
+    assert "cannot write: Operation not permitted; the old output was kept" in err
+    assert "could not restore" not in err
+    assert outputs(tree) == before
+    assert stray(tree) == []
+
+
+def test_a_rollback_that_fails_too_still_names_the_first_cause(
+    built: Paths,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = prepared(tmp_path_factory.mktemp("copy") / "tree", built)
+    fail_renames(monkeypatch, 2, 1000)  # and every rename after it, the undo's too
+    assert cli.build(update=True, paths=tree) == 2
+    err = capsys.readouterr().err
+    assert "cannot write: Operation not permitted; could not restore the old output: " in err
 
 
 def test_ctrl_c_during_a_build_prints_interrupted_and_exits_130(

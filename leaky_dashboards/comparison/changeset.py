@@ -18,7 +18,7 @@ from .compare import DashboardDiff, compare_all
 from .impact import Impact, impact
 from .rules import RuleChange, compare_rules, is_rules
 from .thresholds import ThresholdChange, threshold_changes
-from .values import keyed, value_changes
+from .values import keyed, raw_changes, show, value_changes
 
 DASHBOARD_DIR = "dashboards/"
 
@@ -32,6 +32,8 @@ class FileDiff:
     status: str
     fields: list[tuple[str, str, str]] = field(default_factory=list)
     summary: str = ""
+    # A text file's (or an unreadable one's) changed lines, as a unified diff.
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,12 +94,16 @@ def _json(content: bytes) -> Any:
         return None
 
 
+# libyaml's safe loader when PyYAML has it (ten times faster), else the pure-Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml(content: bytes | None) -> tuple[Any, str | None]:
     """A YAML file's document (a list of them when several), or the reason it has none."""
     if content is None:
         return {}, None
     try:
-        documents = list(yaml.safe_load_all(content))
+        documents = list(yaml.load_all(content, Loader=_LOADER))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, str(exc).splitlines()[0]
     return (documents[0] if len(documents) == 1 else documents), None
@@ -114,8 +120,6 @@ def compare_files(
     hand-broken JSON or YAML file) is compared as text, and says so."""
     old_models, new_models = dashboards_in(old), dashboards_in(new)
     changes = ChangeSet(compare_all(old_models, new_models), total=len(set(old) | set(new)))
-    old_rules = [d for d in (_yaml(c)[0] for p, c in old.items() if _yamlish(p)) if is_rules(d)]
-    new_rules = [d for d in (_yaml(c)[0] for p, c in new.items() if _yamlish(p)) if is_rules(d)]
     for path in sorted(set(old) | set(new)):
         before, after = old.get(path), new.get(path)
         if is_dashboard(path):
@@ -124,6 +128,8 @@ def compare_files(
                 after is None or stem in new_models
             )
             if readable:
+                if before and after and before != after and old_models[stem] == new_models[stem]:
+                    changes.files.append(_rewritten(path, before, after))
                 continue
             # compare_all saw only its readable side: say what the other holds
             changes.dashboards = [d for d in changes.dashboards if d.name != stem]
@@ -131,32 +137,106 @@ def compare_files(
             continue
         status = "new" if before is None else "removed" if after is None else "changed"
         if is_dashboard(path):
-            changes.files.append(FileDiff(path, status, summary=_unreadable(before, after)))
+            summary = _unreadable(before, after)
+            changes.files.append(
+                FileDiff(path, status, summary=summary, lines=_lines(before, after))
+            )
+        elif path.endswith(".json") and _json_pair(before, after) is not None:
+            a, b = _json_pair(before, after) or ({}, {})
+            fields = field_changes(a, b, old_models, new_models)
+            changes.files.append(
+                FileDiff(path, status, fields) if fields else _rewritten(path, before, after)
+            )
         elif path.endswith((".yaml", ".yml")):
             (a, bad_a), (b, bad_b) = _yaml(before), _yaml(after)
             if bad_a or bad_b:
                 why = f"not valid YAML ({bad_a or bad_b}); " + text_summary(before, after)
-                changes.files.append(FileDiff(path, status, summary=why))
-            elif is_rules(a or {"groups": []}) and is_rules(b or {"groups": []}):
-                diff = RulesDiff(path, status, compare_rules(a or {}, b or {}))
-                diff.groups = group_changes(a or {}, b or {})
-                changes.rules.append(diff)
+                changes.files.append(
+                    FileDiff(path, status, summary=why, lines=_lines(before, after))
+                )
+            elif is_rules(_rules_in(a)) and is_rules(_rules_in(b)):
+                diff = RulesDiff(path, status, compare_rules(_rules_in(a), _rules_in(b)))
+                diff.groups = group_changes(_rules_in(a), _rules_in(b))
+                diff.groups += value_changes(keyed(_wrapper(a)), keyed(_wrapper(b)))
+                if diff.rules or diff.groups or status != "changed":
+                    changes.rules.append(diff)
+                else:
+                    changes.files.append(_rewritten(path, before, after))
             else:
-                changes.files.append(FileDiff(path, status, value_changes(keyed(a), keyed(b))))
+                fields = field_changes(a, b, old_models, new_models)
+                changes.files.append(
+                    FileDiff(path, status, fields) if fields else _rewritten(path, before, after)
+                )
         else:
-            changes.files.append(FileDiff(path, status, summary=text_summary(before, after)))
+            summary = text_summary(before, after)
+            changes.files.append(
+                FileDiff(path, status, summary=summary, lines=_lines(before, after))
+            )
     rule_changes = [r for rules in changes.rules for r in rules.rules]
     changes.thresholds = threshold_changes(
         old_thresholds, new_thresholds, changes.dashboards, rule_changes
     )
+    # Who reads a changed recording rule: every rules file of each side (parsed only then).
+    recorded = any(r.rule.kind == "record" for r in rule_changes)
+    old_rules = _rule_documents(old) if recorded else []
+    new_rules = _rule_documents(new) if recorded else []
     changes.impact = impact(
         changes.dashboards, rule_changes, old_models, new_models, old_rules, new_rules
     )
     return changes
 
 
-def _yamlish(path: str) -> bool:
-    return path.endswith((".yaml", ".yml"))
+def _rule_documents(files: Mapping[str, bytes]) -> list[Any]:
+    documents = (_yaml(c)[0] for p, c in files.items() if p.endswith((".yaml", ".yml")))
+    return [_rules_in(d) for d in documents if is_rules(_rules_in(d)) and _rules_in(d)]
+
+
+def _wrapper(document: Any) -> Any:
+    """What a PrometheusRule holds beside its rules (kind, metadata), compared too."""
+    if isinstance(document, dict) and _rules_in(document) is not document:
+        return {k: v for k, v in document.items() if k != "spec"}
+    return {}
+
+
+def _rules_in(document: Any) -> Any:
+    """The rules document a file holds: itself, or a Kubernetes PrometheusRule's `spec`; an
+    absent side is an empty one."""
+    if not document:
+        return {"groups": []}
+    if isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+        spec = document.get("spec")
+        if isinstance(spec, dict) and set(document) <= {"apiVersion", "kind", "metadata", "spec"}:
+            return spec
+    return document
+
+
+def field_changes(
+    old: Any, new: Any, old_models: Mapping[str, Json], new_models: Mapping[str, Json]
+) -> list[tuple[str, str, str]]:
+    """Field by field; a string field holding a dashboard's JSON (a Kubernetes ConfigMap or
+    GrafanaDashboard wrapping it) is one row naming the dashboard when it is, on each side, that
+    side's golden dashboard: its changes are the dashboard's, listed with it."""
+    rows: list[tuple[str, str, str]] = []
+    for path, a, b in raw_changes(keyed(old), keyed(new)):
+        was, now = _embedded(a, old_models), _embedded(b, new_models)
+        if was is not None and now is not None:
+            rows.append((path, f"the dashboard {was} (before)", f"the dashboard {now} (after)"))
+        else:
+            rows.append((path, show(a), show(b)))
+    return rows
+
+
+def _embedded(value: Any, models: Mapping[str, Json]) -> str | None:
+    """`dashboards/<name>.json` when `value` is that dashboard's JSON, exactly."""
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    model = _json(value.encode("utf-8"))
+    if not isinstance(model, dict):
+        return None
+    for name, golden in models.items():
+        if golden == model:
+            return f"{DASHBOARD_DIR}{name}.json"
+    return None
 
 
 def group_changes(old: Any, new: Any) -> list[tuple[str, str, str]]:
@@ -191,6 +271,26 @@ def _unreadable(old: bytes | None, new: bytes | None) -> str:
         if c is not None and not isinstance(_json(c), dict)
     ]
     return "; ".join(sides) + "; " + text_summary(old, new)
+
+
+def _rewritten(path: str, old: bytes | None, new: bytes | None) -> FileDiff:
+    """A file whose bytes changed but not what it holds: said, with its changed lines."""
+    summary = "the same content, written differently: " + text_summary(old, new)
+    return FileDiff(path, "changed", summary=summary, lines=_lines(old, new))
+
+
+def _json_pair(old: bytes | None, new: bytes | None) -> tuple[Any, Any] | None:
+    """Both sides of a JSON file parsed ({} for a missing side), or None if one is not JSON."""
+    a = {} if old is None else _json(old)
+    b = {} if new is None else _json(new)
+    return None if a is None or b is None else (a, b)
+
+
+def _lines(old: bytes | None, new: bytes | None) -> list[str]:
+    """The changed lines with two of context, as `diff -u` shows them (headers left out)."""
+    a = [] if old is None else old.decode("utf-8", "replace").splitlines()
+    b = [] if new is None else new.decode("utf-8", "replace").splitlines()
+    return list(difflib.unified_diff(a, b, lineterm="", n=2))[2:]
 
 
 def _why(content: bytes) -> str:

@@ -100,7 +100,7 @@ def _with_steps(thresholds: Any) -> dict[str, Any]:
 
 
 def _alerts(level: str, old: Any, new: Any, rules: Sequence[RuleChange]) -> list[str]:
-    return [
+    found = [
         r.rule.label
         for r in rules
         if r.old is not None
@@ -109,6 +109,7 @@ def _alerts(level: str, old: Any, new: Any, rules: Sequence[RuleChange]) -> list
         and _compares_to(r.old.expr, old)
         and _compares_to(r.new.expr, new)
     ]
+    return list(dict.fromkeys(found))  # an alert in two files (Kubernetes' copy) is one alert
 
 
 def _compares_to(expr: str, level: Any) -> bool:

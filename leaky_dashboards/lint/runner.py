@@ -14,6 +14,7 @@ from ..model import Json, strip_library_fields, visible_panels
 from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
+from ..sandbox import check_sources
 from ..settings import Paths
 from . import links, rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .context import Context
@@ -39,6 +40,18 @@ def in_ci(env: dict[str, str] | None = None) -> bool:
     return value.lower() in ("true", "1", "yes")
 
 
+def _schema_cache(directory: Path) -> schema_cache.Cache:
+    """The schema pass's cache for `directory`: a file there that cannot be read (a directory
+    named *.json, no permission) is an error naming it."""
+    try:
+        return schema_cache.Cache(directory)
+    except OSError as exc:
+        raise schema.SchemaDirError(
+            f"{exc.filename or directory}: unreadable Grafana schema file: {exc.strerror}"
+            f"{schema.WHERE_HINT}"
+        ) from None
+
+
 def lint(
     project: Project,
     dashboards: Sequence[Dashboard] | None = None,
@@ -55,7 +68,7 @@ def lint(
     ci = in_ci() if ci is None else ci
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
-    schemas = schema_cache.Cache(paths.schemas) if schema.present(paths.schemas) else None
+    schemas = _schema_cache(paths.schemas) if schema.present(paths.schemas) else None
     models = schemas is None and sdk.available()
     if schemas is None:
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
@@ -110,6 +123,7 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
     """`invoke fmt`: rewrite the Jsonnet sources with the pinned jsonnetfmt."""
     source_files(paths)  # no dashboards/ (or an empty one) is an error here too
     files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    check_sources(files, paths.show)
     try:
         changed = sourcefmt.rewrite(files)
     except (OSError, RuntimeError) as exc:
@@ -207,7 +221,9 @@ def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
 
 
 def _sources(paths: Paths, ci: bool) -> list[Finding]:
-    result = sourcefmt.check(sourcefmt.sources(paths.dashboards, paths.libsonnet))
+    files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    check_sources(files, paths.show)
+    result = sourcefmt.check(files)
     findings: list[Finding] = []
     if result.missing:
         severity = ERROR if ci else WARNING

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import BuildError
 from ..model import Json, is_row
 from .rule import Rule
 
@@ -69,6 +70,13 @@ RULES = (
 )
 
 Validator = Any  # jsonschema.protocols.Validator; imported lazily
+WHERE_HINT = " (the schema directory: $LEAKY_SCHEMA_DIR, else ../shared/schemas/grafana)"
+# The file each loaded validator was compiled from, to name it when it proves to be garbage.
+_ORIGIN: dict[int, Path] = {}
+
+
+class SchemaDirError(BuildError):
+    """Grafana's schema directory holds a file that is not one of its JSON schemas: exit 2."""
 
 
 @dataclass(frozen=True)
@@ -97,14 +105,34 @@ def adapt(node: Any, *, keep_required: bool = False) -> Any:
 
 
 def _definitions(directory: Path, name: str) -> dict[str, Any]:
-    raw = json.loads((directory / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
+    definitions = _read(directory / f"{name}.jsonschema.json")
     definitions = {
-        key: adapt(value, keep_required=key in KEEP_REQUIRED)
-        for key, value in raw["definitions"].items()
+        key: adapt(value, keep_required=key in KEEP_REQUIRED) for key, value in definitions.items()
     }
     for file, definition, prop, replacement in PATCHES:
         if file == name and prop in definitions.get(definition, {}).get("properties", {}):
             definitions[definition]["properties"][prop] = replacement
+    return definitions
+
+
+def _read(file: Path) -> dict[str, Any]:
+    """The `definitions` of one schema file, each an object; a file that is none is an error."""
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SchemaDirError(
+            f"{file}: unreadable Grafana schema: {exc.strerror}{WHERE_HINT}"
+        ) from None
+    except ValueError as exc:  # JSON or UTF-8
+        raise SchemaDirError(f"{file}: not a JSON schema: {exc}{WHERE_HINT}") from None
+    definitions = raw.get("definitions") if isinstance(raw, dict) else None
+    if not isinstance(definitions, dict) or not all(
+        isinstance(value, dict) and isinstance(value.get("properties", {}), dict)
+        for value in definitions.values()
+    ):
+        raise SchemaDirError(
+            f"{file}: not one of Grafana's JSON schemas (no object of `definitions`){WHERE_HINT}"
+        )
     return definitions
 
 
@@ -115,26 +143,31 @@ def load(directory: Path) -> Schemas | None:
         return None
     from jsonschema.validators import Draft7Validator  # lazy: ~50 ms to import
 
-    def validator(definitions: dict[str, Any], ref: str) -> Validator:
-        return Draft7Validator({"$ref": f"#/definitions/{ref}", "definitions": definitions})
+    def validator(name: str, definitions: dict[str, Any], ref: str) -> Validator:
+        file = directory / f"{name}.jsonschema.json"
+        if ref not in definitions:
+            raise SchemaDirError(f"{file}: has no definition {ref!r}{WHERE_HINT}")
+        compiled = Draft7Validator({"$ref": f"#/definitions/{ref}", "definitions": definitions})
+        _ORIGIN[id(compiled)] = file
+        return compiled
 
     dashboard = _definitions(directory, "dashboard")
     options: dict[str, Validator] = {}
     custom: dict[str, Validator] = {}
     for panel_type in PANEL_SCHEMAS:
         definitions = _definitions(directory, panel_type)
-        options[panel_type] = validator(definitions, "Options")
+        options[panel_type] = validator(panel_type, definitions, "Options")
         if "FieldConfig" in definitions:
-            custom[panel_type] = validator(definitions, "FieldConfig")
-    units_raw = json.loads((directory / "units.jsonschema.json").read_text(encoding="utf-8"))
-    units = frozenset(d["const"] for d in units_raw["definitions"].values() if "const" in d)
+            custom[panel_type] = validator(panel_type, definitions, "FieldConfig")
+    units_raw = _read(directory / "units.jsonschema.json")
+    units = frozenset(str(d["const"]) for d in units_raw.values() if "const" in d)
     return Schemas(
-        dashboard=validator(dashboard, "Dashboard"),
-        panel=validator(dashboard, "Panel"),
-        row=validator(dashboard, "RowPanel"),
+        dashboard=validator("dashboard", dashboard, "Dashboard"),
+        panel=validator("dashboard", dashboard, "Panel"),
+        row=validator("dashboard", dashboard, "RowPanel"),
         options=options,
         custom=custom,
-        target=validator(_definitions(directory, "prometheus"), "Dataquery"),
+        target=validator("prometheus", _definitions(directory, "prometheus"), "Dataquery"),
         units=units,
     )
 
@@ -148,7 +181,15 @@ def errors(validator: Validator, instance: Any, prefix: str = "") -> list[str]:
     from jsonschema.exceptions import best_match
 
     by_path: dict[str, list[Any]] = {}
-    for error in validator.iter_errors(instance):
+    try:
+        found = list(validator.iter_errors(instance))
+    except Exception as exc:  # a garbage schema fails in any way jsonschema can (only it can)
+        file = _ORIGIN.get(id(validator), "a Grafana schema file")
+        problem = " ".join(str(exc).split())[:200]
+        raise SchemaDirError(
+            f"{file}: not a valid JSON schema ({type(exc).__name__}: {problem}){WHERE_HINT}"
+        ) from None
+    for error in found:
         cause = best_match([error]) or error
         path = ".".join(str(p) for p in [*([prefix] if prefix else []), *cause.absolute_path])
         by_path.setdefault(path or "(top level)", []).append(cause)

@@ -263,7 +263,7 @@ def _sections(changes: ChangeSet) -> list[list[str]]:
     for rules in changes.rules:
         sections.append(rules_section(rules, drivers))
     for file in changes.files:
-        if file.fields:
+        if file.fields or file.lines:
             sections.append(file_section(file))
     return sections
 
@@ -346,6 +346,10 @@ def _kind(path: str) -> str:
         return "Prometheus"
     if "compose" in bare and "/" not in bare:
         return "Compose"
+    if bare.startswith("kubernetes/"):
+        return "Kubernetes"
+    if bare.startswith("environments/"):
+        return "Environment"
     return "File"
 
 
@@ -495,6 +499,10 @@ def rule_details(change: RuleChange, driven_by: list[str] | None = None) -> list
 
 def file_section(file: FileDiff) -> list[str]:
     label = f"<b>{_kind(file.path)}</b> (<code>{md.html(file.path)}</code>)"
+    if not file.fields:
+        return _folded(
+            f"{label}: {md.html(file.summary)}", ["", *md.fence("\n".join(file.lines), "diff")]
+        )
     return _folded(
         f"{label}: {md.html(_count(len(file.fields), 'field'))} changed",
         ["", *_field_table(file.fields)],

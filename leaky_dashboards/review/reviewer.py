@@ -30,25 +30,11 @@ from ..errors import BuildError
 from . import sources
 
 PROTOCOL_FILE = "leaky_dashboards/review/reviewer.py"
-_SKIPPED_PARTS = ("__pycache__",)
 
 
 def code_on_disk(root: Path) -> dict[str, str]:
     """The reviewing code under `root` as it is on disk: path → blob id."""
-    found: dict[str, str] = {}
-    for entry in sources.REVIEWING_CODE:
-        path = root / entry
-        if entry.endswith("/"):
-            if not path.is_dir():
-                continue
-            for file in sorted(path.rglob("*")):
-                parts = file.relative_to(root).parts
-                skipped = any(p in _SKIPPED_PARTS for p in parts) or file.suffix == ".pyc"
-                if file.is_file() and not skipped:
-                    found["/".join(parts)] = sources.blob_id(file.read_bytes())
-        elif path.is_file():
-            found[entry] = sources.blob_id(path.read_bytes())
-    return found
+    return sources.code_at(root)
 
 
 def running_code() -> dict[str, str]:
@@ -109,7 +95,7 @@ def run_base(
 def main(argv: list[str] | None = None) -> int:
     from ..project import Project
     from ..settings import Installation, Paths
-    from . import jobs
+    from . import diffing
 
     parser = argparse.ArgumentParser(prog="python -m leaky_dashboards.review.reviewer")
     parser.add_argument("--root", required=True)
@@ -121,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Project(Paths.under(Path(args.root)), Installation(), args.engine)
     try:
-        pages, changed = jobs.diff_pages(
+        pages, changed = diffing.diff_pages(
             project,
             base=args.base,
             head=args.head,

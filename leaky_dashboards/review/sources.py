@@ -8,22 +8,28 @@ covers all of them.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import io
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .. import artifacts, fsio, outputs
+import yaml
+
+from .. import fsio, outputs
 from ..errors import BuildError
 from ..library import CONFIG_FILE
-from ..model import Json
+from ..model import Json, iter_panels, shape_error
 from ..project import Project
 from ..settings import Paths, cache_dir
 
@@ -55,15 +61,56 @@ def golden(project: Project) -> Side:
     models: dict[str, Json] = {}
     for path, content in files.items():
         name = outputs.dashboard_name(path)
-        if name is not None:
-            try:
+        problem = None
+        try:
+            if name is not None:
                 models[name] = json.loads(content)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise BuildError(
-                    f"{paths.golden / path}: unreadable golden dashboard: {exc}"
-                ) from None
+                problem = _not_a_dashboard(models[name])
+            elif path.endswith((".yaml", ".yml")):
+                problem = _not_a_yaml_output(yaml.safe_load(content))
+        except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            problem = " ".join(str(exc).split())
+        if problem is not None:
+            raise BuildError(
+                f"{paths.show(paths.golden / path)}: corrupt golden file: {problem}; "
+                "`git checkout` it, or `invoke golden-update` to write it anew"
+            )
     thresholds = _committed_thresholds(project)
     return Side(outputs.GOLDEN, files, dict(sorted(models.items())), thresholds)
+
+
+def _not_a_dashboard(model: Any) -> str | None:
+    """What makes a golden dashboard one the comparison cannot read (None when it can): the
+    build's shape check, and each panel's `gridPos` and `fieldConfig`."""
+    problem = shape_error(model)
+    if problem is not None:
+        return problem
+    for panel in iter_panels(model):
+        grid, fields = panel.get("gridPos", {}), panel.get("fieldConfig", {})
+        numbers = isinstance(grid, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in grid.values()
+        )
+        if not numbers or not isinstance(fields, dict):
+            return f"panel {panel.get('title')!r}: `gridPos` or `fieldConfig` is malformed"
+    return None
+
+
+def _not_a_yaml_output(document: Any) -> str | None:
+    """What makes a golden YAML file (provisioning, alert rules) unreadable to the comparison."""
+    if document is not None and not isinstance(document, dict):
+        return "not a YAML mapping"
+    groups = (document or {}).get("groups")
+    if groups is not None and not (
+        isinstance(groups, list)
+        and all(
+            isinstance(g, dict)
+            and isinstance(g.get("rules", []), list)
+            and all(isinstance(r, dict) for r in g.get("rules", []))
+            for g in groups
+        )
+    ):
+        return "`groups` is not a list of rule groups"
+    return None
 
 
 def git_ref(project: Project, ref: str) -> Side:
@@ -90,6 +137,8 @@ def base(project: Project, ref: str | None) -> Side:
 
 def _rendered(label: str, project: Project) -> Side:
     """Every file exactly as the build writes it (the golden files' content)."""
+    from .. import artifacts
+
     files = artifacts.render_all(project)
     models = {
         name: json.loads(content)
@@ -147,27 +196,38 @@ def committed(project: Project, ref: str) -> Shipped:
     commit = resolve(root, ref)
     where = tree(root, commit)
     files: dict[str, bytes] = {}
-    code: dict[str, str] = {}
     for path in sorted(where.rglob("*")):
         name = path.relative_to(where).as_posix()
-        if path.is_file() and not path.is_symlink():
-            if outputs.is_shipped(name):
-                files[name] = path.read_bytes()
-            if name.startswith(REVIEWING_CODE) and "__pycache__" not in name:
-                code[name] = blob_id(path.read_bytes())
-    side = Shipped(ref, short(root, commit), files, code=code, root=where)
+        if path.is_file() and not path.is_symlink() and outputs.is_shipped(name):
+            files[name] = path.read_bytes()
+    side = Shipped(ref, short(root, commit), files, code=code_at(where), root=where)
     return _checked(side, project.under(Paths.under(where)))
+
+
+def code_at(where: Path) -> dict[str, str]:
+    """The reviewing code of an extracted tree (`tree()`): path → blob id."""
+    found: dict[str, str] = {}
+    for entry in REVIEWING_CODE:
+        path = where / entry
+        files = sorted(path.rglob("*")) if entry.endswith("/") else [path]
+        for file in files:
+            name = file.relative_to(where).as_posix()
+            if file.is_file() and "__pycache__" not in name and not name.endswith(".pyc"):
+                found[name] = blob_id(file.read_bytes())
+    return found
 
 
 # Trees of commits kept (a commit's tree never changes): its renderings are then remembered by
 # the Jsonnet cache, whose keys hold paths, and a warm `invoke diff --base` extracts nothing.
 TREES_KEPT = 8
 TREES_DIR = "trees"
+TREE_IN_USE_SECONDS = 3600
 
 
 def tree(root: Path, commit: str) -> Path:
     """The tree of `commit` (every regular file, as its blob), written once below the user's
-    cache directory and reused; the least recently used beyond TREES_KEPT are removed."""
+    cache directory and reused; the least recently used beyond TREES_KEPT, unused for an hour,
+    are removed."""
     trees = cache_dir() / TREES_DIR
     where = trees / commit
     if (where / ".complete").is_file():
@@ -194,8 +254,10 @@ def tree(root: Path, commit: str) -> Path:
         (p for p in trees.iterdir() if not p.name.startswith(".")),
         key=lambda p: p.stat().st_mtime_ns,
     )
+    now = time.time()
     for old in kept[:-TREES_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
+        if now - old.stat().st_mtime > TREE_IN_USE_SECONDS:  # never one another run may be using
+            shutil.rmtree(old, ignore_errors=True)
     return where
 
 
@@ -235,10 +297,9 @@ def on_disk(project: Project) -> Shipped:
 def _checked(side: Shipped, project: Project) -> Shipped:
     """`side` with the golden files its sources render compared to its committed ones."""
     try:
-        rendered = artifacts.render_all(project)
-        thresholds = project.library.thresholds()
-    except BuildError as exc:
-        return replace(side, render_error=str(exc))
+        rendered, thresholds = rendering(project)
+    except BuildError as exc:  # named as in its tree, wherever that was written
+        return replace(side, render_error=str(exc).replace(f"{project.paths.root}/", ""))
     committed_golden = {
         p.removeprefix(outputs.GOLDEN_PREFIX): c
         for p, c in side.files.items()
@@ -255,17 +316,78 @@ def _checked(side: Shipped, project: Project) -> Shipped:
     return replace(side, thresholds=thresholds, stale=stale)
 
 
+# Renderings remembered by what makes them (the sources, the installation, the engine, the
+# running code and the libraries that write the files): a review renders both sides of every
+# run, and a commit's sources never change. The most recent RENDERS_KEPT are kept.
+RENDERS_KEPT = 16
+RENDERS_DIR = "renders"
+
+
+def rendering(project: Project) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Every golden file the project's sources render, and its thresholds table."""
+    key = _rendering_key(project)
+    where = cache_dir() / RENDERS_DIR / f"{key}.json"
+    try:
+        kept = json.loads(where.read_text(encoding="utf-8"))
+        files = {p: base64.b64decode(c) for p, c in kept["files"].items()}
+        return files, dict(kept["thresholds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    from .. import artifacts  # only when nothing is remembered: it imports the whole renderer
+
+    files = artifacts.render_all(project)
+    thresholds = project.library.thresholds()
+    entry = {"files": {p: base64.b64encode(c).decode() for p, c in files.items()}}
+    entry["thresholds"] = thresholds
+    with contextlib.suppress(OSError):
+        where.parent.mkdir(parents=True, exist_ok=True)
+        fsio.write_atomic(where, json.dumps(entry).encode("utf-8"))
+        older = sorted(where.parent.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        for old in older[:-RENDERS_KEPT]:
+            old.unlink(missing_ok=True)
+    return files, thresholds
+
+
+def _rendering_key(project: Project) -> str:
+    from importlib.metadata import version
+
+    from . import reviewer
+
+    digest = hashlib.sha256()
+    parts = [repr(project.installation), project.engine, sys.version, yaml.__version__]
+    libraries = ("gojsonnet", "jsonnet", "promql-parser")
+    parts += [version(name) for name in libraries if _installed(name)]
+    digest.update("\0".join(parts).encode())
+    digest.update(json.dumps(sorted(reviewer.running_code().items())).encode())
+    paths = project.paths
+    for top in (paths.dashboards, paths.libsonnet):
+        for path in sorted(top.rglob("*")) if top.is_dir() else []:
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(top.parent).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _installed(name: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        version(name)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
 def golden_check(project: Project) -> tuple[Shipped, Shipped]:
     """Without a base: golden/ as in the working tree against a fresh rendering of the working
     tree's sources (what `invoke golden-update` would change). Both sides are golden files only."""
     disk = on_disk(project)
     old = {p: c for p, c in disk.files.items() if p.startswith(outputs.GOLDEN_PREFIX)}
-    rendered = artifacts.render_all(project)
+    rendered, thresholds = rendering(project)
     new = {outputs.GOLDEN_PREFIX + p: c for p, c in rendered.items()}
     before = replace(disk, label="golden/", files=old, stale=[],
                      thresholds=_committed_thresholds(project))  # fmt: skip
-    after = replace(disk, label="sources", files=new, stale=[],
-                    thresholds=project.library.thresholds())  # fmt: skip
+    after = replace(disk, label="sources", files=new, stale=[], thresholds=thresholds)
     return before, after
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import BuildError
+from ..fsio import held_signals
 from . import openmetrics, quiet, shapes, synthetic, world
 from .world import World
 
@@ -138,12 +139,15 @@ def backfill_shards(
             with text.open("wb") as out:
                 samples += openmetrics.write(shard, timeline.times(), out)
             while len(running) >= PARALLEL_BACKFILLS:
-                _finish(*running.pop(0))
-            running.append((_start(text, output), text))
+                _finish(*running[0])
+                running.pop(0)  # only once it has ended: an interrupt meanwhile kills it
+            with held_signals():  # started and recorded as one step
+                running.append((_start(text, output), text))
         while running:
-            _finish(*running.pop(0))
+            _finish(*running[0])
+            running.pop(0)
     finally:
-        for process, _ in running:
+        for process, _ in running:  # a failure or an interrupt: no promtool outlives the run
             process.kill()
             process.wait()
     return samples

@@ -1,0 +1,224 @@
+"""The outputs' journal and lock, with real `invoke` processes: a golden-update killed outright
+(SIGKILL) at any step is finished or undone by the next command of any kind, which says so; the
+hidden temporaries of a write are never output; two builds never interleave."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from leaky_dashboards import build, fsio, outputs
+from leaky_dashboards.project import Project
+from leaky_dashboards.settings import ROOT, Installation, Paths, schema_dir
+
+from .conftest import snapshot
+from .test_outputs import prepared
+
+OUTPUT_DIRS = ("golden", "provisioning", "build")  # build/: the Kubernetes manifests
+SOURCES = ("dashboards", "libsonnet", "environments")
+PROJECT = {*SOURCES, "leaky_dashboards", "tasks.py", *OUTPUT_DIRS}
+
+# Loaded by every Python the tests start (PYTHONPATH): a fault or a pause at a chosen point of
+# the real command, set by environment variables only these tests set.
+HOOKS = textwrap.dedent(
+    """
+    import os, signal, time
+    from pathlib import Path
+    if os.environ.get("TEST_KILL_AT_STEP"):
+        from leaky_dashboards import fsio
+        real, calls, at = fsio.step, [0], int(os.environ["TEST_KILL_AT_STEP"])
+        def step(*args):
+            calls[0] += 1
+            if calls[0] == at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real(*args)
+        fsio.step = step
+    if os.environ.get("TEST_PAUSE_IN_LINT"):
+        from leaky_dashboards import lint
+        real_check, marker = lint.check, Path(os.environ["TEST_PAUSE_IN_LINT"])
+        def check(*args, **kwargs):
+            marker.write_text("holding the lock")
+            while marker.exists():
+                time.sleep(0.05)
+            return real_check(*args, **kwargs)
+        lint.check = check
+    """
+)
+
+
+def project_copy(root: Path) -> Paths:
+    """A runnable checkout: sources, outputs, the package and tasks.py, built once."""
+    for name in (*SOURCES, "golden", "leaky_dashboards"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "tasks.py", root)
+    (root / "provisioning").mkdir()
+    tree = Paths.under(root)
+    build.run(Project(tree, Installation()), echo=lambda _: None)
+    return tree
+
+
+def invoke(
+    tree: Paths, *args: str, env: dict[str, str] | None = None, hooks: Path
+) -> subprocess.Popen[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKY_", "TEST_"))}
+    base |= {
+        "PYTHONPATH": f"{tree.root}{os.pathsep}{hooks}",
+        "LEAKY_SCHEMA_DIR": str(schema_dir()),
+        **(env or {}),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=tree.root,
+        env=base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finished(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out, err
+
+
+def both(tree: Paths) -> dict[str, bytes]:
+    """Every output, every file, as one mapping (so a mix of old and new shows)."""
+    return {f"{n}/{k}": v for n in OUTPUT_DIRS for k, v in snapshot(tree.root / n).items()}
+
+
+def left_behind(tree: Paths) -> list[str]:
+    inside = [
+        p.relative_to(tree.root).as_posix()
+        for name in OUTPUT_DIRS
+        for p in (tree.root / name).rglob("*")
+        if fsio.TEMP_MARK in p.name
+    ]
+    beside = sorted(p.name for p in tree.root.iterdir() if p.name not in PROJECT)
+    return inside + beside
+
+
+@pytest.fixture
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("hooks")
+    (directory / "sitecustomize.py").write_text(HOOKS)
+    return directory
+
+
+@pytest.fixture
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    return project_copy(tmp_path_factory.mktemp("checkout") / "project")
+
+
+# The next command after the kill, of every kind in turn.
+NEXT = [
+    ("build",),
+    ("lint",),
+    ("diff", "--no-fail", "--output", "{scratch}/report.md"),
+    ("fmt",),
+    ("docs", "--output", "{scratch}/docs.md"),
+    ("golden-update",),
+]
+
+
+def test_a_golden_update_killed_at_every_step_is_finished_or_undone_by_the_next_command(
+    checkout: Paths, hooks: Path, tmp_path: Path
+) -> None:
+    reference = prepared(tmp_path / "reference", checkout)
+    old = both(reference)
+    calls: list[str] = []
+    real = fsio.step
+
+    def counting(op: str, path: Path, arg: object = None) -> None:
+        calls.append(op)
+        real(op, path, arg)  # type: ignore[arg-type]
+
+    fsio.step = counting  # type: ignore[assignment]
+    try:
+        build.run(Project(reference, Installation()), update=True, echo=lambda _: None)
+    finally:
+        fsio.step = real
+    new = both(reference)
+    commit = [i for i, op in enumerate(calls, 1) if op == "journal"][1]  # staging, then commit
+    assert len(calls) >= 15 and new != old
+    for n in range(1, len(calls) + 1):
+        tree = prepared(tmp_path / f"run-{n}", checkout)
+        code, _, err = finished(
+            invoke(tree, "golden-update", env={"TEST_KILL_AT_STEP": str(n)}, hooks=hooks)
+        )
+        assert code == -9, err
+        scratch = tmp_path / f"scratch-{n}"
+        scratch.mkdir()
+        command = [a.format(scratch=scratch) for a in NEXT[n % len(NEXT)]]
+        code, _, err = finished(invoke(tree, *command, hooks=hooks))
+        said = [line for line in err.splitlines() if line.startswith("outputs: ")]
+        assert "Traceback" not in err, err
+        if n == 1:  # killed before the journal's first record: nothing was touched
+            assert said == []
+        else:
+            done = "rolled back" if n <= commit else "finished"
+            assert len(said) == 1, (n, command, err)
+            assert said[0].startswith(
+                f"outputs: {done} an interrupted change of golden/, provisioning/"
+            ), (n, command, err)
+            assert said[0].endswith("; removed its temporaries")
+        after = both(tree)
+        if command[0] == "golden-update":
+            assert code == 0 and after == new, (n, err)
+        else:
+            assert after == (old if n <= commit else new), (n, command)
+        assert left_behind(tree) == [], (n, command)
+
+
+def test_hidden_temporaries_in_golden_are_not_golden_files(
+    checkout: Paths, hooks: Path, tmp_path: Path
+) -> None:
+    leftover = checkout.golden / "dashboards" / ".leaky-tokens-overview.json.leaky-tmp-0badc0de"
+    leftover.write_text("{half a file")
+    (checkout.provisioning / "datasources" / ".prometheus.yaml.leaky-tmp-12345678").write_text("")
+    assert outputs.read_golden(checkout) == outputs.read_golden(Paths.under(ROOT))
+    code, out, err = finished(invoke(checkout, "build", hooks=hooks))
+    assert code == 0 and "no golden drift" in out, err
+    code, out, err = finished(invoke(checkout, "golden-update", hooks=hooks))
+    assert code == 0 and "removed" not in out, out
+    assert left_behind(checkout) == []  # the writer, holding the lock, swept them
+
+
+def test_a_second_build_waits_for_the_first_then_fails_naming_it(
+    checkout: Paths, hooks: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "holding"
+    first = invoke(checkout, "build", env={"TEST_PAUSE_IN_LINT": str(marker)}, hooks=hooks)
+    try:
+        while not marker.exists():  # the first build holds the lock, paused in lint
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.05)
+        code, out, err = finished(
+            invoke(checkout, "build", env={"LEAKY_LOCK_TIMEOUT": "0.5"}, hooks=hooks)
+        )
+        assert code == 2, err
+        assert err.splitlines()[-1].startswith(
+            f"error: the outputs' lock: held by pid {first.pid} (invoke build) since "
+        )
+        assert "waited 0.5 s ($LEAKY_LOCK_TIMEOUT)" in err
+        assert out == ""  # nothing was compiled, checked or written meanwhile
+        waiting = invoke(checkout, "build", hooks=hooks)  # the default wait: 30 s
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()  # said once, when it starts waiting
+        assert line.startswith(f"the outputs' lock: waiting for pid {first.pid} (invoke build)")
+        marker.unlink()  # the first build goes on, and ends; then the second runs
+        assert finished(first)[0] == 0
+        code, out, err = finished(waiting)
+        assert code == 0 and "no golden drift" in out, err
+    finally:
+        marker.unlink(missing_ok=True)
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert left_behind(checkout) == []
