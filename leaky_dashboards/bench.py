@@ -137,7 +137,8 @@ def manifests(paths: Paths, repeat: int, echo: Callable[[str], None] = print) ->
             for k, v in fsio.read_tree(paths.golden / directory).items()
         }
         compare(rendered, golden)
-        fsio.replace_trees([fsio.Output(target, outputs.deployed_manifests(rendered))])
+        written = [fsio.Output(target, outputs.deployed_manifests(rendered))]
+        fsio.replace_trees(written, outputs.journal(paths))
 
     times = _timed(job, repeat)
     echo(_line("Kubernetes manifests in a warm build", times))
