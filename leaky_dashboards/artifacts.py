@@ -40,7 +40,8 @@ def render_all(project: Project) -> dict[str, bytes]:
     for producer in PRODUCERS:
         files.update(producer(project.dashboards, project.library))
     # Derived from the files above (the dashboards' JSON, the rules file), never re-rendered.
-    files.update(kubernetes.files(files, project.installation, project.placement))
+    uids = {d.name: d.uid for d in project.dashboards}
+    files.update(kubernetes.files(files, project.installation, project.placement, uids))
     # What each committed environment changes (environments/NAME.yaml), for review.
     files.update(environments.golden_files(project.paths, project.library.thresholds()))
     return dict(sorted(files.items()))

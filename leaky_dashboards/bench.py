@@ -46,8 +46,9 @@ def _line(label: str, times: list[float]) -> str:
 
 
 def _copy_tree(root: Path) -> Paths:
-    for name in ("dashboards", "libsonnet", "golden"):
-        shutil.copytree(Paths().root / name, root / name)
+    for name in ("dashboards", "libsonnet", "golden", "environments"):
+        if (Paths().root / name).is_dir():
+            shutil.copytree(Paths().root / name, root / name)
     return Paths.under(root)
 
 
@@ -90,6 +91,7 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
                 _timed(lambda: build.run(Project(real), update=True, echo=quiet), repeat),
             )
         )
+        manifests(real, repeat, echo)
         _evaluations(real, installation, repeat, echo)
         generated = _copy_tree(Path(tmp) / "generated")
         _generate(generated, GENERATED)
@@ -106,6 +108,41 @@ def run(repeat: int = 5, echo: Callable[[str], None] = print) -> None:
             )
         )
     _floor(repeat, echo)
+
+
+def manifests(paths: Paths, repeat: int, echo: Callable[[str], None] = print) -> list[float]:
+    """What the Kubernetes manifests add to a warm build of `paths`: rendering them from the
+    other outputs, the environments' golden summaries, their check (remembered by content), the
+    golden comparison and the write of build/kubernetes/ (unchanged: nothing rewritten)."""
+    from . import artifacts, environments, fsio, kubernetes, outputs
+    from .changes import compare
+    from .lint import manifests as check
+    from .settings import kubernetes_schema_dir
+
+    project = Project(paths)
+    files = artifacts.render_all(project)
+    derived = (outputs.KUBERNETES_DIR, environments.GOLDEN_DIR)
+    others = {k: v for k, v in files.items() if not k.startswith(derived)}
+    uids = {d.name: d.uid for d in project.dashboards}
+    thresholds = project.library.thresholds()
+    target = outputs.kubernetes_output(paths)
+
+    def job() -> None:
+        rendered = kubernetes.files(others, project.installation, None, uids)
+        rendered |= environments.golden_files(paths, thresholds)
+        check.check_files(rendered, kubernetes_schema_dir(), ci=False)
+        golden = {
+            f"{directory}{k}": v
+            for directory in derived
+            for k, v in fsio.read_tree(paths.golden / directory).items()
+        }
+        compare(rendered, golden)
+        written = [fsio.Output(target, outputs.deployed_manifests(rendered))]
+        fsio.replace_trees(written, outputs.journal(paths))
+
+    times = _timed(job, repeat)
+    echo(_line("Kubernetes manifests in a warm build", times))
+    return times
 
 
 def _cold(tmp: str, paths: Paths, repeat: int) -> list[float]:

@@ -191,9 +191,13 @@ def kustomization(resources: list[str]) -> dict[str, Any]:
 
 
 def manifests(
-    rendered: Mapping[str, bytes], installation: Installation, placement: Placement
+    rendered: Mapping[str, bytes],
+    installation: Installation,
+    placement: Placement,
+    uids: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Every manifest by its golden-relative path, from the rendered dashboards and rules."""
+    """Every manifest by its golden-relative path, from the rendered dashboards and rules;
+    `uids` (dashboard name → uid) spares parsing each model for its uid."""
     out: dict[str, dict[str, Any]] = {}
     names = sorted(n for path in rendered if (n := dashboard_name(path)) is not None)
     operator: dict[str, dict[str, Any]] = {
@@ -203,7 +207,7 @@ def manifests(
     sidecar: dict[str, dict[str, Any]] = {}
     for name in names:
         model = rendered[dashboard_file(name)]
-        uid = str(json.loads(model).get("uid") or name)
+        uid = (uids or {}).get(name) or str(json.loads(model).get("uid") or name)
         text = dashboard_text(model)
         operator[f"dashboard-{name}.yaml"] = grafana_dashboard(uid, text, placement)
         sidecar[f"configmap-{name}.yaml"] = config_map(uid, name, text, installation, placement)
@@ -223,10 +227,11 @@ def files(
     rendered: Mapping[str, bytes],
     installation: Installation,
     placement: Placement | None = None,
+    uids: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The manifests as YAML files by golden-relative path."""
-    placement = placement or Placement()
-    return {path: dump(doc) for path, doc in manifests(rendered, installation, placement).items()}
+    documents = manifests(rendered, installation, placement or Placement(), uids)
+    return {path: dump(document) for path, document in documents.items()}
 
 
 # ---- YAML ----
