@@ -64,7 +64,7 @@ def test_a_non_editable_install_holds_every_subpackage_and_builds(tmp_path: Path
         timeout=600,
     )
     tree = tmp_path / "tree"
-    for name in ("dashboards", "libsonnet", "golden"):
+    for name in ("dashboards", "libsonnet", "golden", "environments"):  # as conftest's `tree`
         shutil.copytree(ROOT / name, tree / name)
     (tree / "provisioning").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKY_")}
