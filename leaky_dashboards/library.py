@@ -8,6 +8,7 @@ verify all read through it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ class Library:
     root: Path
     installation: Installation
     engine: str
+    # Where else imports may read (the dashboards' directory): see `sandbox`.
+    sources: tuple[Path, ...] = ()
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def value(self, name: str) -> Any:
@@ -38,14 +41,23 @@ class Library:
         """Evaluate any file against this library (not cached: extra variables vary)."""
         ext_vars = self.installation.ext_vars() | (extra_ext_vars or {})
         return json.loads(
-            evaluate_file(path, library=self.root, ext_vars=ext_vars, engine=self.engine)
+            evaluate_file(
+                path, library=self.root, ext_vars=ext_vars, engine=self.engine, roots=self.sources
+            )
         )
 
     def evaluate_text(self, name: str, text: str, extra_ext_vars: dict[str, str]) -> Any:
         """Evaluate Jsonnet text against this library, without writing it to a file."""
         ext_vars = self.installation.ext_vars() | extra_ext_vars
         return json.loads(
-            evaluate_snippet(name, text, library=self.root, ext_vars=ext_vars, engine=self.engine)
+            evaluate_snippet(
+                name,
+                text,
+                library=self.root,
+                ext_vars=ext_vars,
+                engine=self.engine,
+                roots=self.sources,
+            )
         )
 
     def thresholds(self) -> dict[str, Any]:
@@ -58,16 +70,18 @@ class Library:
         return str(self.value(CONFIG_FILE)["dashboard"]["uidPrefix"])
 
     def dashboard_rank(self, uid: str) -> tuple[int, str]:
-        """Where a dashboard stands in the spec's order (config `dashboards[].order`)."""
+        """Where a dashboard stands: its config `dashboards[].order`, else after every listed one,
+        by uid (as libsonnet/dashboard.libsonnet orders the links)."""
         config = self.value(CONFIG_FILE)
         key = uid.removeprefix(self.uid_prefix())
         entry = config["dashboards"].get(key, {})
         return (int(entry.get("order", len(config["dashboards"]) + 1)), uid)
 
-    def dashboard_names(self) -> list[str]:
-        """The dashboards `config.dashboards` lists (short names, `overview`...), in its order."""
-        entries = self.value(CONFIG_FILE)["dashboards"]
-        return sorted(entries, key=lambda name: self.dashboard_rank(self.uid_prefix() + name))
+    def dashboard_names(self, uids: Iterable[str]) -> list[str]:
+        """The short names (`overview`...) of the dashboards of `uids`, in the dashboards' order
+        (`dashboard_rank`)."""
+        prefix = self.uid_prefix()
+        return [uid.removeprefix(prefix) for uid in sorted(uids, key=self.dashboard_rank)]
 
     def catalog(self) -> Catalog:
         """The series the platform exports (what verify generates)."""

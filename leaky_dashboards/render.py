@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import evaluate_files
+from .engine import evaluate_files, evaluate_snippet
 from .errors import BuildError, JsonnetError, a_type
 from .model import Json, count_panels, shape_error
+from .sandbox import SourceError, source_problem
 from .settings import Installation, Paths
 
 
@@ -41,6 +43,10 @@ def source_files(paths: Paths) -> list[Path]:
     sources = sorted(paths.dashboards.glob("*.jsonnet"))
     if not sources:
         raise BuildError(f"{where}/: no dashboard sources (*.jsonnet); nothing to build")
+    for source in sources:
+        problem = source_problem(Path(paths.show(source)))
+        if problem is not None:
+            raise SourceError(problem)
     return sources
 
 
@@ -58,13 +64,43 @@ def _check(source: Path, model: object, paths: Paths) -> Dashboard:
     return Dashboard(name=source.stem, source=source, model=model)
 
 
+# The library function every dashboard goes through (libsonnet/dashboard.libsonnet `assemble`): it
+# hands each one the others' titles and order, so a new file is all a new dashboard needs.
+ASSEMBLE_LIBRARY = "dashboard.libsonnet"
+
+
+def _evaluate(
+    sources: list[Path], paths: Paths, installation: Installation, engine: str
+) -> list[object]:
+    """Every source's value in one evaluation, through the library's `assemble` when there is one
+    (a tree whose library has no dashboard.libsonnet takes the files' values as they are)."""
+    ext_vars = installation.ext_vars()
+    roots = [paths.dashboards]
+    if not (paths.libsonnet / ASSEMBLE_LIBRARY).is_file():
+        return evaluate_files(
+            sources, library=paths.libsonnet, ext_vars=ext_vars, engine=engine, roots=roots
+        )
+    imports = ", ".join(f"import {json.dumps(str(p.resolve()))}" for p in sources)
+    library = json.dumps(str((paths.libsonnet / ASSEMBLE_LIBRARY).resolve()))
+    snippet = f"(import {library}).assemble([{imports}])"
+    directories = list(dict.fromkeys(p.parent for p in sources))
+    text = evaluate_snippet(
+        str(paths.dashboards),
+        snippet,
+        library=paths.libsonnet,
+        ext_vars=ext_vars,
+        engine=engine,
+        roots=[*directories, *roots],
+    )
+    values: list[object] = json.loads(text)
+    return values
+
+
 def compile_all(paths: Paths, installation: Installation, engine: str) -> list[Dashboard]:
     """Compile every source in one evaluation; two dashboards may not share a uid."""
     sources = source_files(paths)
     try:
-        models = evaluate_files(
-            sources, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
-        )
+        models = _evaluate(sources, paths, installation, engine)
     except JsonnetError as exc:
         exc.relocate(paths.show(Path(exc.file)))
         raise

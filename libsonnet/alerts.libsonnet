@@ -40,9 +40,9 @@ local on = {
   platform: '',
 };
 
-// The panel an alert links to: a dashboard of config.dashboards and a panel key of the platform.
+// The panel an alert links to: a dashboard (its file name without `leaky-tokens-`; the build
+// refuses one dashboards/ does not hold) and a panel key of the platform.
 local panel(name, key) =
-  assert std.objectHas(config.dashboards, name) : 'alerts: no dashboard ' + name;
   assert std.objectHas(platform, key) : 'alerts: no platform panel with key ' + key;
   { dashboard: name, key: key };
 

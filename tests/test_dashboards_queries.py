@@ -1,10 +1,11 @@
 """The queries are right for what the services export (../shared/spec/metrics-contract.md) and
-cheap to run: the contract's traps, per-minute numbers, legends, windows and threshold levels."""
+cheap to run: the contract's traps and the threshold levels. What holds for any dashboard
+(legends, raw buckets, ratios, quantiles, counters, per-minute numbers, zero fallbacks, long
+windows, numbers as written) is a lint rule (leaky_dashboards/lint/queries.py), each proved on a
+bad panel in test_lint_rules.py."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,11 +28,6 @@ from .dashboards_support import (
     walk,
 )
 
-PER_MINUTE_UNITS = {"reqpm", "opm", "rpm", "wpm"}
-DURATION_UNITS = {"s", "ms"}
-RATE_INTERVAL = WINDOW_STANDINS["$__rate_interval"]
-LONG_WINDOWS = {WINDOW_STANDINS["$__range"], WINDOW_STANDINS["$time_range"]}
-
 
 def all_targets() -> list[tuple[str, Json, Json]]:
     return [(name, p, t) for name in NAMES for p, t in targets(dashboards()[name])]
@@ -39,13 +35,6 @@ def all_targets() -> list[tuple[str, Json, Json]]:
 
 def where(name: str, panel: Json, target: Json) -> str:
     return f"{name} › {panel['title']} › {target['refId']}: {target['expr']}"
-
-
-def test_every_expression_parses_as_promql_with_numbers_as_written() -> None:
-    for name, panel, target in all_targets():
-        parse(target["expr"])  # raises with the parser's message
-        # 0.95, not the float noise 0.94999999999999996
-        assert not re.search(r"\d\.\d{7,}", target["expr"]), where(name, panel, target)
 
 
 def test_token_consumption_never_adds_attempts_to_decisions() -> None:
@@ -162,83 +151,6 @@ def test_active_users_count_only_users_with_allowed_consumption() -> None:
     # Nobody consumed yet is 0 users, not "No data" (count of nothing is nothing), but only
     # where the token service exports the counter at all.
     assert target["expr"].endswith(" or 0 * group(token_consume_total))")
-
-
-def _times_sixty(node: object) -> bool:
-    """The expression is `x * 60`, possibly as the left side of an `or vector(0)` fallback."""
-    kind = type(node).__name__
-    if kind == "ParenExpr":
-        return _times_sixty(node.expr)  # type: ignore[attr-defined]
-    if kind != "BinaryExpr":
-        return False
-    op = str(node.op)  # type: ignore[attr-defined]
-    if op == "or":
-        return _times_sixty(node.lhs)  # type: ignore[attr-defined]
-    rhs = node.rhs  # type: ignore[attr-defined]
-    return op == "*" and type(rhs).__name__ == "NumberLiteral" and rhs.val == 60
-
-
-def test_per_minute_panels_show_rate_times_sixty_with_a_per_minute_unit() -> None:
-    checked = 0
-    for name in NAMES:
-        for panel in panels(dashboards()[name]):
-            if "per minute" not in panel["title"].lower():
-                continue
-            checked += 1
-            unit = panel["fieldConfig"]["defaults"]["unit"]
-            # A count per minute has a per-minute unit; a duration per minute (GC time) its own.
-            assert unit in PER_MINUTE_UNITS | DURATION_UNITS, panel["title"]
-            for target in panel["targets"]:
-                assert _times_sixty(parse(target["expr"])), where(name, panel, target)
-    assert checked >= 6
-
-
-def test_per_minute_units_only_on_per_minute_values() -> None:
-    for name, panel, target in all_targets():
-        if panel["fieldConfig"]["defaults"]["unit"] in PER_MINUTE_UNITS:
-            assert _times_sixty(parse(target["expr"])), where(name, panel, target)
-
-
-def _grouping(tree: object) -> list[str]:
-    """Labels of the outermost aggregation's `by`, which name the series a query returns
-    (histogram_quantile consumes `le`)."""
-    for node, parents in walk(tree):
-        if type(node).__name__ == "AggregateExpr":
-            labels = list(node.modifier.labels) if node.modifier is not None else []
-            quantile = any(
-                type(p).__name__ == "Call" and p.func.name == "histogram_quantile" for p in parents
-            )
-            return [label for label in labels if not (quantile and label == "le")]
-    return []
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_legends_name_every_series_uniquely(name: str) -> None:
-    for panel in panels(dashboards()[name]):
-        if panel["type"] == "table":
-            continue  # tables show labels as columns
-        legends = [t["legendFormat"] for t in panel["targets"]]
-        assert len(set(legends)) == len(legends), panel["title"]
-        for target in panel["targets"]:
-            assert target["legendFormat"] != "__auto", panel["title"]
-            for label in _grouping(parse(target["expr"])):
-                assert f"{{{{{label}}}}}" in target["legendFormat"], where(name, panel, target)
-
-
-def test_long_windows_are_only_evaluated_once() -> None:
-    """A range query evaluates its window at every step: there only short windows, or a window no
-    longer than the panel's minimum interval (one evaluation per bar)."""
-    for name, panel, target in all_targets():
-        for s in selectors(target["expr"]):
-            if s.window is None:
-                continue
-            assert s.window >= timedelta(minutes=1), where(name, panel, target)
-            if target["instant"] or s.window == RATE_INTERVAL:
-                continue
-            assert s.window not in LONG_WINDOWS, where(name, panel, target)
-            interval = panel.get("interval", "0m")
-            step = timedelta(hours=int(interval[:-1])) if interval.endswith("h") else timedelta()
-            assert s.window <= max(step, timedelta(minutes=5)), where(name, panel, target)
 
 
 def _levels() -> list[set[float]]:
@@ -436,75 +348,15 @@ def _denominator_never_zero(node: object) -> bool:
     return str(node.op) == ">" and type(rhs).__name__ == "NumberLiteral" and rhs.val == 0  # type: ignore[attr-defined]
 
 
-def _nonzero_number(node: object) -> bool:
-    """A constant other than 0 (an SLO's error budget)."""
-    return type(node).__name__ == "NumberLiteral" and node.val != 0  # type: ignore[attr-defined]
-
-
-def test_no_ratio_divides_by_zero() -> None:
-    """0/0 is NaN: a denominator that can be 0 (no events in the window) is filtered `> 0`, so
-    the ratio is "No data" (a share) or falls back to 0 (an error rate: `or 0 * total`)."""
-    ratios = 0
-    for name, panel, target in all_targets():
-        for node, _ in walk(parse(target["expr"])):
-            if type(node).__name__ == "BinaryExpr" and str(node.op) == "/":
-                ratios += 1
-                assert _denominator_never_zero(node.rhs) or _nonzero_number(node.rhs), where(
-                    name, panel, target
-                )
-    assert ratios >= 9
-
-
-def test_quantiles_of_no_requests_are_no_data_not_nan() -> None:
-    quantiles = 0
-    for name, panel, target in all_targets():
-        for node, parents in walk(parse(target["expr"])):
-            if type(node).__name__ == "Call" and node.func.name == "histogram_quantile":
-                quantiles += 1
-                comparison = parents[-1]  # (histogram_quantile(...) >= 0): NaN compares false
-                assert str(comparison.op) == ">=" and comparison.rhs.val == 0, where(
-                    name, panel, target
-                )
-    assert quantiles >= 4
-
-
-def test_no_panel_subtracts_counters() -> None:
-    """Counters reset when a service restarts: a difference of counters can spike negative."""
-    catalog = queried_series()
-    for name, panel, target in all_targets():
-        for node, _ in walk(parse(target["expr"])):
-            if type(node).__name__ == "BinaryExpr" and str(node.op) == "-":
-                metrics = {s.metric for s in valued(node.prettify())}
-                assert not any(catalog[m]["type"] == "counter" for m in metrics), where(
-                    name, panel, target
-                )
-
-
-def test_zero_fallbacks_depend_on_the_family_being_exported() -> None:
-    """`or vector(0)` would show a confident 0 for a service that does not export the metric;
-    the fallback is `0 * group(<family>)`, narrowed only by the service."""
-    fallbacks = 0
-    for name, panel, target in all_targets():
-        assert "vector(0)" not in target["expr"], where(name, panel, target)
-        for s in selectors(target["expr"]):
-            if s.presence:
-                fallbacks += 1
-                assert set(s.matchers) <= {"application", "job"}, where(name, panel, target)
-    assert fallbacks >= 14
-
-
-def test_no_dashboard_reads_raw_latency_buckets_and_the_overview_reads_recorded_http_rates() -> (
-    None
-):
-    """Every bucket of every route, method, uri and status was what made the overview slow: the
-    quantiles and heatmaps read the recorded per-application buckets instead, and the overview's
-    rates the recorded per-application rates (its top endpoints, which need `uri`, aside)."""
+def test_the_overview_reads_recorded_http_rates() -> None:
+    """Every bucket of every route, method, uri and status was what made the overview slow: its
+    rates read the recorded per-application rates (its top endpoints, which need `uri`, aside);
+    no dashboard reads raw buckets at all (lint's `raw-buckets` rule)."""
     recorded = recording_rules()
-    for name, panel, target in all_targets():
-        metrics = {s.metric for s in valued(target["expr"])}
-        assert "http_server_requests_seconds_bucket" not in metrics, where(name, panel, target)
-        if name == "overview" and panel["title"] != "Top API endpoints":
+    for panel, target in targets(dashboards()["overview"]):
+        if panel["title"] != "Top API endpoints":
+            metrics = {s.metric for s in valued(target["expr"])}
             raw_http = {m for m in metrics if m.startswith("http_server_requests")}
-            assert not raw_http, where(name, panel, target)
+            assert not raw_http, where("overview", panel, target)
     read = {s.metric for _, _, t in all_targets() for s in valued(t["expr"])}
     assert {m for m in recorded if m.startswith("application")} & read

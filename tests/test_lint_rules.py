@@ -21,6 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 NAME = "leaky-tokens-fixture"
 STAT = f"{NAME} › Requests per minute"
 SERIES = f"{NAME} › Tokens consumed"
+LATENCY = f"{NAME} › Latency p95"  # the stat, showing a quantile
 
 # Grafana's JSON schemas (../shared/schemas/grafana): the stricter check, when it is there.
 SCHEMA_EXPECTED = {
@@ -29,7 +30,7 @@ SCHEMA_EXPECTED = {
     "schema-options": (STAT, "schema-options", "options.graphMode: 'sparkline' is not one of"),
     "schema-field-config": (SERIES, "schema-field-config", "custom.drawStyle: 'curve'"),
     "schema-target": (f"{STAT} › refId A", "schema-target", "format: 'csv'"),
-    "schema-unit": (STAT, "schema-unit", "'requests/min' is not a Grafana unit"),
+    "schema-unit": (f"{NAME} › Requests", "schema-unit", "'requests/min' is not a Grafana unit"),
     "panel-type": (SERIES, "panel-type", "'graph' is not supported"),
 }
 # grafana-foundation-sdk's models: the same rules on a clone with nothing beside it.
@@ -43,7 +44,7 @@ SDK_EXPECTED = {
         "fieldConfig.defaults.custom.drawStyle: 'curve' is not one of",
     ),
     "schema-target": (f"{STAT} › refId A", "schema-target", "format: 'csv' is not one of"),
-    "schema-unit": (STAT, "schema-unit", "'requests/min' is not a Grafana unit"),
+    "schema-unit": (f"{NAME} › Requests", "schema-unit", "'requests/min' is not a Grafana unit"),
     "panel-type": (SERIES, "panel-type", "'graph' is not supported"),
 }
 EXPECTED = {
@@ -55,7 +56,7 @@ EXPECTED = {
     "label-value-unknown": (f"{SERIES} › refId A", "label-value-unknown", '"sucess"'),
     "label-value-unknown-regex": (f"{SERIES} › refId A", "label-value-unknown", '"rate_limitd"'),
     "counter-without-rate": (f"{STAT} › refId A", "counter-without-rate", "inside sum"),
-    "quantile-without-le": (f"{STAT} › refId A", "quantile-without-le", "no labels"),
+    "quantile-without-le": (f"{LATENCY} › refId A", "quantile-without-le", "no labels"),
     "datasource-variable": (SERIES, "datasource-variable", '"uid": "prometheus"'),
     "rate-window": (f"{STAT} › refId A", "rate-window", "15s is below two scrape intervals (30s)"),
     "rate-window-interval": (f"{STAT} › refId A", "rate-window", "$__interval can fall below"),
@@ -85,6 +86,19 @@ EXPECTED = {
     "variable-unused": (NAME, "variable-unused", "'provider'"),
     "refresh": (NAME, "refresh", "'30s'"),
     "timezone": (NAME, "timezone", "'utc'"),
+    "legend-labels": (f"{SERIES} › refId A", "legend-labels", "grouping label(s) {{outcome}}"),
+    "raw-buckets": (f"{SERIES} › refId A", "raw-buckets", "http_server_requests_seconds_bucket"),
+    "ratio-zero": (f"{SERIES} › refId A", "ratio-zero", "0/0 = NaN"),
+    "quantile-nan": (f"{LATENCY} › refId A", "quantile-nan", "compare it `>= 0`"),
+    "counter-subtraction": (f"{SERIES} › refId A", "counter-subtraction", "token_consume_total"),
+    "per-minute": (f"{STAT} › refId A", "per-minute", "a rate times 60"),
+    "zero-fallback": (f"{SERIES} › refId A", "zero-fallback", "`vector(0)`"),
+    "number-format": (f"{SERIES} › refId A", "number-format", "0.9499999"),
+    "long-window": (f"{SERIES} › refId A", "long-window", "its $time_range window at every step"),
+    "decimals": (SERIES, "decimals", "no `decimals`"),
+    "instant-value": (f"{STAT} › refId A", "instant-value", "a gauge shows one value"),
+    "table-columns": (STAT, "table-columns", "['requests'] start in lower case"),
+    "stat-sparkline": (STAT, "stat-sparkline", "graphMode 'none'"),
 }
 
 

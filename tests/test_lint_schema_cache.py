@@ -4,6 +4,7 @@ changed (a panel, a schema file) is validated anew."""
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,38 @@ def test_an_unwritable_cache_is_ignored(schemas: Path, tmp_path: Path) -> None:
 def test_the_cache_lives_in_the_users_cache_directory() -> None:
     assert settings.cache_dir({"LEAKY_CACHE_DIR": "/c"}) == Path("/c")
     assert settings.cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/leaky-dashboards")
+
+
+def _without_findings(value: object) -> object:
+    """`value` with every list of findings ([refId, rule, message], ...) emptied: what a poisoner
+    writes to let a bad panel pass."""
+    if isinstance(value, dict):
+        return {k: _without_findings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if value and all(isinstance(f, list) and len(f) == 3 for f in value):
+            return []
+        return [_without_findings(v) for v in value]
+    return value
+
+
+def test_a_poisoned_entry_does_not_let_a_bad_panel_pass(
+    schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = model()
+    broken["panels"][1]["options"]["graphMode"] = "sparkline"
+    first = findings(tmp_path, schemas, broken)
+    assert [rule for _, rule, _ in first] == ["schema-options"]
+    cache_file = tmp_path / schema_cache.CACHE_FILE
+    poisoned = _without_findings(json.loads(cache_file.read_text()))
+    cache_file.write_text(json.dumps(poisoned))
+    assert findings(tmp_path, schemas, broken) == first
+    forbid_validation(monkeypatch)  # the entry was rewritten: it verifies again
+    assert findings(tmp_path, schemas, broken) == first
+
+
+@pytest.mark.parametrize("content", ["", "{", "[1, 2]", '{"": "x", "k": 3}'])
+def test_a_corrupt_cache_file_is_ignored(schemas: Path, tmp_path: Path, content: str) -> None:
+    broken = model()
+    broken["panels"][1]["options"]["graphMode"] = "sparkline"
+    (tmp_path / schema_cache.CACHE_FILE).write_text(content)
+    assert [rule for _, rule, _ in findings(tmp_path, schemas, broken)] == ["schema-options"]

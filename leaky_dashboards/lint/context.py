@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..catalog import Catalog
 from ..model import Json, visible_panels
 from ..promql import Query
 
@@ -23,6 +24,8 @@ class Context:
     model: Json
     targets: list[tuple[Json, str, Query]]  # (panel, refId, parsed expr)
     scrape_interval: timedelta
+    # Every series a query may read (the metrics catalog and the recorded series).
+    catalog: Catalog | None = None
 
     @property
     def variables(self) -> list[Json]:

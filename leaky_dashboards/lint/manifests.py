@@ -573,8 +573,8 @@ def check(
     """Check the manifests among `files`, print each note and finding; an error raises
     LintError (exit 2) before anything is written."""
     from ..settings import kubernetes_schema_dir
+    from .ci import in_ci
     from .report import LintError
-    from .runner import in_ci
 
     findings, said = check_files(
         files, directory or kubernetes_schema_dir(), ci=in_ci() if ci is None else ci, label=label

@@ -31,7 +31,7 @@ FAMILIES = {
     "schema": ("Grafana's JSON schema", "schema, sdk"),
     "promql": ("PromQL", "runner"),
     "contract": ("Metrics contract", "contract"),
-    "dashboard": ("Dashboard rules", "rules"),
+    "dashboard": ("Dashboard rules", "rules, queries, panels"),
     "links": ("References across dashboards and alerts", "links"),
     "source": ("Source format", "sourcefmt"),
     "kubernetes": ("Kubernetes manifests", "manifests"),

@@ -4,7 +4,7 @@ README's rule list is generated from them (`markdown`, golden-checked by the tes
 
 from __future__ import annotations
 
-from . import contract, links, manifests, report, rules, schema, sourcefmt
+from . import contract, links, manifests, panels, queries, report, rules, schema, sourcefmt
 from .rule import FAMILIES, Rule
 
 PROMQL_SYNTAX = Rule(
@@ -19,6 +19,8 @@ ALL: tuple[Rule, ...] = (
     PROMQL_SYNTAX,
     *contract.RULES,
     *rules.RULES,
+    *queries.RULES,
+    *panels.RULES,
     *links.RULES,
     *sourcefmt.RULES,
     *manifests.RULES,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
@@ -14,8 +13,10 @@ from ..model import Json, strip_library_fields, visible_panels
 from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
+from ..sandbox import check_sources
 from ..settings import Paths
-from . import links, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import links, panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from .ci import in_ci
 from .context import Context
 from .contract import Checker
 from .report import (
@@ -32,11 +33,6 @@ from .report import (
 from .ruleset import PROMQL_SYNTAX
 from .schema import SCHEMA_DIR
 from .sourcefmt import JSONNETFMT, JSONNETFMT_VERSION
-
-
-def in_ci(env: dict[str, str] | None = None) -> bool:
-    value = (os.environ if env is None else env).get("CI", "")
-    return value.lower() in ("true", "1", "yes")
 
 
 def _schema_cache(directory: Path) -> schema_cache.Cache:
@@ -122,6 +118,7 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
     """`invoke fmt`: rewrite the Jsonnet sources with the pinned jsonnetfmt."""
     source_files(paths)  # no dashboards/ (or an empty one) is an error here too
     files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    check_sources(files, paths.show)
     try:
         changed = sourcefmt.rewrite(files)
     except (OSError, RuntimeError) as exc:
@@ -162,8 +159,8 @@ def _dashboard(
             found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
-    context = Context(name, model, targets, scrape)
-    for rule in rules.RULES:
+    context = Context(name, model, targets, scrape, checker.catalog)
+    for rule in (*rules.RULES, *queries.RULES, *panels.RULES):
         assert rule.check is not None  # every dashboard rule has its check
         for panel, ref, message in rule.check(context):
             found.append(Finding(where(panel, ref), rule.name, message))
@@ -219,7 +216,9 @@ def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
 
 
 def _sources(paths: Paths, ci: bool) -> list[Finding]:
-    result = sourcefmt.check(sourcefmt.sources(paths.dashboards, paths.libsonnet))
+    files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    check_sources(files, paths.show)
+    result = sourcefmt.check(files)
     findings: list[Finding] = []
     if result.missing:
         severity = ERROR if ci else WARNING

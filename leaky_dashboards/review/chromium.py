@@ -171,7 +171,9 @@ class Browser:
         problems = self.problems()
         if problems:
             raise BuildError(f"{page}: the page reported: {problems[0][:400]}")
-        shot = self.call("Page.captureScreenshot", {"format": "png"}, session=True)
+        shot = self.call(
+            "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}, session=True
+        )
         text = self.evaluate("(document.getElementById('display') || {}).textContent || 'null'")
         return Shot(base64.b64decode(shot["data"]), json.loads(text))
 

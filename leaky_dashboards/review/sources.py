@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .. import artifacts, fsio, outputs
+from .. import fsio, outputs
 from ..errors import BuildError
 from ..library import CONFIG_FILE
 from ..model import Json, iter_panels, shape_error
@@ -137,6 +137,8 @@ def base(project: Project, ref: str | None) -> Side:
 
 def _rendered(label: str, project: Project) -> Side:
     """Every file exactly as the build writes it (the golden files' content)."""
+    from .. import artifacts
+
     files = artifacts.render_all(project)
     models = {
         name: json.loads(content)
@@ -259,6 +261,11 @@ def tree(root: Path, commit: str) -> Path:
     return where
 
 
+def running_code() -> dict[str, str]:
+    """The reviewing code this process runs (`code_at` of the tree it was imported from)."""
+    return code_at(Path(__file__).resolve().parents[2])
+
+
 def blob_id(content: bytes) -> str:
     """Git's blob id of `content` (what `git hash-object` prints)."""
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
@@ -296,8 +303,8 @@ def _checked(side: Shipped, project: Project) -> Shipped:
     """`side` with the golden files its sources render compared to its committed ones."""
     try:
         rendered, thresholds = rendering(project)
-    except BuildError as exc:
-        return replace(side, render_error=str(exc))
+    except BuildError as exc:  # named as in its tree, wherever that was written
+        return replace(side, render_error=str(exc).replace(f"{project.paths.root}/", ""))
     committed_golden = {
         p.removeprefix(outputs.GOLDEN_PREFIX): c
         for p, c in side.files.items()
@@ -331,6 +338,8 @@ def rendering(project: Project) -> tuple[dict[str, bytes], dict[str, Any]]:
         return files, dict(kept["thresholds"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    from .. import artifacts  # only when nothing is remembered: it imports the whole renderer
+
     files = artifacts.render_all(project)
     thresholds = project.library.thresholds()
     entry = {"files": {p: base64.b64encode(c).decode() for p, c in files.items()}}
@@ -347,14 +356,12 @@ def rendering(project: Project) -> tuple[dict[str, bytes], dict[str, Any]]:
 def _rendering_key(project: Project) -> str:
     from importlib.metadata import version
 
-    from . import reviewer
-
     digest = hashlib.sha256()
     parts = [repr(project.installation), project.engine, sys.version, yaml.__version__]
     libraries = ("gojsonnet", "jsonnet", "promql-parser")
     parts += [version(name) for name in libraries if _installed(name)]
     digest.update("\0".join(parts).encode())
-    digest.update(json.dumps(sorted(reviewer.running_code().items())).encode())
+    digest.update(json.dumps(sorted(running_code().items())).encode())
     paths = project.paths
     for top in (paths.dashboards, paths.libsonnet):
         for path in sorted(top.rglob("*")) if top.is_dir() else []:

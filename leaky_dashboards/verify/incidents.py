@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from .shapes import MIB, POOLS
 from .synthetic import PORTS
-from .truth import Excludes, Expectation, Fires, Shows, Silent
+from .truth import Excludes, Expectation, Fires, Reads, Shows, Silent
 from .world import HeapPressure, HttpEvents, Outage, Surge, World
 
 HOURS = 3
@@ -39,6 +39,16 @@ HEAP_SHARE = (HEAP.eden_mib + HEAP.survivor_mib + HEAP.old_mib) / XMX_MIB
 HEAP_WHY = (
     f"({HEAP.eden_mib:g} Eden + {HEAP.survivor_mib:g} Survivor + {HEAP.old_mib:g} Old Gen) MiB "
     f"of -Xmx {XMX_MIB:g} MiB"
+)
+
+# A second, milder case on token-service-2 from the same moment: 415 MiB, about 81 %, above the
+# heap's warning level (70 %) and below its critical one (85 %).
+WARM_INSTANCE = "token-service-2:8082"
+WARM_HEAP = HeapPressure(WARM_INSTANCE, 20 * MINUTE, eden_mib=260, survivor_mib=10, old_mib=145)
+WARM_SHARE = (WARM_HEAP.eden_mib + WARM_HEAP.survivor_mib + WARM_HEAP.old_mib) / XMX_MIB
+WARM_WHY = (
+    f"({WARM_HEAP.eden_mib:g} + {WARM_HEAP.survivor_mib:g} + {WARM_HEAP.old_mib:g}) MiB of "
+    f"-Xmx {XMX_MIB:g} MiB on the token service's fullest instance, between 70 % and 85 %"
 )
 
 # The status table's columns (refIds) that carry a known answer.
@@ -98,7 +108,7 @@ AFTER_STORM = 40 * MINUTE
 INCIDENTS = World(
     replicas=MappingProxyType({"api-gateway": 3, "token-service": 3}),
     outages=(Outage(DOWN_INSTANCE, DOWN_SINCE), RESTART),
-    heap=(HEAP,),
+    heap=(HEAP, WARM_HEAP),
     surges=(
         # A failed call was an attempt first.
         *(
@@ -149,6 +159,13 @@ INCIDENT_EXPECTATIONS: tuple[Expectation, ...] = (
           ref_id=STATUS_HEAP, series={"instance": HEAP_INSTANCE}),
     Shows("overview", HEALTH, HEAP_SHARE, HEAP_WHY + ", its service's fullest instance",
           tolerance=0.005, ref_id=HEALTH_HEAP, series={"application": "api-gateway"}),
+    # ... and as the viewer reads it (Grafana's display: percentunit, one decimal, its colour).
+    Reads("system", "💾 Heap memory usage (worst service)", f"{HEAP_SHARE:.1%}",
+          HEAP_WHY + ", above the 85 % step", level="critical"),
+    Reads("system", "💾 Heap memory usage (worst service)", f"{WARM_SHARE:.1%}", WARM_WHY,
+          level="warning", variables={"service": "token-service"}),
+    Reads("overview", "JVM heap usage", f"{WARM_SHARE:.1%}", WARM_WHY, level="warning",
+          name="token-service"),
     Fires("LeakyTokensHeapUsageHigh", "critical", {"instance": HEAP_INSTANCE},
           f"{HEAP_SHARE:.1%} > 85 % for 20 minutes"),
     Silent("LeakyTokensHeapUsageHigh", {"instance": "api-gateway-1:8080"},
@@ -258,6 +275,8 @@ NOBODY = "nobody used the platform"
 IDLE_EXPECTATIONS: tuple[Expectation, ...] = (
     Shows("business", "💵 SAGA purchase completions", None,
           "the token service does not export the SAGA counters"),
+    Reads("business", "💵 SAGA purchase completions", None,
+          "not exported: the panel's No data text, never a 0 that reads as no purchases"),
     Shows("overview", "👥 Active users", 0, f"{NOBODY}; the consumption counter is exported"),
     Shows("overview", "🔥 Requests per minute", 0, f"{NOBODY}; scrapes are not users",
           tolerance=0.001),

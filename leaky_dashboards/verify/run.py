@@ -18,7 +18,18 @@ from ..errors import BuildError
 from ..project import Project
 from ..render import Dashboard
 from ..settings import Paths
-from . import backfill, evaluate, recording, report, rules, scenarios, server, synthetic, truth
+from . import (
+    backfill,
+    display,
+    evaluate,
+    recording,
+    report,
+    rules,
+    scenarios,
+    server,
+    synthetic,
+    truth,
+)
 from .promapi import Client
 from .scenarios import Scenario
 
@@ -102,6 +113,8 @@ def run(
             rules=subject.rules,
         )
         verdicts = truth.check(Client(prom.url), world, scenario.expectations)
+        # What the viewer reads at the same moments, through Grafana's display code.
+        verdicts += display.check(Client(prom.url), world, scenario.expectations)
     outcome = Outcome(results, report.findings(results), blocks, verdicts, mismatches)
     for line in record_lines:
         echo(f"scenario {scenario.name}: {line}")

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .. import grafana
 from ..render import Dashboard
@@ -119,12 +119,59 @@ class Silent:
         return f"silent from {since} to end-{_minutes(self.until)}"
 
 
-Expectation = Shows | Excludes | Fires | Silent
+@dataclass(frozen=True)
+class Reads:
+    """Dashboard `dashboard`, panel `panel` as the viewer reads it at `at` seconds before the end
+    (`variables` set, the others at their defaults), drawn by the preview's renderer with
+    Grafana's own display code (display.py): the value named `name` (a stat's or gauge's value:
+    its display name; the only one if None), or in a table the cell of column `column` in the
+    row whose cells read every text of `row`, reads `text` exactly, unit included (None: the
+    panel's "No data" text, its `noValue` if it has one), and is coloured `level`: the colour of
+    the panel's threshold step 0 (`base`), 1 (`warning`) or 2 (`critical`)."""
+
+    dashboard: str
+    panel: str
+    text: str | None
+    why: str
+    at: int = 0
+    level: str | None = None
+    variables: Labels = field(default_factory=dict)
+    name: str | None = None
+    column: str | None = None
+    row: tuple[str, ...] = ()
+
+    def subject(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.variables.items())
+        cell = f" › {self.column} of row {', '.join(self.row)}" if self.column else ""
+        named = f" › {self.name}" if self.name else ""
+        return (
+            f"{self.dashboard} › {self.panel}{named}{cell} as read"
+            + (f" with {where}" if where else "")
+            + f" at end-{_minutes(self.at)}"
+        )
+
+    def expected(self) -> str:
+        shown = "its No data text" if self.text is None else f"{self.text!r}"
+        return shown + (f" in its {self.level} colour" if self.level else "")
+
+
+Expectation = Shows | Excludes | Fires | Silent | Reads
+
+
+class Stated(Protocol):
+    """What a verdict reports on: an expectation, or a check of the same shape."""
+
+    @property
+    def why(self) -> str: ...
+
+    def subject(self) -> str: ...
+
+    def expected(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class Verdict:
-    expectation: Expectation
+    expectation: Stated
     shown: str  # what the panel or the rule manager showed, in words
     met: bool
 
@@ -150,10 +197,11 @@ class World:
 
 
 def check(client: Client, world: World, expectations: Sequence[Expectation]) -> list[Verdict]:
-    return [_check(client, world, e) for e in expectations]
+    """Every expectation but `Reads` (read through the renderer: display.check)."""
+    return [_check(client, world, e) for e in expectations if not isinstance(e, Reads)]
 
 
-def _check(client: Client, world: World, e: Expectation) -> Verdict:
+def _check(client: Client, world: World, e: Shows | Excludes | Fires | Silent) -> Verdict:
     if isinstance(e, Shows):
         return _shows(client, world, e)
     if isinstance(e, Excludes):

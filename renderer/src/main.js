@@ -185,8 +185,14 @@ function el(tag, attrs = {}, children = []) {
   return node;
 }
 
+// Whether any frame holds a number: without one, Grafana shows the panel's "No data" value, whose
+// numeric 0 is nobody's reading (the record says null).
+function hasNumbers(data) {
+  return data.some((frame) => frame.length > 0 && frame.fields.some((f) => f.type === FieldType.number));
+}
+
 function fieldValues(spec, data, sparkline) {
-  return getFieldDisplayValues({
+  const values = getFieldDisplayValues({
     data,
     reduceOptions: spec.options?.reduceOptions ?? { calcs: ['lastNotNull'], values: false },
     fieldConfig: spec.fieldConfig ?? { defaults: {}, overrides: [] },
@@ -195,6 +201,8 @@ function fieldValues(spec, data, sparkline) {
     timeZone: TIME_ZONE,
     sparkline,
   });
+  if (!hasNumbers(data)) for (const fd of values) fd.noData = true;
+  return values;
 }
 
 function record(fd) {
@@ -203,7 +211,7 @@ function record(fd) {
     name: d.title ?? fd.name ?? '',
     text: text(d),
     color: d.color ?? '',
-    numeric: Number.isFinite(d.numeric) ? d.numeric : null,
+    numeric: !fd.noData && Number.isFinite(d.numeric) ? d.numeric : null,
     unit: fd.field?.unit ?? '',
   };
 }
@@ -450,7 +458,7 @@ function timeseries(spec, data, box, time) {
       el('tr', {}, [el('td', {}, [swatch(r.color), el('span', { text: r.name })]), ...r.cells.map((c) => el('td', { text: c }))])
     );
     legendBox = el('div', { class: 'legend-table' }, [el('table', {}, [el('thead', {}, [head]), el('tbody', {}, body)])]);
-    legendBox.style.maxHeight = `${Math.round(box.clientHeight * 0.4)}px`;
+    legendBox.style.maxHeight = `${Math.round(box.clientHeight * 0.34)}px`;
   } else {
     legendBox = el('div', { class: 'legend' }, rows.map((r) =>
       el('span', {}, [swatch(r.color), el('span', { text: r.cells.length ? `${r.name} ${r.cells.join(' ')}` : r.name })])

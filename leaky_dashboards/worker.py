@@ -1,0 +1,280 @@
+"""Jsonnet evaluates in a child process, so what a source makes the engine do is bounded.
+
+Neither binding can be interrupted (the Go and C++ code never returns to Python until it is
+done), and go-jsonnet aborts its whole process on a deep enough recursion (a goroutine stack of
+1 GB: an endless `tailstrict` call, a very deep value). So each engine runs in one child, forked
+at the first evaluation a command needs (a warm build needs none) and serving every evaluation
+after it. The parent waits with a bound: past `$LEAKY_JSONNET_MAX_MB` of the child's resident
+memory (above what it shares with the parent at the fork) or `$LEAKY_JSONNET_MAX_SECONDS` for
+one evaluation it kills the child and says so; a child
+that dies (the Go runtime's own fatal errors) is a clean error too; Ctrl-C or SIGTERM stop the
+child with the command. A new child is forked for the next evaluation.
+
+The parent never loads an engine itself (so it forks without a Go runtime in it). Where forking
+is not possible, or a binding is already loaded in this process, evaluations run here, unbounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import importlib
+import os
+import pickle
+import select
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BuildError
+from .limits import EVALUATION_MAX_MB, EVALUATION_MAX_SECONDS, MAX_STACK
+from .sandbox import Importer, Reads, Refusal
+
+MAX_MB_ENV = "LEAKY_JSONNET_MAX_MB"
+MAX_SECONDS_ENV = "LEAKY_JSONNET_MAX_SECONDS"
+_POLL = 0.05  # seconds between two looks at the child's memory and time
+
+
+@dataclass(frozen=True)
+class Request:
+    module: str  # the binding: _gojsonnet or _jsonnet
+    name: str
+    text: str
+    library: str
+    roots: tuple[str, ...]
+    ext_vars: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Response:
+    """`result` and what was read, or the binding's error text with the sandbox's refusal and
+    where the refused import is written (go-jsonnet can garble the text that would say so)."""
+
+    result: str | None
+    reads: Reads
+    error: str | None = None
+    refusal: Refusal | None = None
+    site: tuple[str, int, int] | None = None
+
+
+def evaluate_here(request: Request) -> Response:
+    """Evaluate `request` in this process, in the sandbox."""
+    binding: Any = importlib.import_module(request.module)
+    importer = Importer(Path(request.library), [Path(r) for r in request.roots])
+    try:
+        result: str = binding.evaluate_snippet(
+            request.name,
+            request.text,
+            ext_vars=request.ext_vars,
+            import_callback=importer,
+            max_stack=MAX_STACK,
+        )
+    except (RuntimeError, UnicodeDecodeError) as exc:
+        # go-jsonnet can garble a callback's error into bytes that are not UTF-8.
+        detail = str(exc) if isinstance(exc, RuntimeError) else ""
+        site = importer.import_site(request.name, request.text)
+        return Response(None, importer.recorded(), detail, importer.refusal, site)
+    return Response(result, importer.recorded())
+
+
+def limit(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise BuildError(f"${name}={value!r}: expected a positive whole number")
+    return number
+
+
+def _resident_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _send(fd: int, value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive_blocking(fd: int) -> Any:
+    """The next value on `fd`; None at end of file."""
+    data = bytearray()
+    need = 8
+    while len(data) < need:
+        chunk = os.read(fd, max(need - len(data), 1 << 16))
+        if not chunk:
+            return None
+        data += chunk
+        if need == 8 and len(data) >= 8:
+            need = 8 + int.from_bytes(data[:8], "big")
+    return pickle.loads(bytes(data[8:need]))
+
+
+def _serve(receive: int, send: int) -> None:
+    """The child: evaluate requests until the parent closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
+    faulthandler.disable()  # a crash is the parent's to report, in one line
+    while True:
+        request = _receive_blocking(receive)
+        if request is None:
+            return
+        try:
+            response: object = evaluate_here(request)
+        except BaseException as exc:
+            response = f"{type(exc).__name__}: {exc}"
+        _send(send, response)
+
+
+def _close_all_but(keep: tuple[int, ...]) -> None:
+    low = 0
+    for fd in [*sorted(set(keep)), os.sysconf("SC_OPEN_MAX")]:
+        if low < fd:  # closerange(n, n) closes every descriptor (close_range's n..n-1)
+            os.closerange(low, fd)
+        low = fd + 1
+
+
+class _Child:
+    def __init__(self) -> None:
+        down_read, self.down = os.pipe()
+        self.up, up_write = os.pipe()
+        # The engine's own last words, if it dies; closed with the child (`stop`, `_died`).
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 0
+            try:
+                os.dup2(self.errors.fileno(), 2)
+                devnull = os.open(os.devnull, os.O_RDWR)
+                os.dup2(devnull, 0)
+                os.dup2(devnull, 1)
+                # Nothing else of the parent's stays open here (a lock on the outputs would
+                # outlive the parent's release of it).
+                _close_all_but((0, 1, 2, down_read, up_write))
+                _serve(down_read, up_write)
+            except BaseException as exc:  # a child never returns into the parent's code
+                with contextlib.suppress(BaseException):
+                    os.write(2, f"{type(exc).__name__}: {exc}\n".encode())
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(down_read)
+        os.close(up_write)
+        self.pid, self.owner = pid, os.getpid()
+        # What the child shares with this process at the fork is not the evaluation's.
+        self.baseline = _resident_mb(self.owner)
+        self.alive, self.closed = True, False
+
+    def evaluate(self, request: Request, what: str) -> Response:
+        max_mb = limit(MAX_MB_ENV, EVALUATION_MAX_MB)
+        max_seconds = limit(MAX_SECONDS_ENV, EVALUATION_MAX_SECONDS)
+        _send(self.down, request)
+        started = time.monotonic()
+        data = bytearray()
+        need = 8
+        while len(data) < need:
+            ready, _, _ = select.select([self.up], [], [], _POLL)
+            if ready:
+                chunk = os.read(self.up, 1 << 20)
+                if not chunk:
+                    raise BuildError(f"{what}: {self._died()}")
+                data += chunk
+                if need == 8 and len(data) >= 8:
+                    need = 8 + int.from_bytes(data[:8], "big")
+                continue
+            used, spent = _resident_mb(self.pid) - self.baseline, time.monotonic() - started
+            if used > max_mb:
+                self.stop()
+                raise BuildError(
+                    f"{what}: Jsonnet evaluation used {used:,.0f} MB, above the limit of "
+                    f"{max_mb:,} MB (${MAX_MB_ENV}); stopped"
+                )
+            if spent > max_seconds:
+                self.stop()
+                raise BuildError(
+                    f"{what}: Jsonnet evaluation ran {spent:,.0f} s, above the limit of "
+                    f"{max_seconds:,} s (${MAX_SECONDS_ENV}); stopped"
+                )
+        response = pickle.loads(bytes(data[8:need]))
+        if isinstance(response, str):
+            raise BuildError(f"{what}: Jsonnet evaluation failed: {response}")
+        assert isinstance(response, Response)
+        return response
+
+    def _died(self) -> str:
+        _, status = os.waitpid(self.pid, 0)
+        self.alive = False
+        self.close()
+        self.errors.seek(0)
+        words = self.errors.read(4096).decode("utf-8", "replace").strip().splitlines()
+        self.errors.close()
+        said = next((w.strip() for w in words if w.strip()), "")
+        if os.WIFSIGNALED(status):
+            how = f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+        else:
+            how = f"exit status {os.WEXITSTATUS(status)}"
+        return f"the Jsonnet engine stopped ({how}){': ' + said if said else ''}"
+
+    def stop(self) -> None:
+        """Kill the child and wait for it (once: a reaped pid may be another process's)."""
+        if self.alive:
+            self.alive = False
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        self.close()
+        self.errors.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for fd in (self.down, self.up):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+_children: dict[str, _Child] = {}
+
+
+def evaluate(request: Request, what: str) -> Response:
+    """Evaluate `request` in the engine's child (forked now if there is none), bounded; here
+    when this process cannot fork safely."""
+    if not hasattr(os, "fork") or "_gojsonnet" in sys.modules:  # a Go runtime does not fork
+        return evaluate_here(request)
+    child = _children.get(request.module)
+    if child is None or child.owner != os.getpid():
+        child = _children[request.module] = _Child()
+    try:
+        return child.evaluate(request, what)
+    except BaseException:  # a limit, a dead child, Ctrl-C: this child is done
+        _children.pop(request.module, None)
+        child.stop()
+        raise
+
+
+def child_pid(module: str) -> int | None:
+    """The running child of a binding (for tests that stop one as a crash would)."""
+    child = _children.get(module)
+    return child.pid if child is not None else None
+
+
+def stop_all() -> None:
+    """Stop every child (the next evaluation forks a new one)."""
+    for module in list(_children):
+        _children.pop(module).stop()
