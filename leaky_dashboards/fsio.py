@@ -216,9 +216,14 @@ class _Plan:
     emptied: list[Path] = field(default_factory=list)
     content: dict[Path, bytes] = field(default_factory=dict)  # temporary → bytes, not journaled
 
-    def record(self, state: str) -> bytes:
+    def record(self, state: str, base: Path) -> bytes:
+        """The journal's bytes; paths inside `base` (the journal's directory) are relative, so a
+        copied tree's journal never points into the original."""
+
         def text(path: Path | None) -> str | None:
-            return None if path is None else os.fsdecode(path)
+            if path is None:
+                return None
+            return os.fsdecode(path.relative_to(base) if path.is_relative_to(base) else path)
 
         data = {
             "version": JOURNAL_VERSION,
@@ -232,22 +237,25 @@ class _Plan:
         return json.dumps(data, indent=1).encode("utf-8")
 
     @classmethod
-    def read(cls, content: bytes) -> tuple[str, _Plan]:
+    def read(cls, content: bytes, base: Path) -> tuple[str, _Plan]:
         """The state and plan of a journal; ValueError when it is not one this code wrote."""
         try:
             data = json.loads(content)
             if data["version"] != JOURNAL_VERSION:
                 raise ValueError(f"journal version {data['version']}")
 
-            def path(text: str | None) -> Path | None:
-                return None if text is None else Path(text)
+            def path(text: str) -> Path:
+                return base / text  # an absolute path stays as it is
+
+            def backup(text: str | None) -> Path | None:
+                return None if text is None else path(text)
 
             plan = cls(
                 names=[str(n) for n in data["names"]],
-                dirs=[Path(d) for d in data["dirs"]],
-                replace=[(Path(t), Path(g), path(b)) for t, g, b in data["replace"]],
-                remove=[(Path(g), Path(b)) for g, b in data["remove"]],
-                emptied=[Path(d) for d in data["emptied"]],
+                dirs=[path(d) for d in data["dirs"]],
+                replace=[(path(t), path(g), backup(b)) for t, g, b in data["replace"]],
+                remove=[(path(g), path(b)) for g, b in data["remove"]],
+                emptied=[path(d) for d in data["emptied"]],
             )
             return str(data["state"]), plan
         except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
@@ -332,12 +340,12 @@ def _change(plan: _Plan, journal: Path) -> None:
     """Stage, commit, switch, finish: the journal says which, so any stop can be recovered."""
     committed = False
     try:
-        step("journal", journal, plan.record("staging"))
+        step("journal", journal, plan.record("staging", journal.parent))
         for directory in plan.dirs:
             step("mkdir", directory)
         for temp, _, _ in plan.replace:
             step("write", temp, plan.content[temp])
-        step("journal", journal, plan.record("commit"))
+        step("journal", journal, plan.record("commit", journal.parent))
         committed = True
         for temp, target, backup in plan.replace:
             if backup is not None:
@@ -350,7 +358,7 @@ def _change(plan: _Plan, journal: Path) -> None:
         try:
             if committed:
                 with contextlib.suppress(OSError):
-                    step("journal", journal, plan.record("rollback"))
+                    step("journal", journal, plan.record("rollback", journal.parent))
             _undo(plan, journal)
         except BuildError as failed:
             raise BuildError(f"{_cannot_write(cause)}; {failed}") from None
@@ -458,7 +466,7 @@ def recover(journal: Path) -> str | None:
                 step("unlink", temporary)
         return None
     try:
-        state, plan = _Plan.read(journal.read_bytes())
+        state, plan = _Plan.read(journal.read_bytes(), journal.parent)
     except (OSError, ValueError) as exc:
         raise BuildError(
             f"{journal}: an interrupted change's journal cannot be read ({exc}); check "

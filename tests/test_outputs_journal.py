@@ -16,7 +16,7 @@ import pytest
 
 from leaky_dashboards import build, fsio, outputs
 from leaky_dashboards.project import Project
-from leaky_dashboards.settings import ROOT, Installation, Paths, schema_dir
+from leaky_dashboards.settings import CACHE_ENV, ROOT, Installation, Paths, schema_dir
 
 from .conftest import snapshot
 from .test_outputs import prepared
@@ -64,10 +64,16 @@ def project_copy(root: Path) -> Paths:
     return tree
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without installation values or test hooks (the cache dir kept)."""
+    kept = os.environ.items()
+    return {k: v for k, v in kept if k == CACHE_ENV or not k.startswith(("LEAKY_", "TEST_"))}
+
+
 def invoke(
     tree: Paths, *args: str, env: dict[str, str] | None = None, hooks: Path
 ) -> subprocess.Popen[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKY_", "TEST_"))}
+    base = clean_env()
     base |= {
         "PYTHONPATH": f"{tree.root}{os.pathsep}{hooks}",
         "LEAKY_SCHEMA_DIR": str(schema_dir()),
@@ -222,3 +228,23 @@ def test_a_second_build_waits_for_the_first_then_fails_naming_it(
             first.kill()
             first.wait()
     assert left_behind(checkout) == []
+
+
+def test_a_copied_tree_recovers_its_own_outputs_never_the_original_s(
+    checkout: Paths, hooks: Path, tmp_path: Path
+) -> None:
+    original = prepared(tmp_path / "original", checkout)
+    # Killed inside the change: its journal and temporaries are left behind.
+    code, _, err = finished(
+        invoke(original, "golden-update", env={"TEST_KILL_AT_STEP": "8"}, hooks=hooks)
+    )
+    assert code == -9, err
+    assert (original.root / outputs.JOURNAL_FILE).exists()
+    left = both(original)
+    copy = Paths.under(tmp_path / "copy")
+    shutil.copytree(original.root, copy.root, symlinks=True)
+    code, _, err = finished(invoke(copy, "lint", hooks=hooks))
+    assert code == 0 and "an interrupted change of golden/" in err, err
+    assert left_behind(copy) == []
+    assert both(original) == left  # the original's own change waits for its own next command
+    assert (original.root / outputs.JOURNAL_FILE).exists()

@@ -15,7 +15,7 @@ import pytest
 
 from leaky_dashboards.settings import ROOT, Paths, schema_dir
 
-from .test_outputs_journal import finished, left_behind, project_copy
+from .test_outputs_journal import clean_env, finished, left_behind, project_copy
 
 # Loaded by the real `invoke` (PYTHONPATH): sends the signal to the command itself just before
 # its job starts, or just after it ended, as set by TEST_SIGNAL=<where>:<signal name>.
@@ -55,7 +55,7 @@ def hooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_signal_in_the_first_or_last_moments_of_a_command_exits_130_interrupted(
     checkout: Paths, hooks: Path, where: str, signame: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKY_", "TEST_"))}
+    env = clean_env()
     env |= {
         "PYTHONPATH": f"{checkout.root}{os.pathsep}{hooks}",
         "LEAKY_SCHEMA_DIR": str(schema_dir()),
@@ -123,7 +123,7 @@ def test_sigterm_during_the_backfill_kills_promtool_and_removes_the_scratch_dire
     tmp_path: Path, where: str
 ) -> None:
     cache, pids = tmp_path / "verify", tmp_path / "pids"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKY_")}
+    env = clean_env()
     env |= {"PYTHONPATH": str(ROOT), "LEAKY_SCHEMA_DIR": str(schema_dir())}
     done = subprocess.run(
         [sys.executable, "-c", BACKFILL, str(cache), str(pids), where],
