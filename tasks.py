@@ -61,15 +61,26 @@ def clean(c: Context) -> None:
         "repeat": "runs per measurement (default 5)",
         "queries": "instead: each dashboard's Prometheus query time per 24 h load, on verify's "
         "busy day with the recording rules backfilled (Markdown table)",
+        "users": "with --queries: the busy day's active users (default: verify's 1,000); with "
+        "--growth: only this many users (default: 10, 1,000 and 10,000)",
+        "growth": "instead: how build, evaluation, query time and memory grow with dashboards "
+        "(1 to 1,000) and users (10 to 10,000), as Markdown tables",
         "preview": "instead: `invoke preview` with data, every dashboard and one changed one "
         "(Markdown table)",
     }
 )
-def bench(c: Context, repeat: int = 5, queries: bool = False, preview: bool = False) -> None:
+def bench(
+    c: Context,
+    repeat: int = 5,
+    queries: bool = False,
+    users: int = 0,
+    growth: bool = False,
+    preview: bool = False,
+) -> None:
     """Time the build, evaluation per dashboard and engine, and 100 generated dashboards; or,
-    with --queries, each dashboard's query time per 24 h load; or, with --preview, the preview
-    with data."""
-    _exit(cli.bench(repeat, queries=queries, preview=preview))
+    with --queries, each dashboard's query time per 24 h load; with --growth, how both grow;
+    with --preview, the preview with data."""
+    _exit(cli.bench(repeat, queries=queries, users=users or None, growth=growth, preview=preview))
 
 
 @task(

@@ -83,7 +83,11 @@ def runbooks(dashboards: Sequence[Dashboard], library: Library) -> list[dict[str
     return result
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it (ten times faster, the same bytes: a test compares them).
+_SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_SafeDumper):  # type: ignore[valid-type,misc]
     """Multi-line strings (PromQL) as literal blocks, so the rules file reads like PromQL."""
 
 

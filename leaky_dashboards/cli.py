@@ -89,16 +89,29 @@ def _clean(paths: Paths) -> None:
 
 
 def bench(
-    repeat: int = 5, *, queries: bool = False, preview: bool = False, paths: Paths | None = None
+    repeat: int = 5,
+    *,
+    queries: bool = False,
+    users: int | None = None,
+    growth: bool = False,
+    preview: bool = False,
+    paths: Paths | None = None,
 ) -> int:
     if preview:
         from .review import previewbench
 
         return guarded(lambda: previewbench.run_bench(project(paths, None), repeat), paths)
-    if queries:
+    if growth:
+        from . import growth as growth_job
+
+        counts = (users,) if users is not None else growth_job.USERS
+        return guarded(lambda: growth_job.run(repeat, users=counts), paths)
+    if queries or users is not None:  # --users measures queries
         from .verify import querybench
 
-        return guarded(lambda: querybench.run_bench(project(paths, None), repeat), paths)
+        return guarded(
+            lambda: querybench.run_bench(project(paths, None), repeat, users=users), paths
+        )
     from . import bench as bench_job
 
     return guarded(lambda: bench_job.run(repeat), paths)
@@ -115,10 +128,10 @@ def diff(
 ) -> int:
     from pathlib import Path
 
-    from .review import jobs as review
+    from .review import diffing
 
     return guarded(
-        lambda: review.diff(
+        lambda: diffing.diff(
             project(paths, engine),
             base=base,
             head=head,

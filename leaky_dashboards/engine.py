@@ -1,133 +1,260 @@
 """The one adapter over the Jsonnet bindings: Go (`gojsonnet`, default) or C++ (`jsonnet`).
 
-Both bindings expose `evaluate_file(path, jpathdir=..., ext_vars=...)`; they differ in speed and in
-how they word errors, so errors are normalised here into `JsonnetError` (file, line, column, field).
-Successful evaluations are remembered by content (`jsonnet_cache`): an unchanged tree is not
-evaluated again.
+Both bindings are called the same way (`evaluate_snippet` with the source text this module read
+itself), with the same import callback (`sandbox.Importer`: imports stay inside the project's
+sources) and the same limits (`limits`: file size, call depth, memory and time). They differ in
+speed and in how they word errors, so errors are normalised here into `JsonnetError` (file, line,
+column, field). Successful evaluations are remembered by what they read (`jsonnet_cache`): an
+unchanged tree is not evaluated again.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
+import importlib.util
 import json
 import os
 import re
-from collections.abc import Callable
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 from . import jsonnet_cache
 from .errors import BuildError, JsonnetError
+from .limits import EVALUATION_MAX_MB, EVALUATION_MAX_SECONDS, MAX_STACK
+from .sandbox import Importer, Refusal, read_source
 
 ENGINES = {"go": "_gojsonnet", "cpp": "_jsonnet"}
 CACHE_SWITCH = "LEAKY_JSONNET_CACHE"
+MAX_MB_ENV = "LEAKY_JSONNET_MAX_MB"
+MAX_SECONDS_ENV = "LEAKY_JSONNET_MAX_SECONDS"
 
 # "file.jsonnet:12:5-9" or "file.jsonnet:(12:5)-(13:2)" as both bindings print locations.
 _LOCATION = re.compile(r"(?P<file>[^\s:()]+\.(?:jsonnet|libsonnet)):\(?(?P<line>\d+):(?P<col>\d+)")
 _FIELD = re.compile(r'Field "(?P<name>[^"]+)"')
 
 
-def _binding(engine: str) -> ModuleType:
+class _Binding:
+    """A binding loaded at its first evaluation. Its file (found without loading it) names the
+    engine in the cache key, so a build that evaluates nothing never loads the engine: the Go
+    binding's shared library and runtime cost more to load than the rest of a warm build."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            importlib.import_module(module)  # the import's own error names what is missing
+        self.__file__ = str(spec.origin) if spec is not None else module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self._module), name)
+
+
+def _binding(engine: str) -> _Binding:
     if engine not in ENGINES:
         raise BuildError(f"unknown Jsonnet engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    return importlib.import_module(ENGINES[engine])
+    return _Binding(ENGINES[engine])
 
 
-def _remembered(
-    binding: ModuleType,
+def _limit(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise BuildError(f"${name}={value!r}: expected a positive whole number")
+    return number
+
+
+def _resident_mb() -> float:
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@contextmanager
+def _watched(what: str) -> Iterator[None]:
+    """Run an evaluation under a watchdog: past $LEAKY_JSONNET_MAX_MB of resident memory or
+    $LEAKY_JSONNET_MAX_SECONDS, the process says so and exits 2. Neither binding can be
+    interrupted (the Go and C++ code never returns to Python until done), so the watchdog thread
+    ends the process itself, after the exit handlers (temporary directories) have run; nothing
+    is written while Jsonnet evaluates."""
+    max_mb = _limit(MAX_MB_ENV, EVALUATION_MAX_MB)
+    max_seconds = _limit(MAX_SECONDS_ENV, EVALUATION_MAX_SECONDS)
+    done = threading.Event()
+    started = time.monotonic()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            used, spent = _resident_mb(), time.monotonic() - started
+            if used <= max_mb and spent <= max_seconds:
+                continue
+            if used > max_mb:
+                why = f"used {used:,.0f} MB, above the limit of {max_mb:,} MB (${MAX_MB_ENV})"
+            else:
+                why = f"ran {spent:,.0f} s, above the limit of {max_seconds:,} s"
+                why += f" (${MAX_SECONDS_ENV})"
+            print(f"error: {what}: Jsonnet evaluation {why}; stopped", file=sys.stderr, flush=True)
+            try:
+                atexit._run_exitfuncs()
+            finally:
+                os._exit(BuildError.exit_code)
+
+    watchdog = threading.Thread(target=watch, name="jsonnet-watchdog", daemon=True)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def _run(
+    engine: str,
     name: str,
     text: str,
-    here: Path,
+    *,
     library: Path,
+    roots: Sequence[Path],
     ext_vars: dict[str, str],
-    evaluate: Callable[[], str],
+    default_file: str,
 ) -> str:
-    """`evaluate()`, or what it returned before for the same inputs (see `jsonnet_cache`);
-    always `evaluate()` when $LEAKY_JSONNET_CACHE is `off` (the benchmark's evaluation lines)."""
-    if os.environ.get(CACHE_SWITCH) == "off":
-        return evaluate()
-    digest = jsonnet_cache.key(str(binding.__file__), name, text, here, library, ext_vars)
-    result = jsonnet_cache.get(digest)
-    if result is None:
-        result = evaluate()
-        jsonnet_cache.put(digest, result)
+    """Evaluate `text` (named `name`) in the sandbox, or return what the same inputs gave before
+    while every file that evaluation read is unchanged (see `jsonnet_cache`); always evaluate when
+    $LEAKY_JSONNET_CACHE is `off` (the benchmark's evaluation lines)."""
+    binding = _binding(engine)
+    importer = Importer(library, roots)
+    cached = os.environ.get(CACHE_SWITCH) != "off"
+    digest = ""
+    if cached:
+        digest = jsonnet_cache.key(str(binding.__file__), name, text, importer.describe(), ext_vars)
+        hit = jsonnet_cache.get(digest, importer.unchanged)
+        if hit is not None:
+            return hit
+    try:
+        with _watched(default_file):
+            result: str = binding.evaluate_snippet(
+                name,
+                text,
+                ext_vars=ext_vars,
+                import_callback=importer,
+                max_stack=MAX_STACK,
+            )
+    except (RuntimeError, UnicodeDecodeError) as exc:
+        # go-jsonnet can garble a callback's error into bytes that are not UTF-8.
+        detail = str(exc) if isinstance(exc, RuntimeError) else ""
+        error = parse_error(detail, default_file=default_file, refusal=importer.refusal)
+        if importer.refusal is not None and importer.refusal.file is None and error.line == 0:
+            site = importer.import_site(name, text)
+            if site is not None:
+                error = JsonnetError(*site, importer.refusal.message, None, detail)
+        raise error from None
+    if cached:
+        jsonnet_cache.put(digest, importer.recorded(), result)
     return result
 
 
 def evaluate_file(
-    path: Path, *, library: Path, ext_vars: dict[str, str], engine: str = "go"
+    path: Path,
+    *,
+    library: Path,
+    ext_vars: dict[str, str],
+    engine: str = "go",
+    roots: Sequence[Path] = (),
 ) -> str:
-    """Evaluate one Jsonnet file to its JSON text, raising JsonnetError on any failure."""
-    binding = _binding(engine)
-
-    def evaluate() -> str:
-        try:
-            result: str = binding.evaluate_file(
-                str(path), jpathdir=[str(library)], ext_vars=ext_vars
-            )
-        except RuntimeError as exc:
-            raise parse_error(str(exc), default_file=str(path)) from None
-        return result
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return evaluate()  # the engine words the error
-    return _remembered(binding, str(path), text, path.parent, library, ext_vars, evaluate)
+    """Evaluate one Jsonnet file to its JSON text, raising JsonnetError on any failure. Imports
+    resolve inside `library`, the file's own directory and `roots`."""
+    text = read_source(path)
+    return _run(
+        engine,
+        str(path),
+        text,
+        library=library,
+        roots=[path.parent, *roots],
+        ext_vars=ext_vars,
+        default_file=str(path),
+    )
 
 
 def evaluate_snippet(
-    name: str, text: str, *, library: Path, ext_vars: dict[str, str], engine: str = "go"
+    name: str,
+    text: str,
+    *,
+    library: Path,
+    ext_vars: dict[str, str],
+    engine: str = "go",
+    roots: Sequence[Path] = (),
 ) -> str:
-    """Evaluate Jsonnet text (imports resolved in `library`) to its JSON text; no file is made."""
-    binding = _binding(engine)
-
-    def evaluate() -> str:
-        try:
-            result: str = binding.evaluate_snippet(
-                name, text, jpathdir=[str(library)], ext_vars=ext_vars
-            )
-        except RuntimeError as exc:
-            raise parse_error(str(exc), default_file=name) from None
-        return result
-
-    return _remembered(binding, name, text, Path.cwd(), library, ext_vars, evaluate)
+    """Evaluate Jsonnet text (imports resolved in `library` and `roots`) to its JSON text; no
+    file is made."""
+    return _run(
+        engine, name, text, library=library, roots=roots, ext_vars=ext_vars, default_file=name
+    )
 
 
 def evaluate_files(
-    paths: list[Path], *, library: Path, ext_vars: dict[str, str], engine: str = "go"
+    paths: list[Path],
+    *,
+    library: Path,
+    ext_vars: dict[str, str],
+    engine: str = "go",
+    roots: Sequence[Path] = (),
 ) -> list[object]:
     """Evaluate several files in one VM, returning each file's value, in order.
 
     One evaluation shares the parsed library between files: 4 dashboards cost ~30 ms together
     against ~45 ms one by one (go-jsonnet spends much of a small evaluation parsing imports).
-    Errors still name the file and line inside the failing source.
+    Errors still name the file and line inside the failing source. Imports resolve inside
+    `library`, the files' directories and `roots`.
     """
     if not paths:
         return []
     snippet = "[" + ", ".join(f"import {json.dumps(str(p.resolve()))}" for p in paths) + "]"
-    binding = _binding(engine)
-
-    def evaluate() -> str:
-        try:
-            result: str = binding.evaluate_snippet(
-                "<dashboards>", snippet, jpathdir=[str(library)], ext_vars=ext_vars
-            )
-        except RuntimeError as exc:
-            raise parse_error(str(exc), default_file=str(paths[0].parent)) from None
-        return result
-
-    text = _remembered(binding, "<dashboards>", snippet, Path.cwd(), library, ext_vars, evaluate)
+    directories = list(dict.fromkeys(p.parent for p in paths))
+    text = _run(
+        engine,
+        "<dashboards>",
+        snippet,
+        library=library,
+        roots=[*directories, *roots],
+        ext_vars=ext_vars,
+        default_file=str(paths[0].parent),
+    )
     values: list[object] = json.loads(text)
     return values
 
 
-def parse_error(text: str, *, default_file: str) -> JsonnetError:
-    """Turn a binding's error text into a JsonnetError naming file, line, column and field."""
+def parse_error(text: str, *, default_file: str, refusal: Refusal | None = None) -> JsonnetError:
+    """Turn a binding's error text into a JsonnetError naming file, line, column and field.
+
+    A refused import (`refusal`) is worded by the sandbox, not by the binding (go-jsonnet can
+    garble a callback's message), and placed at the file it names, else at the import: the first
+    location of the engine's trace."""
     lines = [line for line in text.splitlines() if line.strip()]
     message = lines[0] if lines else "Jsonnet evaluation failed"
     for prefix in ("RUNTIME ERROR: ", "STATIC ERROR: "):
         message = message.removeprefix(prefix)
+    if refusal is not None:
+        if refusal.file is not None:
+            return JsonnetError(
+                refusal.file, refusal.line, refusal.column, refusal.message, None, text
+            )
+        trace = _LOCATION.search("\n".join(lines[1:]))
+        if trace:
+            return JsonnetError(
+                trace["file"], int(trace["line"]), int(trace["col"]), refusal.message, None, text
+            )
+        return JsonnetError(default_file, 0, 0, refusal.message, None, text)
     location = _LOCATION.search(text)
     if location:
         file, line, col = location["file"], int(location["line"]), int(location["col"])

@@ -27,7 +27,8 @@ class JsonnetError(BuildError):
 
     def _text(self) -> str:
         in_field = f" (in field {self.field})" if self.field else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.message}{in_field}"
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return f"{where}: {self.message}{in_field}"
 
     def relocate(self, file: str) -> None:
         """Name the file as the user knows it (relative to the project root)."""

@@ -1,91 +1,139 @@
-"""Jsonnet evaluations remembered by content: an unchanged tree is not evaluated again.
+"""Jsonnet evaluations remembered by what they read: an unchanged tree is not evaluated again.
 
-An evaluation's JSON is a function of the entry text, the external variables, the engine and the
-files the entry imports, transitively. Import paths are string literals in Jsonnet, so the files
-are found by reading the sources: each `import`, `importstr` or `importbin` literal is looked up
-where the engines look (beside the importing file, then in the library directory), every
-candidate counted, present with its content or absent, so a file appearing where it would now be
-found also changes the key. The engine is counted by its binding file (path, size, time). Only
-successful evaluations are kept, in the user's cache directory (`settings.cache_dir()`), one file
-per evaluation, the most recent `LIMIT`; an unreadable or unwritable cache is ignored.
+An evaluation's JSON is a function of its entry text, the external variables, the engine, the
+sandbox's roots and the files it read. The import callback (`sandbox.Importer`) sees every file
+the engine reads, whatever its name (`import 'x.txt'`, `importstr 'data.json'`), and every
+candidate it probed and found absent, so an entry is stored under the hash of the rest (`key`)
+with that list: (path, SHA-256 of the content, or absent). A lookup is valid only while every
+listed file still hashes the same and every absent one is still absent (a file that comes to
+shadow another is a change); a key may hold a few such variants (`VARIANTS`, two branches
+switched back and forth). The engine is counted by its binding file (path, size, time).
+
+An entry is one file: a JSON header line (the reads, the result's SHA-256), then the result. It
+is verified on every read: a truncated, corrupt or edited entry is ignored, removed, and the
+evaluation stored anew. (A hash cannot stop someone who may write the cache and recompute it:
+never share a cache directory with untrusted runs.) Only successful evaluations are kept, in the
+user's cache directory (`settings.cache_dir()`), the `LIMIT` most recently used; an unreadable or
+unwritable cache is ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from .limits import MAX_STACK, SOURCE_MAX_BYTES
+from .sandbox import Reads
 from .settings import cache_dir
 
 LIMIT = 400  # evaluations kept: enough for several trees and both engines
+VARIANTS = 4  # per key: the most recent read sets
 SUBDIR = "jsonnet"
-_IMPORT = re.compile(r"""\bimport(?:str|bin)?\s*@?(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+SUFFIX = ".entry"
+FORMAT = "leaky-jsonnet-cache 2"  # what the key and the entries mean; a change invalidates all
 
 
-def _inputs(text: str, here: Path, library: Path) -> list[tuple[str, bytes | None]]:
-    """Every file the text may import, transitively, as (path, content or None when absent)."""
-    found: dict[str, bytes | None] = {}
-    pending: list[tuple[str, Path]] = [(text, here)]
-    while pending:
-        source, directory = pending.pop()
-        for match in _IMPORT.finditer(source):
-            name = match[1] if match[1] is not None else match[2]
-            candidates = [Path(name)] if os.path.isabs(name) else [directory / name, library / name]
-            for candidate in candidates:
-                key = str(candidate)
-                if key in found:
-                    continue
-                try:
-                    content = candidate.read_bytes()
-                except OSError:
-                    found[key] = None
-                    continue
-                found[key] = content
-                if candidate.suffix in (".jsonnet", ".libsonnet"):
-                    pending.append((content.decode("utf-8", "replace"), candidate.parent))
-    return sorted(found.items())
-
-
-def key(
-    binding: str, name: str, text: str, here: Path, library: Path, ext_vars: dict[str, str]
-) -> str:
-    """The hash of everything the evaluation of `text` (named `name`, importing from `here` and
-    `library`) can read."""
-    digest = hashlib.sha256()
+def key(binding: str, name: str, text: str, sandbox: str, ext_vars: dict[str, str]) -> str:
+    """The hash of an evaluation's inputs other than the files it reads: the engine, the entry
+    (`name`, `text`), the sandbox (`Importer.describe`), the limits and the external variables."""
+    digest = hashlib.sha256(f"{FORMAT}\0{SOURCE_MAX_BYTES}\0{MAX_STACK}\0".encode())
     try:
         stat = os.stat(binding)
         digest.update(f"{binding}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     except OSError:
         digest.update(f"{binding}\0".encode())
-    digest.update(f"{name}\0{library}\0{here}\0".encode())
+    digest.update(f"{name}\0{sandbox}\0".encode())
     for var, value in sorted(ext_vars.items()):
         digest.update(f"{var}\0{value}\0".encode())
-    digest.update(text.encode() + b"\0")
-    for path, content in _inputs(text, here, library):
-        digest.update(path.encode() + (b"\1" + content if content is not None else b"\0"))
+    digest.update(text.encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
 
 
-def get(digest: str) -> str | None:
+def _directory() -> Path:
+    return cache_dir() / SUBDIR
+
+
+def _entries(digest: str) -> list[Path]:
+    """The stored variants of `digest`, the most recent first."""
     try:
-        return (cache_dir() / SUBDIR / f"{digest}.json").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        found = [(p.stat().st_mtime_ns, p) for p in _directory().glob(f"{digest}-*{SUFFIX}")]
+    except OSError:
+        return []
+    return [p for _, p in sorted(found, reverse=True)]
+
+
+def _parse(content: bytes) -> tuple[Reads, str] | None:
+    """An entry's reads and result, None unless it is whole and its hash holds."""
+    header, newline, body = content.partition(b"\n")
+    if not newline:
         return None
+    try:
+        meta: Any = json.loads(header)
+        result = body.decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        return None
+    if meta.get("sha256") != hashlib.sha256(body).hexdigest():
+        return None
+    reads = meta.get("reads")
+    if not isinstance(reads, list) or not all(
+        isinstance(r, list)
+        and len(r) == 2
+        and isinstance(r[0], str)
+        and (r[1] is None or isinstance(r[1], str))
+        for r in reads
+    ):
+        return None
+    return [(str(path), sha) for path, sha in reads], result
 
 
-def put(digest: str, result: str) -> None:
-    directory = cache_dir() / SUBDIR
-    temporary = directory / f".{digest}.{os.getpid()}.tmp"
+def get(digest: str, unchanged: Callable[[Reads], bool]) -> str | None:
+    """The result stored under `digest` whose reads are `unchanged`, else None. An entry that
+    does not verify is removed."""
+    for entry in _entries(digest)[:VARIANTS]:
+        try:
+            content = entry.read_bytes()
+        except OSError:
+            continue
+        parsed = _parse(content)
+        if parsed is None:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            continue
+        reads, result = parsed
+        if unchanged(reads):
+            # Marked as just used: eviction drops the least recently used, so the tree a user
+            # builds keeps its entries while test runs write hundreds of others.
+            with contextlib.suppress(OSError):
+                os.utime(entry)
+            return result
+    return None
+
+
+def put(digest: str, reads: Reads, result: str) -> None:
+    body = result.encode("utf-8")
+    header = {"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest(), "reads": reads}
+    variant = hashlib.sha256(json.dumps(reads).encode()).hexdigest()[:16]
+    directory = _directory()
+    target = directory / f"{digest}-{variant}{SUFFIX}"
+    temporary = directory / f".{digest}-{variant}.{os.getpid()}.tmp"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(result, encoding="utf-8")
-        os.replace(temporary, directory / f"{digest}.json")
-        kept = sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        temporary.write_bytes(json.dumps(header).encode() + b"\n" + body)
+        os.replace(temporary, target)
+        for old in _entries(digest)[VARIANTS:]:
+            old.unlink(missing_ok=True)
+        kept = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:-LIMIT]:
             old.unlink(missing_ok=True)
+        for stale in directory.glob("*.json"):  # entries of the cache's first format
+            stale.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)

@@ -26,6 +26,8 @@ class Library:
     root: Path
     installation: Installation
     engine: str
+    # Where else imports may read (the dashboards' directory): see `sandbox`.
+    sources: tuple[Path, ...] = ()
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def value(self, name: str) -> Any:
@@ -38,14 +40,23 @@ class Library:
         """Evaluate any file against this library (not cached: extra variables vary)."""
         ext_vars = self.installation.ext_vars() | (extra_ext_vars or {})
         return json.loads(
-            evaluate_file(path, library=self.root, ext_vars=ext_vars, engine=self.engine)
+            evaluate_file(
+                path, library=self.root, ext_vars=ext_vars, engine=self.engine, roots=self.sources
+            )
         )
 
     def evaluate_text(self, name: str, text: str, extra_ext_vars: dict[str, str]) -> Any:
         """Evaluate Jsonnet text against this library, without writing it to a file."""
         ext_vars = self.installation.ext_vars() | extra_ext_vars
         return json.loads(
-            evaluate_snippet(name, text, library=self.root, ext_vars=ext_vars, engine=self.engine)
+            evaluate_snippet(
+                name,
+                text,
+                library=self.root,
+                ext_vars=ext_vars,
+                engine=self.engine,
+                roots=self.sources,
+            )
         )
 
     def thresholds(self) -> dict[str, Any]:

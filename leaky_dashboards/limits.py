@@ -1,5 +1,6 @@
-"""Sizes the project accepts and shows: lint limits on text a person reads, and the cut reports
-apply to any long string so one huge value cannot swell a report (README: Validation)."""
+"""Sizes the project accepts and shows: lint limits on text a person reads, the cut reports
+apply to any long string so one huge value cannot swell a report (README: Validation), and what
+one Jsonnet evaluation may use (README: Sources are sandboxed)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ DESCRIPTION_MAX = 2000
 # the change: `comparison.values.around_change`).
 REPORT_VALUE_MAX = 500
 REPORT_QUERY_MAX = 4000
+
+# Jsonnet: no source or imported file is larger (bytes; the largest library file is ~17 KB);
+# the engines' call depth (both engines' default, named so it is one documented value); and what
+# one evaluation may take before it is stopped (exit 2): resident memory of the whole process
+# (MB) and wall time (s), raised with $LEAKY_JSONNET_MAX_MB and $LEAKY_JSONNET_MAX_SECONDS.
+SOURCE_MAX_BYTES = 4 * 1024 * 1024
+MAX_STACK = 500
+EVALUATION_MAX_MB = 4096
+EVALUATION_MAX_SECONDS = 300
 
 
 def cut(text: str, limit: int) -> str:

@@ -30,7 +30,7 @@ _BACKTICKS = re.compile(r"`+")
 # reference (`#12`, `org/repo#12`, `GH-12`), a URL with its scheme, `www.`.
 _LINKING = re.compile(
     r"@(?=[A-Za-z0-9])|#(?=[0-9])|\bGH-(?=[0-9])"
-    r"|\b(?i:https?|ftp|mailto|xmpp|file|ssh|git):|\b(?i:www)(?=\.)"
+    r"|\b(?i:https?|ftp|file|ssh|git):(?=//)|\b(?i:mailto|xmpp):(?=\S)|\b(?i:www)(?=\.)"
 )
 _ZWSP = "&#8203;"
 # Kept as they are: tab (fences), line breaks (made spaces or lines by each helper), and the

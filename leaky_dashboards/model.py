@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -195,8 +194,15 @@ def strip_library_fields(model: Json) -> Json:
     source annotations, not Grafana fields), as Grafana and golden/ see it."""
     if not any(f in p for p in (model, *iter_panels(model)) for f in LIBRARY_FIELDS):
         return model
-    clean = copy.deepcopy(model)
-    for part in (clean, *iter_panels(clean)):
-        for name in LIBRARY_FIELDS:
-            part.pop(name, None)
+    return _stripped(model, depth=2)
+
+
+def _stripped(part: Json, depth: int) -> Json:
+    """`part` without LIBRARY_FIELDS, and its panels (`depth` levels: a dashboard's, a row's)
+    likewise. Only the objects that change are copied: the rest is shared with the model, which
+    nothing mutates (deep copies of every dashboard, twice a build, were a tenth of a warm one)."""
+    clean = {k: v for k, v in part.items() if k not in LIBRARY_FIELDS}
+    panels = clean.get("panels")
+    if depth > 0 and isinstance(panels, list):
+        clean["panels"] = [_stripped(p, depth - 1) if isinstance(p, dict) else p for p in panels]
     return clean

@@ -33,7 +33,9 @@ class Project:
 
     @cached_property
     def library(self) -> Library:
-        return Library(self.paths.libsonnet, self.installation, self.engine)
+        return Library(
+            self.paths.libsonnet, self.installation, self.engine, (self.paths.dashboards,)
+        )
 
     @cached_property
     def dashboards(self) -> list[Dashboard]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from .engine import evaluate_files
 from .errors import BuildError, JsonnetError, a_type
 from .model import Json, count_panels, shape_error
+from .sandbox import SourceError, source_problem
 from .settings import Installation, Paths
 
 
@@ -41,6 +42,10 @@ def source_files(paths: Paths) -> list[Path]:
     sources = sorted(paths.dashboards.glob("*.jsonnet"))
     if not sources:
         raise BuildError(f"{where}/: no dashboard sources (*.jsonnet); nothing to build")
+    for source in sources:
+        problem = source_problem(Path(paths.show(source)))
+        if problem is not None:
+            raise SourceError(problem)
     return sources
 
 
@@ -63,7 +68,11 @@ def compile_all(paths: Paths, installation: Installation, engine: str) -> list[D
     sources = source_files(paths)
     try:
         models = evaluate_files(
-            sources, library=paths.libsonnet, ext_vars=installation.ext_vars(), engine=engine
+            sources,
+            library=paths.libsonnet,
+            ext_vars=installation.ext_vars(),
+            engine=engine,
+            roots=[paths.dashboards],
         )
     except JsonnetError as exc:
         exc.relocate(paths.show(Path(exc.file)))

@@ -105,6 +105,13 @@ local overrides = std.parseJson(std.extVar('overrides'));
     // How often the rules are evaluated: a 5-minute rate sampled every minute loses nothing, and
     // its series holds a quarter of the samples a 15 s evaluation would (what a 24 h panel reads).
     interval: '1m',
+    // Token consumption without `userId` (one series per instance, provider and outcome, where
+    // the raw counter has one per user): a counter the panels rate over any window, so it is
+    // recorded at the scrape interval.
+    tokensInterval: '15s',
+    // Each user's allowed consumptions per hour, recorded hourly: what `Active users` and `Top
+    // users` read (one sample an hour per user and provider, never every user's every scrape).
+    users: { window: '1h', interval: '1h' },
   },
 
   // Service level objectives of the gateway edge: users' requests to api-gateway (/actuator left

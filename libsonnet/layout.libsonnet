@@ -14,6 +14,14 @@ local keyField = panels.keyField;
 local idOf(key) = 1000000 + std.parseHex(std.substr(std.md5(key), 0, 6)) % 9000000;
 local rowKey(title) = 'row:' + title;
 
+// Jsonnet is lazy: a state whose fields still waited on the previous state's would make one chain
+// of thunks as long as the dashboard, read at the end in one deep recursion (a stack overflow
+// above a few hundred panels). Each state is evaluated when it is made, so the depth stays flat;
+// its fields are locals, which both engines evaluate once.
+local strict(state) =
+  if std.length(state.panels) >= 0 && state.x + state.y + state.lineHeight >= 0 then state
+  else error 'layout: negative position';
+
 // `where` names the row, so a mistake in a dashboard's list is reported where it was made.
 local place(where, item, state, panel) =
   assert std.isObject(panel) && std.objectHas(panel, 'gridPos') :
@@ -30,29 +38,23 @@ local place(where, item, state, panel) =
   local wrap = state.x + w > gridWidth;
   local x = if wrap then 0 else state.x;
   local y = if wrap then state.y + state.lineHeight else state.y;
-  state {
-    x: x + w,
-    y: y,
-    lineHeight: if wrap then h else std.max(state.lineHeight, h),
-    panels: state.panels + [panel { id: idOf(panel[keyField]), gridPos: { x: x, y: y, w: w, h: h } }],
-  };
+  local lineHeight = if wrap then h else std.max(state.lineHeight, h);
+  local id = idOf(panel[keyField]);  // a local: evaluated once, where a field may be each time read
+  local panels = state.panels + [panel { id: id, gridPos: { x: x, y: y, w: w, h: h } }];
+  strict({ x: x + w, y: y, lineHeight: lineHeight, panels: panels });
 
 local startRow(state, row) =
   local y = state.y + state.lineHeight;
-  state {
-    x: 0,
-    y: y + 1,
-    lineHeight: 0,
-    panels: state.panels + [{
-      type: 'row',
-      title: row.title,
-      [keyField]: rowKey(row.key),
-      id: idOf(rowKey(row.key)),
-      collapsed: false,
-      panels: [],
-      gridPos: { x: 0, y: y, w: gridWidth, h: 1 },
-    }],
-  };
+  local panels = state.panels + [{
+    type: 'row',
+    title: row.title,
+    [keyField]: rowKey(row.key),
+    id: idOf(rowKey(row.key)),
+    collapsed: false,
+    panels: [],
+    gridPos: { x: 0, y: y, w: gridWidth, h: 1 },
+  }];
+  strict({ x: 0, y: y + 1, lineHeight: 0, panels: panels });
 
 // Two panels of one dashboard with one id: the same key twice, or two keys with one hash.
 local clash(a, b) =
@@ -64,14 +66,19 @@ local clash(a, b) =
     'layout: panel keys "%s" and "%s" both give id %d: rename one of them'
     % [a[keyField], b[keyField], a.id];
 
+// Distinct ids are counted first, as the fields of one object (sorting a few thousand panels
+// takes the C++ engine's std.sort, quadratic, minutes); the clashes are only looked for when
+// there is one.
 local unique(placed) =
-  local byId = std.sort(placed, function(p) p.id);
-  local clashes = [
-    clash(byId[i - 1], byId[i])
-    for i in std.range(1, std.length(byId) - 1)
-    if byId[i - 1].id == byId[i].id
-  ];
-  if clashes == [] then placed else error std.join('; ', clashes);
+  local distinct = std.foldl(function(seen, p) seen { [std.toString(p.id)]: null }, placed, {});
+  if std.length(distinct) == std.length(placed) then placed
+  else
+    local byId = std.sort(placed, function(p) p.id);
+    error std.join('; ', [
+      clash(byId[i - 1], byId[i])
+      for i in std.range(1, std.length(byId) - 1)
+      if byId[i - 1].id == byId[i].id
+    ]);
 
 {
   gridWidth:: gridWidth,

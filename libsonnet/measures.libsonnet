@@ -40,6 +40,11 @@ local recorded = {
   requests: 'application:http_server_requests:rate' + recordingWindow,
   errors: 'application:http_server_requests_errors:rate' + recordingWindow,
   buckets: 'application_le:http_server_requests_seconds_bucket:rate' + recordingWindow,
+  // Token consumption summed over its users, per instance, provider and outcome: a counter (an
+  // instance's series restart together, so the sum resets with them and rate() sees it).
+  tokens: 'provider_outcome_instance:token_consume_total:sum',
+  // Allowed consumptions per user and provider over each hour (recorded hourly).
+  userTokens: 'userid_provider:token_consume_allowed:increase' + config.recording.users.window,
   // The share of bad requests of SLI `sli` (a key of config.slo.objectives) over `window`.
   badRatio(sli, window)::
     'application:' + { availability: 'http_server_requests_errors', latency: 'http_server_requests_slow' }[sli]
@@ -48,7 +53,8 @@ local recorded = {
 local over(name, matchers, window) = q.overWindow(q.selector(name, matchers), window, recordingWindow);
 local slo = config.slo;
 local budget(sli) = 1 - slo.objectives[sli].objective;
-local consume = counter('token_consume_total');
+local consume = counter(recorded.tokens);
+local rawConsume = counter('token_consume_total');
 local allowed = outcome('allowed');
 local attempt = outcome('attempt');
 
@@ -153,6 +159,9 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
 
   // ---- Tokens: consumption, quotas, purchases ----
   tokens:: {
+    // Every panel and alert reads the recorded sum (recorded.tokens), whose series do not grow
+    // with the users; `raw` is the exported counter, with `userId`, that the rules read.
+    raw:: rawConsume,
     consumptions:: consume,
     // Allowed consumptions: the tokens users really spent.
     consumed:: consume.where([allowed]),
@@ -167,6 +176,14 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     // Allowed as a share of attempts; no attempts is "No data".
     allowedShare(scope=[], labels=[], window=windows.rate)::
       q.share(consume.metric, allowed, attempt, scope, labels, window),
+    // The rule recording consumption without users: every label but `userId` kept.
+    recording:: 'sum without (userId) (' + rawConsume.metric + ')',
+    // The rule recording each user's allowed consumptions per provider over the users' window.
+    usersRecording:: rawConsume.where([allowed]).increase(['userId', 'provider'], config.recording.users.window),
+    // Each user's allowed consumptions over `window` (whole recorded hours), for the providers
+    // `scope` selects: one sample per user, provider and hour.
+    perUser(scope=[], window=windows.period)::
+      q.sum('sum_over_time(' + q.selector(recorded.userTokens, scope) + '[' + window + '])', ['userId']),
     quotaLookups:: counter('token_quota_lookup_total'),
     saga(step):: counter('token_purchase_saga_' + step + '_total'),
     sagaSteps:: ['started', 'completed', 'failed', 'compensated'],

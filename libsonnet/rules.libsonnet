@@ -42,6 +42,16 @@ local groups = [
     ],
   },
   {
+    name: 'leaky-tokens-tokens.rules',
+    interval: config.recording.tokensInterval,
+    rules: [{ record: rec.tokens, expr: m.tokens.recording }],
+  },
+  {
+    name: 'leaky-tokens-users.rules',
+    interval: config.recording.users.interval,
+    rules: [{ record: rec.userTokens, expr: m.tokens.usersRecording }],
+  },
+  {
     name: 'leaky-tokens-slo.rules',
     interval: config.recording.interval,
     rules: [
@@ -61,6 +71,19 @@ local described(name, owners) = {
   services: owners,
   labels: { application: owners } + (if std.startsWith(name, 'application_le:') then { le: null } else {}),
 };
+// The token series: the raw counter's labels, less `userId` (a counter still), or only the
+// user and provider.
+local consume = metrics.series.token_consume_total;
+local tokenSeries = {
+  [rec.tokens]: consume {
+    labels: { [l]: consume.labels[l] for l in std.objectFields(consume.labels) if l != 'userId' },
+  },
+  [rec.userTokens]: {
+    type: 'recorded',
+    services: consume.services,
+    labels: { userId: null, provider: consume.labels.provider },
+  },
+};
 
 {
   windows:: windows,
@@ -69,6 +92,7 @@ local described(name, owners) = {
     [r.record]: described(r.record, if g == groups[0] then services else [slo.application])
     for g in groups
     for r in g.rules
-  },
+    if !std.objectHas(tokenSeries, r.record)
+  } + tokenSeries,
   prometheusRules:: { groups: groups },
 }

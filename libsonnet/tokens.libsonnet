@@ -48,12 +48,13 @@ panels.keyed({
 
   activeUsers: panels.stat(
     title='👥 Active users',
-    description='Users with at least one allowed token consumption in the selected window ($time_range).',
+    description='Users with at least one allowed token consumption in the selected window ($time_range), '
+                + 'counted in whole hours (the hourly per-user series the recording rules keep).',
     unit='short',
     // count() of nothing is nothing: with no consumption yet (a fresh platform, a provider
     // nobody used in the window) the number of active users is 0, not "No data"; where the
     // token service exports no consumption counter at all it stays "No data".
-    targets=[target(tokens.consumptions.orZero('count(' + consumed.increase(['userId']) + ' > 0)'),
+    targets=[target(tokens.consumptions.orZero('count(' + tokens.perUser([sel.provider]) + ' > 0)'),
                     'active users')],
     decimals=0,
     instant=true,
@@ -148,9 +149,10 @@ panels.keyed({
   topUsers: panels.table(
     title='Top users by consumption',
     description='The ten users with the most allowed token consumptions over the selected window '
-                + '($time_range), for the selected providers.',
+                + '($time_range, in whole hours: the hourly per-user series the recording rules keep), for '
+                + 'the selected providers.',
     unit='short',
-    targets=[target(q.topk(10, consumed.increase(['userId'])))],
+    targets=[target(q.topk(10, tokens.perUser([sel.provider])))],
     columns={ userId: 'User', Value: 'Allowed consumptions' },
     sortBy='Allowed consumptions',
   ),

@@ -1,5 +1,6 @@
 // Template variables. Each narrows the panels that use it; a dashboard offers only those it uses.
 local config = import 'config.libsonnet';
+local m = import 'measures.libsonnet';
 local panels = import 'panels.libsonnet';
 local q = import 'queries.libsonnet';
 
@@ -54,7 +55,7 @@ local labelValues(name, label, metric, labelName, help) = {
                         'JVM instance (host:port) of the selected services: narrows the JVM panels.'),
   provider: labelValues('provider',
                         'Provider',
-                        'token_consume_total',
+                        m.recorded.tokens,
                         'provider',
                         'AI provider (openai, qwen, gemini).'),
   auth_outcome: labelValues('auth_outcome',

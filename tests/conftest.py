@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +26,8 @@ SLOW_FIXTURES = {
     "client": "starts Prometheus",
     "browser": "starts Chromium",
     "promtool": "runs promtool",
+    "verified_full": "runs verify on Prometheus",
+    "verified_quiet": "runs verify on Prometheus",
 }
 SLOW_MODULES = {
     "test_alerts_stack": "runs docker-compose, promtool and amtool",
@@ -38,6 +44,8 @@ SLOW_MODULES = {
     "test_verify_truth": "starts Prometheus",
     "test_verify_display": "starts Prometheus and Chromium",
     "test_verify_synthetic": "generates hours of every catalog series, several times",
+    "test_verify_world": "generates the incidents' hours of every catalog series",
+    "test_bench_growth": "copies the tree and evaluates its dashboards",
 }
 
 
@@ -110,3 +118,48 @@ def schema_paths() -> Paths:
 def sdk_paths(tmp_path: Path) -> Paths:
     """The project's paths with no schema directory: lint checks with grafana-foundation-sdk."""
     return Paths(schemas=tmp_path / "no-schemas")
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One `invoke verify --scenario S` of the real tree, as the CLI runs it: its exit code, what
+    it printed, and the outcome `run.run` returned."""
+
+    code: int
+    out: str
+    outcome: Any
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+def _verify_once(scenario: str) -> Verified:
+    from leaky_dashboards import cli
+    from leaky_dashboards.verify import run
+
+    outcomes: list[Any] = []
+    real = run.run
+
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        outcome = real(*args, **kwargs)
+        outcomes.append(outcome)
+        return outcome
+
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        patch.setattr(run, "run", keeping)
+        code = cli.verify(scenario=scenario)
+    return Verified(code, out.getvalue(), outcomes[0] if outcomes else None)
+
+
+@pytest.fixture(scope="session")
+def verified_full() -> Verified:
+    """The busy day verified once per test session: several test files read it (it is the
+    suite's longest step), none runs it again."""
+    return _verify_once("full")
+
+
+@pytest.fixture(scope="session")
+def verified_quiet() -> Verified:
+    return _verify_once("quiet")

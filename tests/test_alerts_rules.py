@@ -180,6 +180,23 @@ def test_alert_links_name_panels_by_key_and_keep_them_when_panels_move(tree: Pat
     assert "errorRate" in links and not any(" " in key for key in links)
 
 
+def test_the_rules_file_has_the_same_bytes_with_libyaml_as_without(
+    document: dict[str, Any],
+) -> None:
+    class PurePython(yaml.SafeDumper):
+        pass
+
+    PurePython.add_representer(str, alerts._string)
+    groups = [
+        group | {"rules": [alerts._ordered(rule) for rule in group["rules"]]}
+        for group in document["groups"]
+    ]
+    text = yaml.dump(
+        {"groups": groups}, Dumper=PurePython, sort_keys=False, allow_unicode=True, width=1 << 16
+    )
+    assert alerts.dump(document) == text.encode("utf-8")
+
+
 def test_multi_line_queries_are_written_as_literal_blocks() -> None:
     text = alerts.dump({"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "a\n/\nb"}]}]})
     assert "expr: |-\n      a\n      /\n      b\n" in text.decode()
@@ -256,6 +273,37 @@ def test_recording_rules_are_named_level_metric_operations_and_read_only_earlier
     # Recording groups first: promtool's unit tests evaluate the groups in file order.
     kinds = ["record" if all("record" in r for r in g["rules"]) else "alert" for g in groups]
     assert kinds == sorted(kinds, key=lambda k: k == "alert") and kinds[0] == "record"
+
+
+def test_no_panel_variable_or_alert_reads_the_per_user_token_counter(
+    dashboards: list[Dashboard], rules: list[dict[str, Any]], records: dict[str, str]
+) -> None:
+    """`token_consume_total` has a series per user (issue 20): only the recording rules read it;
+    panels and alerts read its sum without `userId`, and the users' panels the hourly per-user
+    series, so their cost does not grow with the users."""
+    per_user = re.compile(r"(?<![\w:])token_consume_total(?![\w:])")
+    readers = [
+        f"{d.title} › {p.get('title')}"
+        for d in dashboards
+        for p in iter_panels(d.model)
+        for t in p.get("targets") or []
+        if per_user.search(str(t.get("expr", "")))
+    ]
+    readers += [
+        f"variable {v['name']}"
+        for d in dashboards
+        for v in d.model.get("templating", {}).get("list", [])
+        if per_user.search(str(v.get("query", "")))
+    ]
+    readers += [r["alert"] for r in rules if per_user.search(r["expr"])]
+    assert readers == []
+    reading = sorted(name for name, expr in records.items() if per_user.search(expr))
+    assert reading == [
+        "provider_outcome_instance:token_consume_total:sum",
+        "userid_provider:token_consume_allowed:increase1h",
+    ]
+    summed = records["provider_outcome_instance:token_consume_total:sum"]
+    assert summed == "sum without (userId) (token_consume_total)"
 
 
 def test_slo_alerts_burn_the_budget_at_the_workbooks_rates_over_both_windows(

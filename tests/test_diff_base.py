@@ -16,7 +16,7 @@ import pytest
 from leaky_dashboards import artifacts, cli, fsio
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.project import Project
-from leaky_dashboards.review import jobs
+from leaky_dashboards.review import diffing
 from leaky_dashboards.settings import ROOT, Installation, Paths
 
 SOURCE = "dashboards/leaky-tokens-overview.jsonnet"
@@ -67,7 +67,7 @@ def test_base_ref_compares_the_committed_output_of_a_library_change(
     assert "warning: 0.5, critical: 1," in text
     config.write_text(text.replace("warning: 0.5, critical: 1,", "warning: 0.4, critical: 1,"))
     golden_update(repo)
-    report = jobs.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
+    report = diffing.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
     assert "(working tree, with uncommitted changes) against `" in report
     assert "`green, yellow ≥ 500 ms, red ≥ 1 s` | `green, yellow ≥ 400 ms, red ≥ 1 s" in report
     assert "Each side's `golden/` is what its own sources render." in report
@@ -79,10 +79,10 @@ def test_base_ref_sees_a_panel_removed_from_the_source_since_that_commit(
     source = repo.root / SOURCE
     source.write_text(source.read_text().replace("      p.activeUsers,\n", ""))
     golden_update(repo)
-    with pytest.raises(jobs.ChangesFound) as raised:
-        jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
+    with pytest.raises(diffing.ChangesFound) as raised:
+        diffing.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
     assert raised.value.exit_code == 1
-    report = jobs.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
+    report = diffing.diff(Project(repo, installation), base="HEAD", fail=False, echo=lambda _: None)
     assert "panels 0 added, 1 removed, 0 renamed, 0 moved, 0 changed" in report
     assert "#### 👥 Active users (stat, ➖ removed)" in report
 
@@ -131,7 +131,7 @@ def test_without_a_base_golden_is_compared_with_a_fresh_rendering_and_says_so(
     repo: Paths, installation: Installation
 ) -> None:
     rename_consumption_outcomes(repo)
-    report = jobs.diff(Project(repo, installation), fail=False, echo=lambda _: None)
+    report = diffing.diff(Project(repo, installation), fail=False, echo=lambda _: None)
     sha = _git(repo.root, "rev-parse", "--short", "HEAD").strip()
     assert report.startswith(
         f"## Golden check: the working tree's sources against its `golden/` at `{sha}`"
@@ -145,7 +145,7 @@ def test_unknown_ref_is_an_input_error_naming_the_ref(
     repo: Paths, installation: Installation
 ) -> None:
     with pytest.raises(BuildError) as raised:
-        jobs.diff(Project(repo, installation), base="no-such-branch", echo=lambda _: None)
+        diffing.diff(Project(repo, installation), base="no-such-branch", echo=lambda _: None)
     assert raised.value.exit_code == 2
     assert str(raised.value).startswith("--base no-such-branch: not a commit")
 
@@ -158,8 +158,8 @@ def test_a_base_whose_sources_do_not_compile_is_a_warning_naming_it_and_its_file
     source.write_text(good.replace("p.activeUsers,", "p.noSuchPanel,"))
     broken = _commit(repo.root, "broken")
     source.write_text(good)
-    with pytest.raises(jobs.ChangesFound):
-        jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
+    with pytest.raises(diffing.ChangesFound):
+        diffing.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
     report = _diff(repo, installation)
     assert f"> **The sources at `{broken}` (`HEAD`) do not render**: " in report
     assert "leaky-tokens-overview.jsonnet" in report.split("do not render", 1)[1].split("\n")[0]
@@ -177,7 +177,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _diff(repo: Paths, installation: Installation, base: str | None = "HEAD") -> str:
-    return jobs.diff(Project(repo, installation), base=base, fail=False, echo=lambda _: None)
+    return diffing.diff(Project(repo, installation), base=base, fail=False, echo=lambda _: None)
 
 
 def _pull_request(repo: Paths, installation: Installation, base: str | None = "HEAD") -> str:
@@ -310,8 +310,8 @@ def test_an_emptied_golden_dashboard_is_a_change_and_a_warning(
     assert (
         f"- **File** (`{OVERVIEW_GOLDEN}`): after is not a readable dashboard (empty); " in report
     )
-    with pytest.raises(jobs.ChangesFound):
-        jobs.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
+    with pytest.raises(diffing.ChangesFound):
+        diffing.diff(Project(repo, installation), base="HEAD", echo=lambda _: None)
 
 
 def test_a_source_change_without_golden_update_changes_nothing_shipped_and_says_why(
@@ -373,7 +373,7 @@ def test_head_ref_compares_two_commits_whatever_the_working_tree_holds(
     golden_update(repo)
     head = _commit(repo.root, "rename")
     (repo.root / OVERVIEW_GOLDEN).write_bytes(b"")  # the working tree is not reviewed
-    report = jobs.diff(
+    report = diffing.diff(
         Project(repo, installation), base=base, head=head, fail=False, echo=lambda _: None
     )
     assert _shas(report) == [head, base]
@@ -447,7 +447,7 @@ def test_run_from_the_base_checkout_the_base_code_reviews_the_head_commit(
 ) -> None:
     base = _git(coded.root, "rev-parse", "--short", "HEAD").strip()
     head = _hostile_pull_request(coded)
-    report = jobs.diff(
+    report = diffing.diff(
         Project(coded, installation), base=base, head=head, fail=False, echo=lambda _: None
     )
     assert "Renamed: “Consumption outcomes” → “Outcomes”." in report

@@ -394,13 +394,13 @@ def test_a_section_longer_than_a_part_is_split_with_its_fences_closed() -> None:
 def test_output_writes_every_part_and_removes_parts_of_an_earlier_longer_report(
     tmp_path: Path,
 ) -> None:
-    from leaky_dashboards.review import jobs
+    from leaky_dashboards.review import diffing
 
     out = tmp_path / "report.md"
     for n in (2, 3, 4):
         (tmp_path / f"report-{n}.md").write_text("an earlier report's part")
     (tmp_path / "report-6.md").write_text("not one of ours: after a gap")
-    written = jobs.write_parts(out, ["one\n", "two\n"])
+    written = diffing.write_parts(out, ["one\n", "two\n"])
     assert written == [out, tmp_path / "report-2.md"]
     assert [out.read_text(), (tmp_path / "report-2.md").read_text()] == ["one\n", "two\n"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report-2.md", "report-6.md", "report.md"]

@@ -95,7 +95,7 @@ def test_metrics_each_dashboard_uses_are_parsed_from_its_queries_and_variables(
     assert {
         "application_le:http_server_requests_seconds_bucket:rate5m",
         "http_server_requests_seconds_count",
-        "token_consume_total",
+        "provider_outcome_instance:token_consume_total:sum",
         "process_uptime_seconds",
     } <= listed
     # a label value or a function name is never taken for a metric

@@ -10,10 +10,12 @@ from leaky_dashboards import cli
 from leaky_dashboards.project import Project
 from leaky_dashboards.verify import recording, rules, run
 
+from .conftest import Verified
 
-def test_verify_exits_0_on_the_real_dashboards(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.verify() == 0
-    out = capsys.readouterr().out
+
+def test_verify_exits_0_on_the_real_dashboards(verified_full: Verified) -> None:
+    assert verified_full.code == 0
+    out = verified_full.out
     assert "synthetic data: " in out
     document = run.compiled_subject(Project()).rules
     alerts = [r for g in document["groups"] for r in g["rules"] if "alert" in r]

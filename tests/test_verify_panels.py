@@ -25,6 +25,8 @@ from leaky_dashboards.verify import (
 )
 from leaky_dashboards.verify.promapi import Client
 
+from .conftest import Verified
+
 WINDOW = evaluate.Window(end=synthetic.END)
 RATE = 'sum(rate(http_server_requests_seconds_count{application=~"$service"}[$__rate_interval]))'
 
@@ -69,10 +71,11 @@ def fixture_dashboard(
     return Dashboard("fixture", Path("fixture.jsonnet"), model)
 
 
-def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data() -> None:
-    lines: list[str] = []
-    outcome = run.run(Project(), echo=lines.append)
-    assert outcome.findings == []
+def test_every_panel_of_every_dashboard_and_every_alert_shows_sensible_data(
+    verified_full: Verified,
+) -> None:
+    lines, outcome = verified_full.lines, verified_full.outcome
+    assert verified_full.code == 0 and outcome.findings == []
     titles = {r.dashboard.title for r in outcome.results}
     assert {d.title for d in compile_all(Paths(), Installation(), "go")} | {rules.TITLE} == titles
     for result in outcome.results:

@@ -25,6 +25,8 @@ from leaky_dashboards.verify import (
 )
 from leaky_dashboards.verify.promapi import Client
 
+from .conftest import Verified
+
 QUIET = scenarios.QUIET
 END = QUIET.timeline.end
 WINDOW = evaluate.Window(end=END)
@@ -147,10 +149,11 @@ def test_a_timers_parts_appear_together_at_the_first_request(
     assert all(s.present.argmax() >= len(timeline.times()) - 1 - 1800 // 15 for s in fresh)
 
 
-def test_every_key_metric_shows_a_number_while_graphs_of_failures_stay_empty() -> None:
-    lines: list[str] = []
-    outcome = run.run(Project(), scenario=QUIET, echo=lines.append)
-    assert outcome.findings == []
+def test_every_key_metric_shows_a_number_while_graphs_of_failures_stay_empty(
+    verified_quiet: Verified,
+) -> None:
+    lines, outcome = verified_quiet.lines, verified_quiet.outcome
+    assert verified_quiet.code == 0 and outcome.findings == []
     checks = [c for r in outcome.results for c in r.checks]
     single = [c for c in checks if c.target.panel_type in scenarios.SINGLE_VALUE]
     assert single and all(evaluate.shown(c.answer) or c.declared for c in single)
@@ -254,10 +257,10 @@ def test_the_quiet_blocks_have_their_own_cache_key(real_catalog: catalog.Catalog
 
 
 def test_verify_quiet_exits_0_and_all_runs_every_scenario_even_after_a_failure(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    verified_quiet: Verified, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.verify(scenario="quiet") == 0
-    assert "scenario quiet: synthetic data: " in capsys.readouterr().out
+    assert verified_quiet.code == 0
+    assert "scenario quiet: synthetic data: " in verified_quiet.out
     ran: list[str] = []
 
     def recorded(*_: Any, scenario: scenarios.Scenario, **__: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 from leaky_dashboards import catalog
 from leaky_dashboards.errors import BuildError
 from leaky_dashboards.project import Project
-from leaky_dashboards.verify import openmetrics, synthetic
+from leaky_dashboards.verify import openmetrics, shapes, synthetic
 from leaky_dashboards.verify.synthetic import Series
 
 SHORT = synthetic.Timeline(hours=2)
@@ -246,6 +246,44 @@ def test_a_few_users_consume_most_tokens(series: list[Series]) -> None:
     assert len(ranked) >= 3
     assert ranked[0] > 2 * ranked[-1]
     assert ranked[0] > sum(ranked) / len(ranked) * 1.5
+
+
+def test_the_busy_day_has_a_thousand_active_users_zipf_distributed(series: list[Series]) -> None:
+    per_user: dict[str, float] = defaultdict(float)
+    for s in by_name(series, "token_consume_total"):
+        if s.labels["outcome"] == "allowed":
+            kept = s.values[s.present]
+            steps = np.diff(kept)
+            steps[steps < 0] = kept[1:][steps < 0]  # a restart starts again from 0
+            per_user[s.labels["userId"]] += float(steps.sum())
+    active = {user for user, consumed in per_user.items() if consumed > 0}
+    assert len(active) >= shapes.USERS >= 1000
+    ranked = sorted(per_user.values(), reverse=True)
+    total = sum(ranked)
+    # Zipf (s = 1) over 1,000 users: the heaviest makes 1/H(1000) ≈ 13 % of the calls, the
+    # hundred heaviest about 69 %.
+    assert 0.10 < ranked[0] / total < 0.17
+    assert 0.6 < sum(ranked[:100]) / total < 0.8
+
+
+def test_heavy_users_call_every_provider_and_a_light_users_series_start_at_their_first_call(
+    series: list[Series],
+) -> None:
+    tokens = by_name(series, "token_consume_total")
+    heaviest = [s for s in tokens if s.labels["userId"] == shapes.user_id(1)]
+    # Every provider and outcome on both token-service instances, existing before the window.
+    assert len(heaviest) == 3 * 5 * 2
+    assert all(s.present[0] and s.values[0] > 0 for s in heaviest)
+    light = [s for s in tokens if not s.present[0]]
+    assert light, "no series created during the day"
+    for s in light:
+        first = int(np.argmax(s.present))
+        assert s.values[first] >= 1 and (s.values[:first] == 0).all(), s.labels
+    # A light user calls one provider and meets only the refusals their rank gives them.
+    providers: dict[str, set[str]] = defaultdict(set)
+    for s in tokens:
+        providers[s.labels["userId"]].add(s.labels["provider"])
+    assert sum(1 for p in providers.values() if len(p) == 1) > 900
 
 
 def test_data_covers_25_hours_at_the_scrape_interval_ending_at_the_fixed_anchor() -> None:

@@ -156,3 +156,34 @@ def test_an_instance_down_at_the_end_reports_up_0_and_nothing_else(world: list[S
     for s in world:
         if s.labels.get("instance") == down and "application" in s.labels:
             assert not s.present[-since:].any(), s.name
+
+
+def test_the_query_bench_grows_the_busy_day_by_its_users_only(metrics: catalog.Catalog) -> None:
+    from leaky_dashboards.errors import BuildError
+    from leaky_dashboards.verify import backfill, querybench
+
+    assert querybench.scenario_for(None) is scenarios.FULL
+    big = querybench.scenario_for(10_000)
+    assert big.world.users == 10_000 and big.timeline == scenarios.FULL.timeline
+    assert big.world.replicas == scenarios.FULL.world.replicas
+    assert big.world.outages == scenarios.FULL.world.outages
+    # Its own blocks: the cache key names the users.
+    keys = {
+        backfill.cache_key(metrics, 1, big.timeline, platform=s.world)
+        for s in (scenarios.FULL, big)
+    }
+    assert len(keys) == 2
+    with pytest.raises(BuildError, match="--users must be at least 1"):
+        querybench.scenario_for(0)
+
+
+def test_a_surge_on_the_per_user_counter_goes_to_the_heaviest_user(world: list[Series]) -> None:
+    window = slice(-incidents.FAILING_SINCE // 15, -incidents.FAILING_SINCE // 15 + 20)
+    failing = pick(world, "token_consume_total", provider="gemini", outcome="provider_failure")
+    added: dict[str, float] = {}
+    for s in failing:  # one series per instance
+        user = s.labels["userId"]
+        added[user] = added.get(user, 0.0) + float(np.diff(s.values)[window].sum())
+    heaviest = shapes.user_id(1)
+    assert added[heaviest] >= incidents.FAILURES_PER_MINUTE * 5 * 0.9
+    assert sum(v for user, v in added.items() if user != heaviest) < 5

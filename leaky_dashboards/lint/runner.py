@@ -14,6 +14,7 @@ from ..model import Json, strip_library_fields, visible_panels
 from ..project import Project
 from ..promql import Query, parse
 from ..render import Dashboard, source_files
+from ..sandbox import check_sources
 from ..settings import Paths
 from . import links, rules, ruleset, schema, schema_cache, sdk, sourcefmt
 from .context import Context
@@ -122,6 +123,7 @@ def fmt(paths: Paths, *, echo: Callable[[str], None] = print) -> list[Path]:
     """`invoke fmt`: rewrite the Jsonnet sources with the pinned jsonnetfmt."""
     source_files(paths)  # no dashboards/ (or an empty one) is an error here too
     files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    check_sources(files, paths.show)
     try:
         changed = sourcefmt.rewrite(files)
     except (OSError, RuntimeError) as exc:
@@ -219,7 +221,9 @@ def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
 
 
 def _sources(paths: Paths, ci: bool) -> list[Finding]:
-    result = sourcefmt.check(sourcefmt.sources(paths.dashboards, paths.libsonnet))
+    files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
+    check_sources(files, paths.show)
+    result = sourcefmt.check(files)
     findings: list[Finding] = []
     if result.missing:
         severity = ERROR if ci else WARNING

@@ -9,7 +9,10 @@ cache directory (`$LEAKY_CACHE_DIR`, else `$XDG_CACHE_HOME/leaky-dashboards`, el
 writes into the project for it. A build that changed nothing validates nothing and never imports
 `jsonschema`; a changed panel, schema file, `schema.py` or `jsonschema` is validated anew. The
 cache is only a speed-up: an unreadable or unwritable one is ignored; it keeps the most recently
-learnt `LIMIT` pieces.
+learnt `LIMIT` pieces. Each entry carries the hash of its key and findings, checked when it is
+used: a corrupt or edited entry (findings removed to let a bad panel pass) is validated anew and
+rewritten. (Whoever may write the cache can recompute that hash too: never share a cache
+directory with untrusted runs.)
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from . import schema
 
 CACHE_FILE = "lint-schema.json"
 LIMIT = 20_000  # pieces kept: a few hundred builds of a changing tree
-# Where the validating code lives: this package's schema module and the validator libraries.
-_CODE = (Path(schema.__file__),)
+# Where the validating code lives: this package's schema module, this module (the entries' shape)
+# and the validator libraries. A checkout whose entries differ never reads another's.
+_CODE = (Path(schema.__file__), Path(__file__))
 _LIBRARIES = ("jsonschema", "referencing")
 
 Found = list[list[str | None]]  # per piece: [refId, rule, message]
+Entry = list[Any]  # [SHA-256 of key and findings, findings]
 
 
 @lru_cache(maxsize=4)
@@ -65,6 +70,30 @@ def _key(base: str, kind: str, piece: Json) -> str:
     return hashlib.sha256(f"{base}\0{kind}\0{text}".encode()).hexdigest()
 
 
+def _seal(key: str, found: Found) -> Entry:
+    return [_digest(key, found), found]
+
+
+def _digest(key: str, found: object) -> str:
+    text = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{key}\0{text}".encode()).hexdigest()
+
+
+def _opened(key: str, entry: object) -> Found | None:
+    """An entry's findings, None unless its hash holds and they are findings."""
+    if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], list)):
+        return None
+    digest, found = entry[0], list(entry[1])
+    if digest != _digest(key, found):
+        return None
+    if not all(
+        isinstance(f, list) and len(f) == 3 and all(v is None or isinstance(v, str) for v in f)
+        for f in found
+    ):
+        return None
+    return found
+
+
 def _validate(kind: str, piece: Json, schemas: schema.Schemas) -> Found:
     if kind == "dashboard":
         return [[None, rule, message] for _, _, rule, message in schema.check(piece, schemas)]
@@ -78,10 +107,10 @@ class Cache:
         self.file = (where or cache_dir()) / CACHE_FILE
         self.directory = directory
         self.base = fingerprint(directory)
-        self.known: dict[str, Found] = self._read()
+        self.known: dict[str, Entry] = self._read()
         self.learnt = False
 
-    def _read(self) -> dict[str, Found]:
+    def _read(self) -> dict[str, Entry]:
         try:
             data: Any = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -92,11 +121,13 @@ class Cache:
         """`schema.check(model, ...)`'s findings, validating only pieces not seen before."""
         for panel, piece, kind in _pieces(model):
             key = _key(self.base, kind, piece)
-            found = self.known.get(key)
-            if found is None:
+            found = _opened(key, self.known.get(key))
+            if found is None:  # never seen, or an entry that does not verify
                 schemas = schema.load(self.directory)
                 assert schemas is not None, "the schema directory was there a moment ago"
-                found = self.known[key] = _validate(kind, piece, schemas)
+                found = _validate(kind, piece, schemas)
+                self.known.pop(key, None)  # learnt last, kept longest
+                self.known[key] = _seal(key, found)
                 self.learnt = True
             for ref, rule, message in found:
                 yield panel, ref, str(rule), str(message)

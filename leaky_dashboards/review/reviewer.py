@@ -95,7 +95,7 @@ def run_base(
 def main(argv: list[str] | None = None) -> int:
     from ..project import Project
     from ..settings import Installation, Paths
-    from . import jobs
+    from . import diffing
 
     parser = argparse.ArgumentParser(prog="python -m leaky_dashboards.review.reviewer")
     parser.add_argument("--root", required=True)
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Project(Paths.under(Path(args.root)), Installation(), args.engine)
     try:
-        pages, changed = jobs.diff_pages(
+        pages, changed = diffing.diff_pages(
             project,
             base=args.base,
             head=args.head,

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .. import artifacts, fsio, outputs
+from .. import fsio, outputs
 from ..errors import BuildError
 from ..library import CONFIG_FILE
 from ..model import Json, iter_panels, shape_error
@@ -137,6 +137,8 @@ def base(project: Project, ref: str | None) -> Side:
 
 def _rendered(label: str, project: Project) -> Side:
     """Every file exactly as the build writes it (the golden files' content)."""
+    from .. import artifacts
+
     files = artifacts.render_all(project)
     models = {
         name: json.loads(content)
@@ -296,8 +298,8 @@ def _checked(side: Shipped, project: Project) -> Shipped:
     """`side` with the golden files its sources render compared to its committed ones."""
     try:
         rendered, thresholds = rendering(project)
-    except BuildError as exc:
-        return replace(side, render_error=str(exc))
+    except BuildError as exc:  # named as in its tree, wherever that was written
+        return replace(side, render_error=str(exc).replace(f"{project.paths.root}/", ""))
     committed_golden = {
         p.removeprefix(outputs.GOLDEN_PREFIX): c
         for p, c in side.files.items()
@@ -331,6 +333,8 @@ def rendering(project: Project) -> tuple[dict[str, bytes], dict[str, Any]]:
         return files, dict(kept["thresholds"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    from .. import artifacts  # only when nothing is remembered: it imports the whole renderer
+
     files = artifacts.render_all(project)
     thresholds = project.library.thresholds()
     entry = {"files": {p: base64.b64encode(c).decode() for p, c in files.items()}}

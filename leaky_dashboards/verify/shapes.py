@@ -47,14 +47,66 @@ BUCKETS = tuple(
 # The `le` label as Micrometer writes it (Java's Double.toString: 1.0, 0.5, 30.0).
 BUCKET_LABELS = tuple(repr(b) for b in BUCKETS)
 
-USERS = tuple(f"user-{i:03d}" for i in range(1, 6))
-
-# Free-form labels that are not part of a tuple below.
+# Free-form labels that are not part of a tuple below (`userId` comes from the world's users).
 VOCABULARY: dict[str, tuple[str, ...]] = {
-    "userId": USERS,
     "name": ("dataSource",),
     "pool": ("HikariPool-1",),
 }
+
+
+# ---- the users (`token_consume_total`'s `userId`) ----
+# Active users on the busy day (issue 20: the real cost of a dashboard is at this cardinality).
+USERS = 1000
+# Zipf's exponent: user k of n makes a share 1/k^s / H(n, s) of the calls.
+ZIPF_EXPONENT = 1.0
+# The heaviest users (this share of them, at least three) call every provider, and have been
+# refused every way already; the others have a provider of their own.
+HEAVY_SHARE = 0.02
+# Of the other users, which ever meet a refusal (Micrometer creates a user's `rate_limited` or
+# `quota_insufficient` series only when it happens): one in RATE_LIMITED_EVERY is rate limited
+# at times, one in QUOTA_EVERY runs out of quota.
+RATE_LIMITED_EVERY = 5
+QUOTA_EVERY = 10
+
+
+@dataclass(frozen=True)
+class User:
+    """One user of the token service: their id, share of all calls and providers."""
+
+    id: str
+    share: float
+    providers: tuple[str, ...]
+    refused: frozenset[str]  # the refusal outcomes this user meets (their series exist)
+    heavy: bool
+
+
+def user_id(rank: int) -> str:
+    return f"user-{rank:05d}"
+
+
+def population(count: int, providers: dict[str, float]) -> tuple[User, ...]:
+    """`count` users, heaviest first, Zipf-distributed. A user of one provider gets it by rank
+    (deterministic), so each provider's share of users follows `providers` (weights)."""
+    names = sorted(providers)
+    total = sum(providers.values())
+    bounds = list(itertools.accumulate(providers[n] / total for n in names))
+    harmonic = sum(1 / k**ZIPF_EXPONENT for k in range(1, count + 1))
+    heavy = max(3, int(count * HEAVY_SHARE))
+    users = []
+    for rank in range(1, count + 1):
+        share = 1 / rank**ZIPF_EXPONENT / harmonic
+        if rank <= heavy:
+            users.append(User(user_id(rank), share, tuple(names), ALL_REFUSALS, True))
+            continue
+        spot = (rank * 0.618034) % 1  # golden-ratio spread: providers mixed along the ranks
+        provider = names[min(next(i for i, b in enumerate(bounds) if spot < b), len(names) - 1)]
+        refused = {"rate_limited"} if rank % RATE_LIMITED_EVERY == 0 else set()
+        refused |= {"quota_insufficient"} if rank % QUOTA_EVERY == 3 else set()
+        users.append(User(user_id(rank), share, (provider,), frozenset(refused), False))
+    return tuple(users)
+
+
+ALL_REFUSALS = frozenset({"rate_limited", "quota_insufficient", "provider_failure"})
 
 
 @dataclass(frozen=True)

@@ -82,10 +82,11 @@ ACTUATOR_RATE = {
     "/actuator/prometheus": shapes.SCRAPES_PER_SECOND,
     "/actuator/health": shapes.HEALTH_CHECKS_PER_SECOND,
 }
-# A skewed user population: Zipf weights, the first user the heaviest.
-USER_WEIGHT = dict(
-    zip(shapes.USERS, (1 / (i + 1) ** 1.3 for i in range(len(shapes.USERS))), strict=True)
-)
+# Token consumption calls per second per token-service instance at the daily peak, all users
+# together (the world's Zipf-distributed users share them).
+TOKEN_CALLS = 15.0
+# Calls that end in an exception: counted as attempts, never decided.
+EXCEPTION_SHARE = 0.0002
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ class _Generator:
         self.traffic = 0.575 + 0.425 * np.sin(2 * math.pi * (hour - 9) / 24)
         services = sorted({s for m in catalog.metrics.values() for s in m.services})
         self.instances = instances(services, timeline, world)
+        self.users = shapes.population(world.users, PROVIDER_WEIGHT)
 
     def rng(self, *key: str) -> np.random.Generator:
         """A random stream per series: adding a metric never changes the others' data."""
@@ -278,15 +280,28 @@ class _Generator:
             wanted = dict(surge.labels)
             if surge.metric != metric.name or wanted.items() - labels.items():
                 continue
-            # Split evenly over the matching series of every instance exporting the metric.
+            # Split evenly over the matching series of every instance exporting the metric (of
+            # a per-user counter: the heaviest user's, whose every series already exists).
+            if "userId" in metric.labels and labels.get("userId") != self.users[0].id:
+                continue
             series = sum(
                 len(self.of(service))
-                * sum(1 for s in shapes.label_sets(metric, service) if wanted.items() <= s.items())
+                * sum(1 for s in self.surge_sets(metric, service) if wanted.items() <= s.items())
                 for service in metric.services
             )
             per_step = surge.per_minute * self.timeline.step / 60 / series
             extra += self.steady(per_step, self.window(surge.since, surge.lasts))
         return extra
+
+    def surge_sets(self, metric: Metric, service: str) -> list[dict[str, str]]:
+        if "userId" not in metric.labels:
+            return shapes.label_sets(metric, service)
+        heaviest = self.users[0]
+        return [
+            {"provider": p, "outcome": o, "userId": heaviest.id}
+            for p in heaviest.providers
+            for o in metric.labels["outcome"] or ()
+        ]
 
     def wave(
         self, rng: np.random.Generator, level: float, swing: float, period_h: float = 6.0
@@ -331,6 +346,13 @@ class _Generator:
     def decisions(self, metric: Metric) -> Iterator[Series]:
         """Outcome `attempt` counts every call; the decided outcomes split those calls."""
         outcomes = [o for o in metric.labels["outcome"] or () if o != "attempt"]
+        if "userId" in metric.labels:
+            for service in metric.services:
+                for inst in self.of(service):
+                    for user in self.users:
+                        for provider in user.providers:
+                            yield from self.user_decisions(metric, inst, user, provider, outcomes)
+            return
         shares = np.array([DECISIONS.get(o, 0.02) for o in outcomes])
         shares /= shares.sum()
         others = [label for label in shapes.own_labels(metric) if label != "outcome"]
@@ -344,36 +366,70 @@ class _Generator:
                     labels = dict(combo)
                     rng = self.rng(metric.name, inst.address, *[labels[k] for k in others])
                     rate = 4 * COUNTER_RATE * PROVIDER_WEIGHT.get(labels.get("provider", ""), 0.3)
-                    rate *= USER_WEIGHT.get(labels.get("userId", ""), 0.3)
-                    calls = self.poisson(rng, rate, service)
-                    split = rng.multinomial(calls, shares)
-                    # Calls that end in an exception are counted as attempts and never decided.
-                    attempts = calls + self.poisson(rng, 0.002 / self.timeline.step, service)
-                    offset = int(rng.integers(1000, 100000))
-                    yield self.series(
-                        metric.name,
-                        inst,
-                        metric,
-                        labels | {"outcome": "attempt"},
-                        self.accumulate(
-                            attempts + self.surges(metric, inst, labels | {"outcome": "attempt"}),
-                            inst,
-                            offset,
-                        ),
+                    yield from self.decided(
+                        metric, inst, rng, labels, outcomes, shares, rate, born=False
                     )
-                    for i, outcome in enumerate(outcomes):
-                        yield self.series(
-                            metric.name,
-                            inst,
-                            metric,
-                            labels | {"outcome": outcome},
-                            self.accumulate(
-                                split[:, i]
-                                + self.surges(metric, inst, labels | {"outcome": outcome}),
-                                inst,
-                                offset * shares[i] // 1,
-                            ),
-                        )
+
+    def user_decisions(
+        self, metric: Metric, inst: Instance, user: shapes.User, provider: str, outcomes: list[str]
+    ) -> Iterator[Series]:
+        """One user's calls to one provider on one instance. The user's share of the platform's
+        calls (Zipf), split over the outcomes this user meets. A light user who made no call in
+        the three days before the window has no series yet: each appears at its first event."""
+        labels = {"provider": provider, "userId": user.id}
+        mine = [o for o in outcomes if o in user.refused or o not in shapes.ALL_REFUSALS]
+        mine += [] if "provider_failure" in mine else ["provider_failure"]
+        shares = np.array([DECISIONS.get(o, 0.02) for o in mine])
+        shares /= shares.sum()
+        within = 1.0
+        if len(user.providers) > 1:
+            within = PROVIDER_WEIGHT.get(provider, 0.05) / sum(
+                PROVIDER_WEIGHT.get(p, 0.05) for p in user.providers
+            )
+        rate = TOKEN_CALLS * user.share * within
+        rng = self.rng(metric.name, inst.address, provider, user.id)
+        expected = rate * self.timeline.step * float(self.traffic.sum())
+        born = not user.heavy and rng.random() < math.exp(-3 * expected)
+        yield from self.decided(metric, inst, rng, labels, mine, shares, rate, born, user.heavy)
+
+    def decided(
+        self,
+        metric: Metric,
+        inst: Instance,
+        rng: np.random.Generator,
+        labels: dict[str, str],
+        outcomes: list[str],
+        shares: Array,
+        rate: float,
+        born: bool,
+        every: bool = True,
+    ) -> Iterator[Series]:
+        """`attempt` and each decided outcome of one label set. `born`: the series start at 0
+        and each appears at its first event (Micrometer), as does a rare failure unless
+        `every` series already existed."""
+        service = inst.service
+        calls = self.poisson(rng, rate, service)
+        split = rng.multinomial(calls, shares)
+        # Calls that end in an exception are counted as attempts and never decided.
+        attempts = calls + self.poisson(rng, rate * EXCEPTION_SHARE, service)
+        offset = 0 if born else int(rng.integers(1000, 100000))
+        made = [
+            ("attempt", attempts, offset),
+            *((o, split[:, i], offset * shares[i] // 1) for i, o in enumerate(outcomes)),
+        ]
+        for outcome, events, start in made:
+            full = labels | {"outcome": outcome}
+            added = events + self.surges(metric, inst, full)
+            lazy = born or (not every and outcome == "provider_failure")
+            series = self.series(
+                metric.name, inst, metric, full, self.accumulate(added, inst, 0 if lazy else start)
+            )
+            if lazy:
+                happened = added > 0
+                if not happened.any():
+                    continue
+                series.present[: int(np.argmax(happened))] = False
+            yield series
 
     def timer(self, base: str) -> Iterator[Series]:
         """A Micrometer timer: `_count`, `_sum` (counters), `_max` (gauge), cumulative `_bucket`."""
@@ -656,8 +712,6 @@ def _weight(metric: Metric, labels: dict[str, str]) -> float:
         values = metric.labels.get(label) or ()
         if label == "provider":
             weight *= PROVIDER_WEIGHT.get(value, 0.05)
-        elif label == "userId":
-            weight *= USER_WEIGHT.get(value, 0.1)
         elif value in RARE_OUTCOMES:
             weight *= RARE_OUTCOMES[value]
         elif len(values) > 1 and value != values[0]:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .shapes import USERS
+
 
 def _frozen(mapping: Mapping[str, int] | None = None) -> Mapping[str, int]:
     return MappingProxyType(dict(mapping or {}))
@@ -77,6 +79,8 @@ class World:
     idle: frozenset[str] = frozenset()
     # Metric families nobody exports (Micrometer never registered them).
     missing: frozenset[str] = frozenset()
+    # Active users of the token service (Zipf-distributed, shapes.population).
+    users: int = USERS
 
     def replicas_of(self, service: str) -> int:
         return self.replicas.get(service, 1)
@@ -87,7 +91,8 @@ class World:
     def key(self) -> str:
         """A stable text of everything here, for the backfill cache key."""
         return repr((sorted(self.replicas.items()), self.outages, self.heap, self.surges,
-                     self.http_events, sorted(self.idle), sorted(self.missing)))  # fmt: skip
+                     self.http_events, sorted(self.idle), sorted(self.missing),
+                     self.users))  # fmt: skip
 
 
 # The platform on an ordinary day: the gateway and the token service run replicas, and one token

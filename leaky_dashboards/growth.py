@@ -1,0 +1,169 @@
+"""`invoke bench --growth`: how the costs grow with dashboards and with users (a benchmark, never a
+timed test).
+
+With dashboards (1, 10, 100, 1,000: the real ones and variants of them, as `invoke bench` makes
+its 100): Jsonnet evaluation of all of them in one VM (never cached), the full in-process build
+from an empty cache and again warm, and the build process' peak memory. Each tree is built in a
+child process of its own, so its peak resident memory is its own. A tree needs the four real
+dashboards (the alert rules link their panels), so one dashboard is evaluated but not built.
+
+With users (10, 1,000, 10,000 on verify's busy day): the synthetic data's size, one 24 h load of
+each dashboard (`invoke bench --queries`) and the resident memory of the Prometheus serving it.
+The dashboards do not change with the users, so neither do the build and the evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bench
+from .engine import CACHE_SWITCH, evaluate_files
+from .project import Project
+from .render import source_files
+from .settings import CACHE_ENV, Installation, Paths
+from .verify import querybench
+from .verify.querybench import Measured
+
+DASHBOARDS = (1, 10, 100, 1000)
+USERS = (10, 1000, 10_000)
+
+# What a child process runs: a cold build, a warm one, then its own peak memory.
+_BUILD = """
+import json, resource, sys, time
+from pathlib import Path
+from leaky_dashboards import build
+from leaky_dashboards.project import Project
+from leaky_dashboards.settings import Paths
+paths = Paths.under(Path(sys.argv[1]))
+times = []
+for _ in range(2):
+    started = time.perf_counter()
+    build.run(Project(paths), update=True, echo=lambda _: None)
+    times.append(time.perf_counter() - started)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"cold": times[0], "warm": times[1], "rss": rss}))
+"""
+
+
+@dataclass(frozen=True)
+class DashboardGrowth:
+    dashboards: int
+    evaluation: float  # seconds, all of them in one VM
+    cold: float | None  # None: not a tree that builds
+    warm: float | None
+    rss_bytes: int | None
+
+
+def _tree(root: Path, count: int) -> Paths:
+    paths = bench._copy_tree(root)
+    real = source_files(paths)
+    if count < len(real):
+        return paths  # evaluated from the first `count` sources, never built
+    bench._generate(paths, count)
+    return paths
+
+
+def dashboards_growth(counts: Sequence[int] = DASHBOARDS) -> list[DashboardGrowth]:
+    installation = Installation()
+    package_root = Path(__file__).resolve().parents[1]
+    rows: list[DashboardGrowth] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in counts:
+            paths = _tree(Path(tmp) / f"tree-{count}", count)
+            sources = source_files(paths)[:count]
+            with bench._environment(CACHE_SWITCH, "off"):
+                started = time.perf_counter()
+                evaluate_files(sources, library=paths.libsonnet, ext_vars=installation.ext_vars())
+                evaluation = time.perf_counter() - started
+            if len(sources) < len(source_files(Paths())):
+                rows.append(DashboardGrowth(count, evaluation, None, None, None))
+                continue
+            env = os.environ | {
+                CACHE_ENV: f"{tmp}/cache-{count}",
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(package_root), os.environ.get("PYTHONPATH")])
+                ),
+            }
+            out = subprocess.run(
+                [sys.executable, "-c", _BUILD, str(paths.root)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            measured = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append(
+                DashboardGrowth(
+                    count, evaluation, measured["cold"], measured["warm"], int(measured["rss"])
+                )
+            )
+    return rows
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _mib(value: int | None) -> str:
+    return "—" if value is None else f"{value / 2**20:.0f} MiB"
+
+
+def dashboards_table(rows: Sequence[DashboardGrowth]) -> list[str]:
+    lines = [
+        "| dashboards | Jsonnet evaluation (one VM) | per dashboard | build, cold cache | "
+        "build, warm | build's peak memory |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.dashboards:,} | {_seconds(row.evaluation)} | "
+            f"{_seconds(row.evaluation / row.dashboards)} | {_seconds(row.cold)} | "
+            f"{_seconds(row.warm)} | {_mib(row.rss_bytes)} |"
+        )
+    return lines
+
+
+def users_table(rows: Sequence[Measured]) -> list[str]:
+    names = ", ".join(load.dashboard for load in rows[0].loads) if rows else ""
+    lines = [
+        f"| users | series | samples | data generated and backfilled | query time per 24 h load "
+        f"({names}) | Prometheus CPU per load | Prometheus memory |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        loads = " / ".join(f"{load.seconds:.2f}" for load in row.loads)
+        cpu = " / ".join(f"{load.cpu_seconds:.2f}" for load in row.loads)
+        lines.append(
+            f"| {row.users:,} | {row.series:,} | {row.samples:,} | "
+            f"{_seconds(row.prepared_seconds)} | {loads} s | {cpu} s | {_mib(row.rss_bytes)} |"
+        )
+    return lines
+
+
+def run(
+    repeat: int = 3,
+    echo: Callable[[str], None] = print,
+    users: Sequence[int] = USERS,
+    dashboards: Sequence[int] = DASHBOARDS,
+) -> None:
+    """Both tables; the users' rows each print as soon as measured (10,000 users take long)."""
+    if dashboards:
+        for line in dashboards_table(dashboards_growth(dashboards)):
+            echo(line)
+    rows: list[Measured] = []
+    for count in users:
+        rows.append(querybench.measure_all(Project(), repeat, echo, count))
+        echo(users_table(rows)[-1])
+    if rows:
+        for line in users_table(rows):
+            echo(line)
