@@ -35,6 +35,7 @@ SLOW_MODULES = {
     "test_preview_browser": "starts Chromium",
     "test_preview_export": "runs the preview job's browser",
     "test_preview_display": "draws every dashboard with data on Prometheus, in Chromium",
+    "test_preview_bundle": "builds the renderer with esbuild",
     "test_verify_cli": "runs verify on Prometheus",
     "test_verify_panels": "runs verify on Prometheus",
     "test_verify_quiet": "runs verify on Prometheus",

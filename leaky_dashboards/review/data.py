@@ -61,11 +61,21 @@ class Moment:
 
 @dataclass(frozen=True)
 class Source:
-    """A running Prometheus holding a synthetic world, and the scrape interval it was made at."""
+    """A running Prometheus holding a synthetic world, and the scrape interval it was made at.
+    Answers are remembered: both sides of a changed dashboard mostly send the same queries."""
 
     client: Client
     end: int  # the data's last instant
     scrape_interval: str
+    answers: dict[tuple[str, str, float, int, int], Answer] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def ask(self, window: evaluate.Window, query: str, mode: evaluate.Mode, step: float) -> Answer:
+        key = (query, mode, step, window.end, window.range_s)
+        if key not in self.answers:
+            self.answers[key] = evaluate.query_as_grafana(self.client, window, query, mode, step)
+        return self.answers[key]
 
 
 def cache_root() -> Path:
@@ -166,7 +176,7 @@ def panel_frames(source: Source, model: Json, moment: Moment) -> dict[str, list[
         answers = dict(
             zip(
                 unique,
-                pool.map(lambda k: evaluate.query_as_grafana(source.client, window, *k), unique),
+                pool.map(lambda k: source.ask(window, *k), unique),
                 strict=True,
             )
         )
