@@ -16,7 +16,14 @@ import pytest
 
 from leaky_dashboards import build, fsio, outputs
 from leaky_dashboards.project import Project
-from leaky_dashboards.settings import CACHE_ENV, ROOT, Installation, Paths, schema_dir
+from leaky_dashboards.settings import (
+    CACHE_ENV,
+    ROOT,
+    Installation,
+    Paths,
+    kubernetes_schema_dir,
+    schema_dir,
+)
 
 from .conftest import snapshot
 from .test_outputs import prepared
@@ -77,6 +84,7 @@ def invoke(
     base |= {
         "PYTHONPATH": f"{tree.root}{os.pathsep}{hooks}",
         "LEAKY_SCHEMA_DIR": str(schema_dir()),
+        "LEAKY_KUBERNETES_SCHEMA_DIR": str(kubernetes_schema_dir()),
         **(env or {}),
     }
     return subprocess.Popen(

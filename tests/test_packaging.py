@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from leaky_dashboards.settings import ROOT, schema_dir
+from leaky_dashboards.settings import ROOT, kubernetes_schema_dir, schema_dir
 
 # Run from the installed copy: every module imported, the preview's templates read, a build run.
 CHILD = textwrap.dedent(
@@ -68,7 +68,11 @@ def test_a_non_editable_install_holds_every_subpackage_and_builds(tmp_path: Path
         shutil.copytree(ROOT / name, tree / name)
     (tree / "provisioning").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKY_")}
-    env |= {"PYTHONPATH": str(site), "LEAKY_SCHEMA_DIR": str(schema_dir())}
+    env |= {
+        "PYTHONPATH": str(site),
+        "LEAKY_SCHEMA_DIR": str(schema_dir()),
+        "LEAKY_KUBERNETES_SCHEMA_DIR": str(kubernetes_schema_dir()),
+    }
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(site), str(tree)],
         cwd=tmp_path,

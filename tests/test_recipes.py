@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from leaky_dashboards import outputs
-from leaky_dashboards.settings import ROOT, schema_dir
+from leaky_dashboards.settings import ROOT, kubernetes_schema_dir, schema_dir
 
 # Generated or cached, never part of a change.
 IGNORED = shutil.ignore_patterns(
@@ -149,7 +149,11 @@ RECIPES = {
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"PYTHONPATH": str(root), "LEAKY_SCHEMA_DIR": str(schema_dir())}
+    env = os.environ | {
+        "PYTHONPATH": str(root),
+        "LEAKY_SCHEMA_DIR": str(schema_dir()),
+        "LEAKY_KUBERNETES_SCHEMA_DIR": str(kubernetes_schema_dir()),
+    }
     return subprocess.run(
         [sys.executable, "-m", *args],
         cwd=root,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from leaky_dashboards.settings import ROOT, Paths, schema_dir
+from leaky_dashboards.settings import ROOT, Paths, kubernetes_schema_dir, schema_dir
 
 from .test_outputs_journal import clean_env, finished, left_behind, project_copy
 
@@ -59,6 +59,7 @@ def test_a_signal_in_the_first_or_last_moments_of_a_command_exits_130_interrupte
     env |= {
         "PYTHONPATH": f"{checkout.root}{os.pathsep}{hooks}",
         "LEAKY_SCHEMA_DIR": str(schema_dir()),
+        "LEAKY_KUBERNETES_SCHEMA_DIR": str(kubernetes_schema_dir()),
         "TEST_SIGNAL": f"{where}:{signame}",
     }
     process = subprocess.Popen(
@@ -124,7 +125,11 @@ def test_sigterm_during_the_backfill_kills_promtool_and_removes_the_scratch_dire
 ) -> None:
     cache, pids = tmp_path / "verify", tmp_path / "pids"
     env = clean_env()
-    env |= {"PYTHONPATH": str(ROOT), "LEAKY_SCHEMA_DIR": str(schema_dir())}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "LEAKY_SCHEMA_DIR": str(schema_dir()),
+        "LEAKY_KUBERNETES_SCHEMA_DIR": str(kubernetes_schema_dir()),
+    }
     done = subprocess.run(
         [sys.executable, "-c", BACKFILL, str(cache), str(pids), where],
         capture_output=True,

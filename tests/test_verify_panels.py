@@ -17,6 +17,7 @@ from leaky_dashboards.settings import Installation, Paths
 from leaky_dashboards.verify import (
     backfill,
     evaluate,
+    loaded,
     report,
     rules,
     run,
@@ -35,7 +36,7 @@ RATE = 'sum(rate(http_server_requests_seconds_count{application=~"$service"}[$__
 def client() -> Iterator[Client]:
     paths = Paths()
     blocks = backfill.ensure_blocks(
-        Project(paths, Installation(), "go").library.catalog(), run.cache_root(paths)
+        Project(paths, Installation(), "go").library.catalog(), loaded.cache_root(paths)
     )
     with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
         yield Client(prom.url)

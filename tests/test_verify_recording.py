@@ -10,7 +10,7 @@ import pytest
 
 from leaky_dashboards.library import Library
 from leaky_dashboards.settings import Installation, Paths
-from leaky_dashboards.verify import backfill, recording, run, scenarios, server
+from leaky_dashboards.verify import backfill, loaded, recording, scenarios, server
 from leaky_dashboards.verify.promapi import Client
 
 SCENARIO = scenarios.INCIDENTS
@@ -48,7 +48,7 @@ def raw() -> backfill.Blocks:
     paths = Paths()
     return backfill.ensure_blocks(
         Library(paths.libsonnet, Installation(), "go").catalog(),
-        run.cache_root(paths),
+        loaded.cache_root(paths),
         timeline=SCENARIO.timeline,
         platform=SCENARIO.world,
     )
