@@ -113,7 +113,7 @@ def lint(c: Context, engine: str | None = None) -> None:
 
 @task
 def readme(c: Context) -> None:
-    """Rewrite README.md's generated sections (the lint rules) from the code."""
+    """Rewrite the generated sections of README.md and docs/ (the lint rules) from the code."""
     _exit(cli.readme())
 
 

@@ -1,6 +1,6 @@
 """Sizes the project accepts and shows: lint limits on text a person reads, the cut reports
-apply to any long string so one huge value cannot swell a report (README: Validation), and what
-one Jsonnet evaluation may use (README: Sources are sandboxed)."""
+apply to any long string so one huge value cannot swell a report (docs/validation.md), and what
+one Jsonnet evaluation may use (docs/design.md: Outputs; docs/sandbox.md)."""
 
 from __future__ import annotations
 

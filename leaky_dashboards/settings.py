@@ -2,8 +2,8 @@
 
 The defaults here are the single source: they are passed to Jsonnet as external variables and
 used for the provisioning YAML, so dashboards and datasource always agree on the datasource uid.
-Every value is checked when an Installation is made (README: Installation values): a bad one is
-an error naming its environment variable, and a URL carrying credentials is refused.
+Every value is checked when an Installation is made (docs/design.md: Installation values): a bad
+one is an error naming its environment variable, and a URL carrying credentials is refused.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ SECRETS_HINT = (
     "give Grafana the credentials from its environment instead: in "
     "provisioning/datasources, basicAuth: true, basicAuthUser: $PROMETHEUS_USER and "
     "secureJsonData: {basicAuthPassword: $PROMETHEUS_PASSWORD} (Grafana expands $VAR in "
-    "provisioning files when it loads them); see README, Installation values"
+    "provisioning files when it loads them); see docs/design.md, Installation values"
 )
 
 
@@ -119,8 +119,8 @@ SECRET_WORDS = ("token", "secret", "password", "passwd", "pwd", "api_key", "api-
 TOKEN_HINT = (
     "a link carries no secret; give Grafana a Prometheus token from its environment instead: "
     "in provisioning/datasources, jsonData: {httpHeaderName1: Authorization} and "
-    "secureJsonData: {httpHeaderValue1: 'Bearer $PROMETHEUS_TOKEN'}; see README, Installation "
-    "values"
+    "secureJsonData: {httpHeaderValue1: 'Bearer $PROMETHEUS_TOKEN'}; see docs/design.md, "
+    "Installation values"
 )
 
 

@@ -1,5 +1,6 @@
 """A lint rule as an object: its name (what findings, waivers and the summary say), its family,
-what it checks (README's rule list is generated from it) and, for a dashboard rule, its check.
+what it checks (docs/validation.md's rule list is generated from it) and, for a dashboard rule,
+its check.
 
 The rules of the other families are found together by their family's checker (one JSON-schema
 pass, one contract walk of each query...), which names the rule object of each finding.
@@ -26,7 +27,8 @@ class Rule:
         return self.name
 
 
-# The families in the order README and `invoke lint` present them, with the module checking each.
+# The families in the order docs/validation.md and `invoke lint` present them, with the module
+# checking each.
 FAMILIES = {
     "schema": ("Grafana's JSON schema", "schema, sdk"),
     "promql": ("PromQL", "runner"),

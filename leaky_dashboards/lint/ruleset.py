@@ -1,5 +1,5 @@
 """Every lint rule, once: the checkers name these objects, waivers are checked against them, and
-README's rule list is generated from them (`markdown`, golden-checked by the tests).
+docs/validation.md's rule list is generated from them (`markdown`, golden-checked by the tests).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ ALL: tuple[Rule, ...] = (
 )
 NAMES = tuple(rule.name for rule in ALL)
 
-README_BEGIN = "<!-- lint rules: generated from leaky_dashboards/lint (invoke readme) -->"
-README_END = "<!-- end of lint rules -->"
+DOCS_BEGIN = "<!-- lint rules: generated from leaky_dashboards/lint (invoke readme) -->"
+DOCS_END = "<!-- end of lint rules -->"
 
 
 def markdown() -> str:
-    """README's rule list: one table per family, each rule with what it checks."""
+    """The rule list of docs/validation.md: one table per family, each rule with what it checks."""
     lines: list[str] = []
     for family, (title, modules) in FAMILIES.items():
         chosen = [rule for rule in ALL if rule.family == family]

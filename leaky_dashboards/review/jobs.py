@@ -132,7 +132,7 @@ def _aside(line: str) -> None:
 
 
 def display_record(model: Json, shown: Any, *, removed: bool = False) -> dict[str, Any]:
-    """What the viewer reads on one dashboard (README, "What the viewer reads"): the side
+    """What the viewer reads on one dashboard (docs/verify.md, "What the viewer reads"): the side
     drawn from the working tree (the base's for a removed dashboard)."""
     side = "before" if removed else "after"
     panels = [

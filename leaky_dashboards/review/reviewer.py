@@ -4,7 +4,7 @@ A pull request may change the comparer, the report or the renderer (every module
 package, `sources.REVIEWING_CODE`), and a changed comparer could make any change read
 "unchanged". So `invoke diff --base REF` makes its report with the code committed at REF:
 
-- when the running code is REF's (CI runs the base's checkout: README, "Reviewing a change"),
+- when the running code is REF's (CI runs the base's checkout: docs/review.md),
   in this process, and the report says whether the change modifies the reviewing code;
 - else, when REF's code has this module (`python -m leaky_dashboards.review.reviewer`, the
   protocol below), by running REF's code, extracted, in a child process, and its report is the

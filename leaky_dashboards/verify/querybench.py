@@ -145,7 +145,7 @@ def measure_all(
 
 
 def table(loads: list[Load], target: float = TARGET_SECONDS) -> list[str]:
-    """The Markdown table README shows; a load over `target` seconds is marked."""
+    """The Markdown table docs/verify.md shows; a load over `target` seconds is marked."""
     lines = [
         "| dashboard | queries | query time per 24 h load | Prometheus CPU per load | "
         "slowest query |",
