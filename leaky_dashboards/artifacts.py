@@ -42,6 +42,8 @@ def render_all(project: Project) -> dict[str, bytes]:
     # Derived from the files above (the dashboards' JSON, the rules file), never re-rendered.
     uids = {d.name: d.uid for d in project.dashboards}
     files.update(kubernetes.files(files, project.installation, project.placement, uids))
-    # What each committed environment changes (environments/NAME.yaml), for review.
-    files.update(environments.golden_files(project.paths, project.library.thresholds()))
+    # What each committed environment changes (environments/NAME.yaml), for review: beside the
+    # default installation's values, whatever this rendering's own.
+    known = environments.defaults(project.reviewed.library)
+    files.update(environments.golden_files(project.paths, known))
     return dict(sorted(files.items()))

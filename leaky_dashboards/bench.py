@@ -124,12 +124,12 @@ def manifests(paths: Paths, repeat: int, echo: Callable[[str], None] = print) ->
     derived = (outputs.KUBERNETES_DIR, environments.GOLDEN_DIR)
     others = {k: v for k, v in files.items() if not k.startswith(derived)}
     uids = {d.name: d.uid for d in project.dashboards}
-    thresholds = project.library.thresholds()
+    known = environments.defaults(project.library)
     target = outputs.kubernetes_output(paths)
 
     def job() -> None:
         rendered = kubernetes.files(others, project.installation, None, uids)
-        rendered |= environments.golden_files(paths, thresholds)
+        rendered |= environments.golden_files(paths, known)
         check.check_files(rendered, kubernetes_schema_dir(), ci=False)
         golden = {
             f"{directory}{k}": v

@@ -56,7 +56,9 @@ def _run(
 ) -> BuildResult:
     paths, reviewed = project.paths, project.reviewed
     chosen = (
-        environments.select(paths, env, reviewed.library.thresholds()) if env is not None else []
+        []
+        if env is None
+        else environments.select(paths, env, environments.defaults(reviewed.library))
     )
     # Validation comes first: an error exits 2 with every finding and nothing is written.
     lint.check(project, reviewed.dashboards, echo=echo)

@@ -2,10 +2,12 @@
 
 An environment file names its Kubernetes namespace, its datasource (uid, name, URL), folder,
 Grafana and docs URLs, where its manifests go (instance selector, labels, the PrometheusRule's
-labels, the routes it deploys) and its mixin-style `overrides` (threshold levels). `invoke build
---env NAME` (or `--env all`) renders it whole into `build/env/NAME/`: its dashboards, its Grafana
-provisioning and, in `kubernetes/`, a kustomize overlay over the reviewed base
-(golden/kubernetes/<route>): the namespace, the labels and one patch per object the environment
+labels, the routes it deploys) and its mixin-style `overrides`: threshold levels, and `selectors`
+(label → value, such as `cluster: prod`) that every query of its dashboards, recording rules and
+alerts carries as a matcher, its rules keeping the label (libsonnet/config.libsonnet `scope`).
+`invoke build --env NAME` (or `--env all`) renders it whole into `build/env/NAME/`: its
+dashboards, its Grafana provisioning and, in `kubernetes/`, a kustomize overlay over the reviewed
+base (golden/kubernetes/<route>): the namespace, the labels and one patch per object the environment
 changes (JSON merge patches, computed from the environment's rendering against the default one),
 so `kubectl kustomize build/env/NAME/kubernetes` gives exactly the environment's objects.
 
@@ -27,6 +29,7 @@ import yaml
 
 from . import kubernetes
 from .errors import BuildError
+from .library import Library
 from .lint import manifests
 from .outputs import KUBERNETES_DIR, PROVISIONING_DIR
 from .settings import CHECKS, Installation, Paths
@@ -60,10 +63,34 @@ TOP_KEYS = {
 KUBERNETES_KEYS = {"instance_selector", "labels", "rule_labels", "routes"}
 DEFAULT_ROUTES = ("operator", "rules")
 LEVELS = ("warning", "critical")
+OVERRIDE_KEYS = ("selectors", "thresholds")
+# A Prometheus label name; `__` names are Prometheus' own.
+LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# Labels the rules write on every alert (and Prometheus on ALERTS): a selector cannot be one.
+ALERT_LABELS = frozenset({"alertname", "alertstate", "severity", "slo"})
+# A selector's value goes between double quotes into every query, into the alerts' labels and
+# Grafana's dashboards: a conservative alphabet (cluster names are DNS names or close to them).
+SELECTOR_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,127}$")
 
 
 class EnvironmentError(BuildError):
     """An environment that cannot be used: exit 2, nothing written."""
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What an environment file is checked against and summarised beside: the library's
+    thresholds table, and the labels its series carry (which a selector cannot name)."""
+
+    thresholds: Mapping[str, Any]
+    labels: frozenset[str] = frozenset()
+
+
+def defaults(library: Library) -> Defaults:
+    """The default installation's table and labels (`library` is the reviewed one)."""
+    catalog = library.queried_catalog()
+    labels = frozenset(label for metric in catalog.metrics.values() for label in metric.labels)
+    return Defaults(library.thresholds(), labels)
 
 
 @dataclass(frozen=True)
@@ -87,22 +114,22 @@ def names(paths: Paths) -> list[str]:
     return sorted(p.stem for p in directory(paths).glob("*.yaml"))
 
 
-def select(paths: Paths, wanted: str, thresholds: Mapping[str, Any]) -> list[Environment]:
-    """`wanted` (a name, or `all`) read and checked; `thresholds` is the library's table."""
+def select(paths: Paths, wanted: str, known_values: Defaults) -> list[Environment]:
+    """`wanted` (a name, or `all`) read and checked against the library's `known_values`."""
     known = names(paths)
     if wanted == ALL:
         if not known:
             raise EnvironmentError(f"{ENV_DIR}/: no environment files (NAME.yaml) to build")
-        return [load(paths, name, thresholds) for name in known]
+        return [load(paths, name, known_values) for name in known]
     if wanted not in known:
         listed = ", ".join(known) or "none"
         raise EnvironmentError(
             f"environment {wanted!r}: no file {ENV_DIR}/{wanted}.yaml (known: {listed}; or `{ALL}`)"
         )
-    return [load(paths, wanted, thresholds)]
+    return [load(paths, wanted, known_values)]
 
 
-def load(paths: Paths, name: str, thresholds: Mapping[str, Any]) -> Environment:
+def load(paths: Paths, name: str, known_values: Defaults) -> Environment:
     """One environment file, every problem in one error naming the file and each field."""
     shown = f"{ENV_DIR}/{name}.yaml"
     try:
@@ -112,7 +139,7 @@ def load(paths: Paths, name: str, thresholds: Mapping[str, Any]) -> Environment:
     except yaml.YAMLError as exc:
         raise EnvironmentError(f"{shown}: not YAML: {' '.join(str(exc).split())}") from None
     problems: list[str] = []
-    environment = parse(name, document, thresholds, problems.append)
+    environment = parse(name, document, known_values, problems.append)
     if problems or environment is None:
         raise EnvironmentError(f"environment {name} ({shown}): " + "; ".join(problems))
     return replace(environment, source=shown)
@@ -126,7 +153,7 @@ def _get(document: Mapping[str, Any], dotted: str) -> Any:
 
 
 def parse(
-    name: str, document: Any, thresholds: Mapping[str, Any], problem: Callable[[str], None]
+    name: str, document: Any, known_values: Defaults, problem: Callable[[str], None]
 ) -> Environment | None:
     """The environment `document` describes; each problem is reported as `field: what`."""
     if not isinstance(document, dict):
@@ -164,7 +191,7 @@ def parse(
         if (refused := CHECKS[attribute](value)) is not None:
             problem(f"{key}: {refused}")
         values[attribute] = value
-    overrides = _overrides(document.get("overrides"), thresholds, problem)
+    overrides = _overrides(document.get("overrides"), known_values, problem)
     placement, labels, routes = _kubernetes(document.get("kubernetes"), problem)
     try:
         installation = replace(
@@ -225,18 +252,92 @@ def _kubernetes(
 
 
 def _overrides(
-    value: Any, thresholds: Mapping[str, Any], problem: Callable[[str], None]
+    value: Any, known_values: Defaults, problem: Callable[[str], None]
 ) -> dict[str, Any]:
-    """The `overrides` an environment may set: `thresholds.<row>.warning|critical` numbers, the
-    warning below the critical level (every row of the table is "higher is worse")."""
+    """The `overrides` an environment may set: `selectors` (label → value) and
+    `thresholds.<row>.warning|critical` numbers, the warning below the critical level (every row
+    of the table is "higher is worse")."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         problem("overrides: must be a mapping")
         return {}
-    for key in sorted(set(map(str, value)) - {"thresholds"}):
-        problem(f"overrides.{key}: unknown field (known: thresholds)")
-    rows = value.get("thresholds") or {}
+    for key in sorted(set(map(str, value)) - set(OVERRIDE_KEYS)):
+        problem(f"overrides.{key}: unknown field (known: {', '.join(OVERRIDE_KEYS)})")
+    selectors = _selectors(value.get("selectors"), known_values.labels, problem)
+    thresholds = _thresholds(value.get("thresholds"), known_values.thresholds, problem)
+    result: dict[str, Any] = {}
+    if selectors:
+        result["selectors"] = selectors
+    if thresholds:
+        result["thresholds"] = thresholds
+    return result
+
+
+def _selectors(value: Any, taken: frozenset[str], problem: Callable[[str], None]) -> dict[str, str]:
+    """`overrides.selectors`: label → value, each an equality matcher every query carries."""
+    where = "overrides.selectors"
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        problem(f"{where}: must be a mapping of label → value, such as {{cluster: prod}}")
+        return {}
+    result: dict[str, str] = {}
+    for label, chosen in sorted(value.items(), key=lambda item: str(item[0])):
+        at = f"{where}.{label}"
+        refused = _label_problem(label, taken)
+        if refused is None:
+            refused = _selector_value_problem(chosen)
+        if refused is not None:
+            problem(f"{at}: {refused}")
+        else:
+            result[str(label)] = str(chosen)
+    return result
+
+
+def _label_problem(label: object, taken: frozenset[str]) -> str | None:
+    if not isinstance(label, str) or not LABEL.match(label):
+        return f"{label!r} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+    if label.startswith("__"):
+        return f"{label!r}: labels starting with __ are Prometheus' own"
+    if label in taken:
+        return (
+            f"{label!r} is a label the library's series carry already; its queries choose it "
+            "(a selector adds a label of the environment's targets, such as cluster)"
+        )
+    if label in ALERT_LABELS:
+        return f"{label!r} is a label the alert rules write on every alert"
+    return None
+
+
+def _selector_value_problem(value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a string (quote it), not {value!r}"
+    if SELECTOR_VALUE.match(value):
+        return None
+    if not value:
+        return "is empty"
+    hazards = (
+        ('"', "a double quote would end the matcher's string in every query"),
+        ("\\", "a backslash would escape inside the matcher's string"),
+        ("{{", "`{{` is template syntax Prometheus would expand in the alerts"),
+        ("$", "`$` would be read as a Grafana variable"),
+    )
+    for text, why in hazards:
+        if text in value:
+            return f"{value!r}: {why}"
+    if any(not ch.isprintable() for ch in value):
+        return f"{value!r} holds a line break or control character; it must be one line"
+    return (
+        f"{value!r} must be 1 to 128 of A-Z a-z 0-9 _ . : / @ + -, starting with a letter or "
+        "digit (it is written into every query, the alerts' labels and the dashboards)"
+    )
+
+
+def _thresholds(
+    rows: Any, thresholds: Mapping[str, Any], problem: Callable[[str], None]
+) -> dict[str, Any]:
+    rows = rows or {}
     if not isinstance(rows, dict):
         problem("overrides.thresholds: must be a mapping of threshold → levels")
         return {}
@@ -265,20 +366,24 @@ def _overrides(
             )
         if chosen:
             result[str(row)] = chosen
-    return {"thresholds": result} if result else {}
+    return result
 
 
 # ---- what an environment changes: the golden summary ----
 
 
-def summary(environment: Environment, thresholds: Mapping[str, Any]) -> dict[str, Any]:
-    """Every value the environment sets, beside the default it replaces (the golden file)."""
+def summary(environment: Environment, known_values: Defaults) -> dict[str, Any]:
+    """Every value the environment sets, beside the default it replaces (the golden file); a
+    selector's default is none (null): the default installation reads every series."""
+    thresholds = known_values.thresholds
     default, values = Installation(), environment.installation
     changed: dict[str, Any] = {}
     for item in fields(Installation):
         old, new = getattr(default, item.name), getattr(values, item.name)
         if item.name != "overrides" and old != new:
             changed[item.name] = {"default": old, environment.name: new}
+    for label, new in sorted(environment.overrides.get("selectors", {}).items()):
+        changed[f"selectors.{label}"] = {"default": None, environment.name: new}
     for row, levels in sorted(environment.overrides.get("thresholds", {}).items()):
         for level, new in sorted(levels.items()):
             old = thresholds[row][level]
@@ -298,11 +403,11 @@ def summary(environment: Environment, thresholds: Mapping[str, Any]) -> dict[str
     return {"environment": environment.name, "values": changed, "kubernetes": kube}
 
 
-def golden_files(paths: Paths, thresholds: Mapping[str, Any]) -> dict[str, bytes]:
+def golden_files(paths: Paths, known_values: Defaults) -> dict[str, bytes]:
     """golden/environments/NAME.yaml for every committed environment."""
     return {
         f"{GOLDEN_DIR}{name}.yaml": kubernetes.dump(
-            summary(load(paths, name, thresholds), thresholds)
+            summary(load(paths, name, known_values), known_values)
         )
         for name in names(paths)
     }

@@ -65,6 +65,12 @@ class Library:
         table: dict[str, Any] = self.value(CONFIG_FILE)["thresholds"]
         return dict(sorted(table.items(), key=lambda item: (item[1].get("order", 0), item[0])))
 
+    def scope_labels(self) -> frozenset[str]:
+        """The labels every selector of this installation matches (config.libsonnet `scope`:
+        an environment's `cluster`); none by default."""
+        scope = self.value(CONFIG_FILE).get("scope") or {}
+        return frozenset(str(label) for label in scope.get("labels") or ())
+
     def uid_prefix(self) -> str:
         """What every dashboard uid starts with; the rest is the dashboard's short name."""
         return str(self.value(CONFIG_FILE)["dashboard"]["uidPrefix"])

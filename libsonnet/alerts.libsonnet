@@ -14,6 +14,9 @@ local q = import 'queries.libsonnet';
 local recording = import 'rules.libsonnet';
 
 local th = config.thresholds;
+// What an alert is grouped by, and the installation's scope labels (config.scope: an alert says
+// which cluster it fired in, as the series it read did).
+local keep = config.scope.keep;
 // Alerts look at a fixed window of at least four scrapes; dashboards follow the zoom instead.
 local window = config.alerting.window;
 // The HTTP alerts read the recorded series, recorded over the same window.
@@ -29,7 +32,7 @@ local show(row, value) =
 // config.alerting.minUserRequestRate user requests per second, so an idle service (scrapes and
 // health checks, a couple of errors) never pages.
 local busy(expr) =
-  q.when(expr, ['application'], m.http.recordedRequests.rate(['application']) + ' >= ' + config.alerting.minUserRequestRate);
+  q.when(expr, keep(['application']), m.http.recordedRequests.rate(keep(['application'])) + ' >= ' + config.alerting.minUserRequestRate);
 local busyText = ', judged only while the service serves at least %g user requests per second' % config.alerting.minUserRequestRate;
 
 // Where an alert's labels point, as its summary and description say it.
@@ -49,7 +52,7 @@ local panel(name, key) =
 // What each alert measures: the expression, where it points, how to print its value, the panel.
 local measures = {
   errorRate: {
-    expr: busy(m.http.recordedErrorRatio([], ['application'])),
+    expr: busy(m.http.recordedErrorRatio([], keep(['application']))),
     where: on.service,
     value: '{{ $value | humanizePercentage }}',
     what: 'Share of user HTTP requests (/actuator left out) answered with a server error (outcome SERVER_ERROR)' + busyText,
@@ -62,7 +65,7 @@ local measures = {
     ],
   },
   latencyP95: {
-    expr: busy(m.http.recordedLatency(0.95, [], ['application'])),
+    expr: busy(m.http.recordedLatency(0.95, [], keep(['application']))),
     where: on.service,
     value: '{{ $value | humanizeDuration }}',
     what: '95th percentile of user HTTP response time (/actuator left out), from the request histogram' + busyText,
@@ -75,7 +78,7 @@ local measures = {
     ],
   },
   heapUsage: {
-    expr: m.jvm.heapUsage(),
+    expr: m.jvm.heapUsage(labels=keep(['application', 'instance'])),
     where: on.instance,
     value: '{{ $value | humanizePercentage }}',
     what: 'Heap in use (every heap pool) as a share of the heap limit (pools reporting max = -1 left out of the limit)',
@@ -88,7 +91,7 @@ local measures = {
     ],
   },
   authFailures: {
-    expr: m.auth.failuresPerMinute(window),
+    expr: m.auth.failuresPerMinute(window, keep([])),
     where: on.platform,
     value: '{{ $value | humanize }} per minute',
     what: 'Failed logins, registrations, API key creations and validations per minute',
@@ -100,7 +103,7 @@ local measures = {
     ],
   },
   rateLimitBlocks: {
-    expr: m.gateway.rateLimitBlocks.perMinute([], window),
+    expr: m.gateway.rateLimitBlocks.perMinute(keep([]), window),
     where: on.platform,
     value: '{{ $value | humanize }} per minute',
     what: 'Requests the API gateway blocked by rate limiting, per minute',
@@ -112,7 +115,7 @@ local measures = {
     ],
   },
   providerFailures: {
-    expr: m.tokens.providerFailuresRecent([], ['provider']),
+    expr: m.tokens.providerFailuresRecent([], keep(['provider'])),
     where: on.provider,
     value: '{{ $value | humanize }} in ' + th.providerFailures.window,
     what: 'Token consumptions that failed at the AI provider (outcome provider_failure)',
@@ -196,7 +199,7 @@ local down = {
   serviceDown: {
     alert: 'LeakyTokensServiceDown',
     severity: 'critical',
-    expr: m.targets.serviceDown,
+    expr: m.targets.serviceDown(keep(['job'])),
     summary: 'Every instance of {{ $labels.job }} is down',
     description: 'Prometheus has failed to scrape every instance of {{ $labels.job }} for %s: '
                  % config.alerting.targetDownFor

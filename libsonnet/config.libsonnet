@@ -6,8 +6,11 @@
 // when a dashboard opens. One value, read by both (tests hold them equal).
 local defaultRange = '6h';
 // Mixin-style overrides of an environment (environments/NAME.yaml, `overrides`): threshold levels
-// merged into `thresholds` (`{heapUsage: {warning: 0.8}}`); `{}` for the default installation.
+// merged into `thresholds` (`{heapUsage: {warning: 0.8}}`) and the environment's own `selectors`
+// (`{cluster: 'prod'}`, see `scope`); `{}` for the default installation.
 local overrides = std.parseJson(std.extVar('overrides'));
+// label → value: the series of this environment among every one its Prometheus holds.
+local fixed = std.get(overrides, 'selectors', {});
 
 {
   datasource: {
@@ -41,6 +44,21 @@ local overrides = std.parseJson(std.extVar('overrides'));
     restarts: { order: 1, name: '🔄 Restarts', enable: true, iconColor: 'orange' },
     // Prometheus alerts while they fire, one region per alert and label set.
     firingAlerts: { order: 2, name: '🚨 Firing alerts', enable: true, iconColor: 'red' },
+  },
+
+  // Whose series this installation reads, kubernetes-mixin's `clusterLabel` made general: an
+  // environment's `overrides.selectors` (label → value, such as `cluster: prod`) where one
+  // Prometheus (Thanos, Mimir) holds several clusters' series. `matchers` come first in every
+  // selector a dashboard, recording rule or alert builds (queries.libsonnet `selector`), and
+  // every rule's aggregation keeps `labels` (`keep`), so recorded series and alerts still carry
+  // them and a query reading a recorded series filters it as it filters a raw one. Empty by
+  // default: the default installation's queries are the reviewed ones.
+  scope: {
+    values: fixed,
+    labels: std.objectFields(fixed),
+    matchers: [label + '="' + fixed[label] + '"' for label in self.labels],
+    // `labels` and then every scope label `labels` lacks: a rule's `by (...)`.
+    keep(labels):: labels + [label for label in self.labels if !std.member(labels, label)],
   },
 
   // Label matchers shared by queries; `$service` etc. are the template variables.

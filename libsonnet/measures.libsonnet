@@ -8,6 +8,9 @@ local config = import 'config.libsonnet';
 local q = import 'queries.libsonnet';
 
 local sel = config.selectors;
+// A rule's grouping: `labels` and the installation's scope labels (config.scope `keep`), so what
+// a rule records or alerts on still carries the cluster its series came from.
+local keep = config.scope.keep;
 local th = config.thresholds;
 local windows = config.windows;
 
@@ -105,9 +108,10 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     // The raw expressions the recording rules record, per application; a family exported with no
     // user request yet is recorded as 0 (scrapes and health checks are not users).
     recording:: {
-      requests: q.orZero($.http.requests.rate(['application'], recordingWindow), http + '_count', [], ['application']),
-      errors: q.orZero($.http.serverErrors.rate(['application'], recordingWindow), http + '_count', [], ['application']),
-      buckets: $.http.buckets([], ['application'], recordingWindow),
+      local per = keep(['application']),
+      requests: q.orZero($.http.requests.rate(per, recordingWindow), http + '_count', [], per),
+      errors: q.orZero($.http.serverErrors.rate(per, recordingWindow), http + '_count', [], per),
+      buckets: $.http.buckets([], per, recordingWindow),
     },
     // User requests of the services `scope` picks, as events a pattern counts (`rate`,
     // `perMinute`); the recorded 0 is already there, so `orZero` adds nothing.
@@ -141,7 +145,7 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
       local requests = '(' + over(recorded.requests, scope, window) + ' > 0)';
       if sli == 'availability' then q.ratio(over(recorded.errors, scope, window), requests)
       else '1 - (' + q.ratio(
-        q.sum(over(recorded.buckets, scope + [q.eq('le', slo.objectives[sli].le)], window), ['application']),
+        q.sum(over(recorded.buckets, scope + [q.eq('le', slo.objectives[sli].le)], window), keep(['application'])),
         requests
       ) + ')',
     // The recorded bad share, as panels and alerts read it.
@@ -177,9 +181,9 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     allowedShare(scope=[], labels=[], window=windows.rate)::
       q.share(consume.metric, allowed, attempt, scope, labels, window),
     // The rule recording consumption without users: every label but `userId` kept.
-    recording:: 'sum without (userId) (' + rawConsume.metric + ')',
+    recording:: 'sum without (userId) (' + q.selector(rawConsume.metric) + ')',
     // The rule recording each user's allowed consumptions per provider over the users' window.
-    usersRecording:: rawConsume.where([allowed]).increase(['userId', 'provider'], config.recording.users.window),
+    usersRecording:: rawConsume.where([allowed]).increase(keep(['userId', 'provider']), config.recording.users.window),
     // Each user's allowed consumptions over `window` (whole recorded hours), for the providers
     // `scope` selects: one sample per user, provider and hour.
     perUser(scope=[], window=windows.period)::
@@ -208,10 +212,11 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     flow(name):: [f for f in authFlows if f.name == name][0],
     apiKeyFlows:: [f for f in authFlows if std.startsWith(f.name, 'API key')],
     failed:: failed,
-    // Failed operations of every flow per minute; a flow that never failed counts as 0.
-    failuresPerMinute(window=windows.rate)::
+    // Failed operations of every flow per minute (per `labels` group); a flow that never failed
+    // counts as 0.
+    failuresPerMinute(window=windows.rate, labels=[])::
       q.perMinute('(' + std.join(' + ', [
-        q.orZero(flow.events.where([failed]).rate([], window), [f.events.metric for f in authFlows])
+        q.orZero(flow.events.where([failed]).rate(labels, window), [f.events.metric for f in authFlows], [], labels)
         for flow in authFlows
       ]) + ')'),
   },
@@ -269,7 +274,7 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
 
   // Alerts while they fire: the series Prometheus' rule manager writes for each firing alert.
   alerts:: {
-    firing:: 'ALERTS{alertstate="firing"}',
+    firing:: q.selector('ALERTS', [q.eq('alertstate', 'firing')]),
   },
 
   // Scrape targets: `up` is made by Prometheus and has only `job` and `instance`.
@@ -285,6 +290,7 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     instances(scope=[]):: 'count by (application) (' + self.asService(self.up(scope)) + ')',
     instancesUp(scope=[])::
       'count by (application) (' + self.asService(self.up(scope) + ' == 1') + ')\nor\n0 * ' + self.instances(scope),
-    serviceDown:: q.max(self.up(), ['job']) + ' == 0',
+    // Every instance of a service (`job`, and any other `labels` kept) down.
+    serviceDown(labels=['job']):: q.max(self.up(), labels) + ' == 0',
   },
 }

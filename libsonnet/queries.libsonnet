@@ -5,6 +5,8 @@
 local config = import 'config.libsonnet';
 
 local join(matchers) = std.join(', ', matchers);
+// The installation's own matchers (config.scope: `cluster="prod"`), first in every selector.
+local scoped = config.scope.matchers;
 local by(labels) = if std.length(labels) == 0 then '' else ' by (' + std.join(', ', labels) + ')';
 // The matchers that choose whose series a query reads (the service: `application`, or `job` on
 // Prometheus' own series), not which events (outcome, provider, uri...).
@@ -19,8 +21,10 @@ local scope(matchers) = [
   ne(label, value):: label + '!="' + value + '"',
   re(label, value):: label + '=~"' + value + '"',
 
+  // Every series a query reads is chosen here: the installation's scope matchers come first.
   selector(metric, matchers=[])::
-    if std.length(matchers) == 0 then metric else metric + '{' + join(matchers) + '}',
+    local all = scoped + matchers;
+    if std.length(all) == 0 then metric else metric + '{' + join(all) + '}',
 
   rate(metric, matchers=[], window=config.windows.rate)::
     'rate(' + self.selector(metric, matchers) + '[' + window + '])',

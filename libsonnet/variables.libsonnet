@@ -6,7 +6,8 @@ local q = import 'queries.libsonnet';
 
 local all = { text: 'All', value: '$__all' };
 
-// A multi-value variable filled from the values of `labelName` on `metric`; "All" matches all.
+// A multi-value variable filled from the values of `labelName` on `metric` (a selector: the
+// installation's scope matchers narrow it as they narrow the panels); "All" matches all.
 local labelValues(name, label, metric, labelName, help) = {
   local definition = 'label_values(' + metric + ', ' + labelName + ')',
   type: 'query',
@@ -44,7 +45,7 @@ local labelValues(name, label, metric, labelName, help) = {
   // Services are the `application` label; every service exports process metrics.
   service: labelValues('service',
                        'Service',
-                       'process_uptime_seconds',
+                       q.selector('process_uptime_seconds'),
                        'application',
                        'Microservice: the application label (job on up, which Prometheus makes).'),
   // Instances of the selected services (chained: picking a service narrows the list).
@@ -55,12 +56,12 @@ local labelValues(name, label, metric, labelName, help) = {
                         'JVM instance (host:port) of the selected services: narrows the JVM panels.'),
   provider: labelValues('provider',
                         'Provider',
-                        m.recorded.tokens,
+                        q.selector(m.recorded.tokens),
                         'provider',
                         'AI provider (openai, qwen, gemini).'),
   auth_outcome: labelValues('auth_outcome',
                             'Auth outcome',
-                            'auth_login_total',
+                            q.selector('auth_login_total'),
                             'outcome',
                             'Authentication outcome (success, failure) of the auth activity panels.'),
 

@@ -26,8 +26,8 @@ def quiet(_: str) -> None:
     pass
 
 
-def thresholds() -> dict[str, Any]:
-    return Project().library.thresholds()
+def known() -> environments.Defaults:
+    return environments.defaults(Project().library)
 
 
 def rendered_objects(project: Project, routes: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -54,7 +54,7 @@ def test_every_overlay_renders_offline_into_exactly_the_environments_objects_and
     build.run(Project(tree), env="all", echo=quiet)
     crds = kubernetes_schema_dir()
     crd_dir = crds if manifests.present(crds) else None
-    for environment in environments.select(tree, "all", thresholds()):
+    for environment in environments.select(tree, "all", known()):
         overlay = environments.output(environment, tree) / "kubernetes"
         result = subprocess.run(
             ["kubectl", "kustomize", str(overlay)], capture_output=True, check=True
@@ -118,6 +118,16 @@ def test_a_value_an_environment_changes_shows_in_the_golden_report(tree: Paths) 
         '  values.thresholds.heapUsage.critical: {"default": 0.85, "staging": 0.9} → (absent)',
         "  values.thresholds.heapUsage.warning.staging: 0.8 → 0.75",
     ]
+
+
+def test_a_selector_an_environment_changes_shows_in_the_golden_report(tree: Paths) -> None:
+    source = tree.root / "environments" / "production.yaml"
+    source.write_text(source.read_text().replace("cluster: prod-eu-1", "cluster: prod-eu-2"))
+    lines: list[str] = []
+    with pytest.raises(DriftError):
+        build.run(Project(tree), echo=lines.append)
+    i = lines.index("environments/production.yaml: changed")
+    assert lines[i + 1] == '  values.selectors.cluster.production: "prod-eu-1" → "prod-eu-2"'
 
 
 def test_the_golden_summary_names_each_value_beside_its_default() -> None:
@@ -215,6 +225,12 @@ STAGING = (ROOT / "environments" / "staging.yaml").read_text()
         ),
         (
             "staging",
+            STAGING.replace("overrides:\n", "overrides:\n  colours: {}\n"),
+            "staging",
+            "overrides.colours: unknown field (known: selectors, thresholds)",
+        ),
+        (
+            "staging",
             STAGING.replace("routes: [operator, rules]", "routes: [helm]"),
             "staging",
             "kubernetes.routes: ['helm']: a non-empty list of operator, sidecar, rules",
@@ -227,6 +243,42 @@ STAGING = (ROOT / "environments" / "staging.yaml").read_text()
             "name: 'stage' differs from the file's name 'staging'",
         ),
         ("Bad_Name", STAGING, "Bad_Name", "name: 'Bad_Name' must be a DNS-1123 label"),
+        *[
+            (
+                "staging",
+                STAGING.replace("overrides:\n", f"overrides:\n  selectors: {selectors}\n"),
+                "staging",
+                message,
+            )
+            for selectors, message in [
+                (
+                    """{cluster: 'eu"} or up{'}""",
+                    """overrides.selectors.cluster: 'eu"} or up{': a double quote would end""",
+                ),
+                (
+                    r"""{cluster: 'eu\1'}""",
+                    "overrides.selectors.cluster: 'eu\\\\1': a backslash would escape",
+                ),
+                (
+                    "{cluster: 'eu{{ $value }}'}",
+                    "overrides.selectors.cluster: 'eu{{ $value }}': `{{` is template syntax",
+                ),
+                ("{cluster: '$cluster'}", "`$` would be read as a Grafana variable"),
+                (
+                    '{cluster: "eu\\n1"}',
+                    "overrides.selectors.cluster: 'eu\\n1' holds a line break or control",
+                ),
+                ("{cluster: ''}", "overrides.selectors.cluster: is empty"),
+                ("{cluster: 1}", "overrides.selectors.cluster: must be a string (quote it), not 1"),
+                ("{cluster: eu west}", "'eu west' must be 1 to 128 of A-Z a-z 0-9 _ . : / @ + -"),
+                ("{job: prod}", "overrides.selectors.job: 'job' is a label the library's series"),
+                ("{__name__: up}", "labels starting with __ are Prometheus' own"),
+                ("{1cluster: eu}", "'1cluster' is not a Prometheus label name"),
+                ("{severity: eu}", "'severity' is a label the alert rules write on every alert"),
+                ("[cluster]", "overrides.selectors: must be a mapping of label → value"),
+                ("{}", "overrides.selectors: must be a mapping of label → value"),
+            ]
+        ],
     ],
 )
 def test_a_bad_environment_is_one_error_naming_it_and_its_field_and_nothing_is_written(

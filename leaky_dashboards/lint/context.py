@@ -26,6 +26,9 @@ class Context:
     scrape_interval: timedelta
     # Every series a query may read (the metrics catalog and the recorded series).
     catalog: Catalog | None = None
+    # The installation's scope labels (config.scope: an environment's `cluster`), which every
+    # selector carries.
+    scoped: frozenset[str] = frozenset()
 
     @property
     def variables(self) -> list[Json]:

@@ -18,7 +18,8 @@ from .rule import Rule
 FAMILY = "dashboard"
 PER_MINUTE_UNITS = frozenset({"reqpm", "opm", "rpm", "wpm"})
 DURATION_UNITS = frozenset({"s", "ms"})
-# A presence test (`group(...)`) may narrow the family only to a service.
+# A presence test (`group(...)`) may narrow the family only to a service (and to the
+# installation's scope, which every selector carries).
 PRESENCE_LABELS = frozenset({"application", "job"})
 # 0.95 as written, not the float noise 0.94999999999999996.
 FLOAT_NOISE = re.compile(r"\d\.\d{7,}")
@@ -229,7 +230,10 @@ def zero_fallback(ctx: Context) -> Iterator[Problem]:
                 )
             elif kind(node) == "VectorSelector" and _presence(parents):
                 extra = sorted(
-                    {str(m.name) for m in node.matchers.matchers} - PRESENCE_LABELS - {"__name__"}
+                    {str(m.name) for m in node.matchers.matchers}
+                    - PRESENCE_LABELS
+                    - ctx.scoped
+                    - {"__name__"}
                 )
                 if extra:
                     yield (

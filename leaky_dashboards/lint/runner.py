@@ -76,12 +76,15 @@ def lint(
             findings.append(Finding(Where(str(paths.schemas)), SCHEMA_DIR.name, missing))
         else:
             report.notes.append(f"{missing}; {instead}")
-    # The metrics catalog does not depend on the installation: the reviewed one is shared.
-    checker = Checker(project.reviewed.library.queried_catalog())
+    # The installation's catalog: an environment's scope labels (`cluster`) are on its series.
+    checker = Checker(project.library.queried_catalog())
+    scoped = project.library.scope_labels()
     scrape = _duration(project.installation.scrape_interval)
     waivers: list[Waiver] = []
     for dashboard in dashboards:
-        found, panel_waivers, problems = _dashboard(dashboard, schemas, models, checker, scrape)
+        found, panel_waivers, problems = _dashboard(
+            dashboard, schemas, models, checker, scrape, scoped
+        )
         findings += found + problems
         waivers += panel_waivers
     findings += _links(project, dashboards)
@@ -135,6 +138,7 @@ def _dashboard(
     models: bool,
     checker: Checker,
     scrape: timedelta,
+    scoped: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], list[Waiver], list[Finding]]:
     """Every finding of one dashboard: Grafana's JSON schema when the directory is there, else
     (`models`) grafana-foundation-sdk's models; then queries, variables and the rules."""
@@ -159,7 +163,7 @@ def _dashboard(
             found.append(Finding(where(panel, ref), problem_rule, message))
     for variable in model.get("templating", {}).get("list", []):
         found += _variable(name, variable, checker)
-    context = Context(name, model, targets, scrape, checker.catalog)
+    context = Context(name, model, targets, scrape, checker.catalog, scoped)
     for rule in (*rules.RULES, *queries.RULES, *panels.RULES):
         assert rule.check is not None  # every dashboard rule has its check
         for panel, ref, message in rule.check(context):
