@@ -53,7 +53,7 @@ panels.keyed({
     columnProperties={
       'Requests/min': column.unit('reqpm') + column.decimals(1),
       'Errors (5xx)': column.unit('percentunit') + column.decimals(2) + column.levels(th.errorRate),
-      P95: column.unit('s') + column.decimals(3) + column.levels(th.latencyP95),
+      P95: column.unit('s') + column.decimals(1) + column.levels(th.latencyP95),
       Up: column.decimals(0),
       Instances: column.decimals(0),
       Restarts: column.decimals(0),

@@ -119,7 +119,7 @@ panels.keyed({
                 + '(summed over services).',
     unit='s',
     targets=[target(gcPause.perMinute(), 'GC pause/min')],
-    decimals=2,
+    decimals=1,
   ),
 
   cpuLoad: panels.stat(
@@ -170,7 +170,7 @@ panels.keyed({
                 + 'stop-the-world pauses users feel as latency.',
     unit='s',
     targets=[target(gcPause.perMinute(['application']), '{{application}}')],
-    decimals=3,
+    decimals=1,
   ),
 
   classesLoaded: panels.timeSeries(
@@ -288,7 +288,7 @@ panels.keyed({
       target(jvm.gcPauseMean(jvmScope, byInstance), instanceLegend + ' mean'),
       target(jvm.gcPauseMax(jvmScope, byInstance), instanceLegend + ' max'),
     ],
-    decimals=3,
+    decimals=1,
     width=8,
   ),
 
@@ -380,7 +380,7 @@ panels.keyed({
                 + 'services with a database (no request in the interval is a gap, never NaN).',
     unit='s',
     targets=[target(db.hikariAcquireMean(dbScope, byInstance), instanceLegend)],
-    decimals=4,
+    decimals=1,
     width=8,
   ) + noDatabase,
 })

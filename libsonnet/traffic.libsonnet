@@ -53,7 +53,7 @@ panels.keyed({
     unit='s',
     targets=[target(http.recordedLatency(0.95, [sel.service]), 'p95')],
     thresholds=panels.thresholds.levels(th.latencyP95),
-    decimals=3,
+    decimals=1,
   ),
 
   errorRate: panels.stat(
@@ -97,7 +97,7 @@ panels.keyed({
     unit='s',
     targets=[target(http.recordedLatency(0.95, [sel.service], ['application']), '{{application}}')],
     thresholds=panels.thresholds.levels(th.latencyP95),
-    decimals=3,
+    decimals=1,
     interval=recordedStep,
   ),
 
@@ -112,7 +112,7 @@ panels.keyed({
       for quantile in [50, 95, 99]
     ],
     thresholds=panels.thresholds.levels(th.latencyP95),
-    decimals=3,
+    decimals=1,
     interval=recordedStep,
   ),
 

@@ -96,6 +96,8 @@ EXPECTED = {
     "number-format": (f"{SERIES} › refId A", "number-format", "0.9499999"),
     "long-window": (f"{SERIES} › refId A", "long-window", "its $time_range window at every step"),
     "decimals": (SERIES, "decimals", "no `decimals`"),
+    "seconds-decimals": (STAT, "seconds-decimals", "unit `s` with 3 decimals"),
+    "seconds-decimals-column": (SERIES, "seconds-decimals", "column openai: unit `s` with 2"),
     "instant-value": (f"{STAT} › refId A", "instant-value", "a gauge shows one value"),
     "table-columns": (STAT, "table-columns", "['requests'] start in lower case"),
     "stat-sparkline": (STAT, "stat-sparkline", "graphMode 'none'"),

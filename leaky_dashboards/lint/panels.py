@@ -18,6 +18,10 @@ ONE_VALUE_TYPES = ("gauge", "bargauge", "piechart", "table")
 NO_DECIMALS_TYPES = frozenset({"heatmap", "table", "row"})
 # A stat counting over this variable shows one instant value; any other stat its sparkline.
 PERIOD_VARIABLE = "$time_range"
+# Grafana shows a value under a second of unit `s` in ms (or µs) and applies `decimals` after
+# scaling: 3 decimals on a 0.2986 s p95 reads "298.600 ms". One decimal is a tenth of a ms.
+SECONDS_UNIT = "s"
+SECONDS_MAX_DECIMALS = 1
 
 
 def _object(value: object) -> Json:
@@ -40,6 +44,41 @@ def decimals(ctx: Context) -> Iterator[Problem]:
             continue
         if "decimals" not in _defaults(panel):
             yield panel, None, "no `decimals` (fieldConfig.defaults.decimals): say how exact it is"
+
+
+def _seconds_decimals(config: Json) -> object:
+    """The decimals of a field config in seconds that are more than anyone reads, else None."""
+    places = config.get("decimals")
+    over = isinstance(places, int) and places > SECONDS_MAX_DECIMALS
+    return places if config.get("unit") == SECONDS_UNIT and over else None
+
+
+def _override_configs(panel: Json) -> Iterator[tuple[str, Json]]:
+    """Each override's properties as a field config, named by its matcher ("column P95")."""
+    for override in _list(_object(panel.get("fieldConfig")).get("overrides")):
+        name = f"column {_object(override.get('matcher')).get('options', '?')}"
+        properties = _list(override.get("properties"))
+        yield name, {str(p.get("id")): p.get("value") for p in properties}
+
+
+def _seconds_message(places: object) -> str:
+    return (
+        f"unit `{SECONDS_UNIT}` with {places} decimals: Grafana shows sub-second values in ms "
+        f"and applies the decimals after scaling, so at most {SECONDS_MAX_DECIMALS}"
+    )
+
+
+def seconds_decimals(ctx: Context) -> Iterator[Problem]:
+    for panel in ctx.panels:
+        defaults = _defaults(panel)
+        places = _seconds_decimals(defaults)
+        if places is not None:
+            yield panel, None, _seconds_message(places)
+        for name, config in _override_configs(panel):
+            # An override without a unit of its own keeps the panel's.
+            places = _seconds_decimals({"unit": defaults.get("unit"), **config})
+            if places is not None:
+                yield panel, None, f"{name}: {_seconds_message(places)}"
 
 
 def instant_value(ctx: Context) -> Iterator[Problem]:
@@ -102,6 +141,13 @@ RULES: tuple[Rule, ...] = (
         FAMILY,
         "every panel but heatmaps and tables sets `decimals` (a `bytes` unit scales itself)",
         decimals,
+    ),
+    Rule(
+        "seconds-decimals",
+        FAMILY,
+        f"a panel or column in unit `{SECONDS_UNIT}` has at most {SECONDS_MAX_DECIMALS} decimal: "
+        "Grafana shows sub-second values in ms and applies the decimals after scaling",
+        seconds_decimals,
     ),
     Rule(
         "instant-value",
