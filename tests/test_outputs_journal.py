@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -141,9 +142,29 @@ NEXT = [
 ]
 
 
-def test_a_golden_update_killed_at_every_step_is_finished_or_undone_by_the_next_command(
-    checkout: Paths, hooks: Path, tmp_path: Path
-) -> None:
+@dataclass(frozen=True)
+class Kills:
+    """What a golden-update of the prepared checkout does: its steps, the outputs before and
+    after, and the step that commits its journal (a kill up to it is rolled back, after it
+    finished)."""
+
+    steps: list[str]
+    old: dict[str, bytes]
+    new: dict[str, bytes]
+    commit: int
+
+    def boundaries(self) -> list[int]:
+        """The kill points where the recovery changes: before the journal's first record, just
+        after it, at the commit, just after it, the first removal, and the last step: one for each
+        kind of next command."""
+        first_removal = self.steps.index("unlink", self.commit) + 1
+        points = [1, 2, self.commit, self.commit + 1, first_removal, len(self.steps)]
+        assert len(set(points)) == len(points) == len(NEXT), points
+        return points
+
+
+@pytest.fixture
+def kills(checkout: Paths, tmp_path: Path) -> Kills:
     reference = prepared(tmp_path / "reference", checkout)
     old = both(reference)
     calls: list[str] = []
@@ -161,33 +182,57 @@ def test_a_golden_update_killed_at_every_step_is_finished_or_undone_by_the_next_
     new = both(reference)
     commit = [i for i, op in enumerate(calls, 1) if op == "journal"][1]  # staging, then commit
     assert len(calls) >= 15 and new != old
-    for n in range(1, len(calls) + 1):
-        tree = prepared(tmp_path / f"run-{n}", checkout)
-        code, _, err = finished(
-            invoke(tree, "golden-update", env={"TEST_KILL_AT_STEP": str(n)}, hooks=hooks)
-        )
-        assert code == -9, err
-        scratch = tmp_path / f"scratch-{n}"
-        scratch.mkdir()
-        command = [a.format(scratch=scratch) for a in NEXT[n % len(NEXT)]]
-        code, _, err = finished(invoke(tree, *command, hooks=hooks))
-        said = [line for line in err.splitlines() if line.startswith("outputs: ")]
-        assert "Traceback" not in err, err
-        if n == 1:  # killed before the journal's first record: nothing was touched
-            assert said == []
-        else:
-            done = "rolled back" if n <= commit else "finished"
-            assert len(said) == 1, (n, command, err)
-            assert said[0].startswith(
-                f"outputs: {done} an interrupted change of golden/, provisioning/"
-            ), (n, command, err)
-            assert said[0].endswith("; removed its temporaries")
-        after = both(tree)
-        if command[0] == "golden-update":
-            assert code == 0 and after == new, (n, err)
-        else:
-            assert after == (old if n <= commit else new), (n, command)
-        assert left_behind(tree) == [], (n, command)
+    return Kills(calls, old, new, commit)
+
+
+def killed_then_next(
+    kills: Kills, n: int, next_command: tuple[str, ...], checkout: Paths, hooks: Path, tmp: Path
+) -> None:
+    """A golden-update killed at step n of a copy of the checkout, then `next_command` there:
+    it finishes or undoes the change, says so in one line, and leaves no temporary."""
+    tree = prepared(tmp / f"run-{n}", checkout)
+    code, _, err = finished(
+        invoke(tree, "golden-update", env={"TEST_KILL_AT_STEP": str(n)}, hooks=hooks)
+    )
+    assert code == -9, err
+    scratch = tmp / f"scratch-{n}"
+    scratch.mkdir()
+    command = [a.format(scratch=scratch) for a in next_command]
+    code, _, err = finished(invoke(tree, *command, hooks=hooks))
+    said = [line for line in err.splitlines() if line.startswith("outputs: ")]
+    assert "Traceback" not in err, err
+    if n == 1:  # killed before the journal's first record: nothing was touched
+        assert said == []
+    else:
+        done = "rolled back" if n <= kills.commit else "finished"
+        assert len(said) == 1, (n, command, err)
+        assert said[0].startswith(
+            f"outputs: {done} an interrupted change of golden/, provisioning/"
+        ), (n, command, err)
+        assert said[0].endswith("; removed its temporaries")
+    after = both(tree)
+    if command[0] == "golden-update":
+        assert code == 0 and after == kills.new, (n, err)
+    else:
+        assert after == (kills.old if n <= kills.commit else kills.new), (n, command)
+    assert left_behind(tree) == [], (n, command)
+
+
+def test_a_golden_update_killed_where_recovery_changes_is_finished_or_undone_by_each_command(
+    kills: Kills, checkout: Paths, hooks: Path, tmp_path: Path
+) -> None:
+    for n, next_command in zip(kills.boundaries(), NEXT, strict=True):
+        killed_then_next(kills, n, next_command, checkout, hooks, tmp_path)
+
+
+@pytest.mark.slow
+def test_a_golden_update_killed_at_every_other_step_is_finished_or_undone_by_the_next_command(
+    kills: Kills, checkout: Paths, hooks: Path, tmp_path: Path
+) -> None:
+    """The steps the quick test above leaves out (two real commands each: the full suite's)."""
+    rest = [n for n in range(1, len(kills.steps) + 1) if n not in kills.boundaries()]
+    for n in rest:
+        killed_then_next(kills, n, NEXT[n % len(NEXT)], checkout, hooks, tmp_path)
 
 
 def test_hidden_temporaries_in_golden_are_not_golden_files(
