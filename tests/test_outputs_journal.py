@@ -119,16 +119,29 @@ def left_behind(tree: Paths) -> list[str]:
     return inside + beside
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("hooks")
     (directory / "sitecustomize.py").write_text(HOOKS)
     return directory
 
 
+@pytest.fixture(scope="module")
+def built_checkout(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """Built once for the module, at the path each test's own copy (`checkout`) then takes: the
+    Jsonnet cache, keyed by the paths, spares those copies' commands the evaluation."""
+    base = tmp_path_factory.mktemp("checkout")
+    project_copy(base / "project").root.rename(base / "built")
+    return Paths.under(base / "built")
+
+
 @pytest.fixture
-def checkout(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    return project_copy(tmp_path_factory.mktemp("checkout") / "project")
+def checkout(built_checkout: Paths) -> Paths:
+    root = built_checkout.root.with_name("project")
+    if root.exists():
+        shutil.rmtree(root)  # the test before's, kept until now
+    shutil.copytree(built_checkout.root, root, symlinks=True)
+    return Paths.under(root)
 
 
 # The next command after the kill, of every kind in turn.
@@ -165,7 +178,7 @@ class Kills:
 
 @pytest.fixture
 def kills(checkout: Paths, tmp_path: Path) -> Kills:
-    reference = prepared(tmp_path / "reference", checkout)
+    reference = prepared(tmp_path / RUN, checkout)
     old = both(reference)
     calls: list[str] = []
     real = fsio.step
@@ -182,15 +195,21 @@ def kills(checkout: Paths, tmp_path: Path) -> Kills:
     new = both(reference)
     commit = [i for i, op in enumerate(calls, 1) if op == "journal"][1]  # staging, then commit
     assert len(calls) >= 15 and new != old
+    shutil.rmtree(reference.root)
     return Kills(calls, old, new, commit)
+
+
+# Each kill point's tree is a fresh copy at this one path, the reference's: the Jsonnet cache
+# (keyed by the paths) then spares every command the evaluation the reference build made.
+RUN = "run"
 
 
 def killed_then_next(
     kills: Kills, n: int, next_command: tuple[str, ...], checkout: Paths, hooks: Path, tmp: Path
 ) -> None:
-    """A golden-update killed at step n of a copy of the checkout, then `next_command` there:
-    it finishes or undoes the change, says so in one line, and leaves no temporary."""
-    tree = prepared(tmp / f"run-{n}", checkout)
+    """A golden-update killed at step n of a fresh copy of the checkout, then `next_command`
+    there: it finishes or undoes the change, says so in one line, and leaves no temporary."""
+    tree = prepared(tmp / RUN, checkout)
     code, _, err = finished(
         invoke(tree, "golden-update", env={"TEST_KILL_AT_STEP": str(n)}, hooks=hooks)
     )
@@ -216,6 +235,7 @@ def killed_then_next(
     else:
         assert after == (kills.old if n <= kills.commit else kills.new), (n, command)
     assert left_behind(tree) == [], (n, command)
+    shutil.rmtree(tree.root)  # kept when an assertion above fails
 
 
 def test_a_golden_update_killed_where_recovery_changes_is_finished_or_undone_by_each_command(
