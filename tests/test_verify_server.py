@@ -6,6 +6,7 @@ import dataclasses
 import os
 import signal
 import socket
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -43,6 +44,31 @@ def test_blocks_are_built_once_then_reused_from_the_cache(
     assert first.directory == second.directory
     assert (first.series, first.samples) == (second.series, second.samples)
     assert any(p.is_dir() for p in first.directory.iterdir())
+
+
+def test_a_run_finding_its_blocks_being_built_waits_for_them_and_builds_nothing(
+    small_catalog: catalog.Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / backfill.cache_key(small_catalog, 1, SHORT)
+    real_building, checked = backfill.building, threading.Event()
+
+    def entering(entry: Path) -> object:  # the other run found no blocks and asks to build
+        checked.set()
+        return real_building(entry)
+
+    monkeypatch.setattr(backfill, "building", entering)
+    other: list[backfill.Blocks] = []
+    with real_building(target):  # this run builds; the other starts meanwhile
+        waiter = threading.Thread(
+            target=lambda: other.append(backfill.ensure_blocks(small_catalog, tmp_path, 1, SHORT))
+        )
+        waiter.start()
+        assert checked.wait(60)
+        built = backfill._build(small_catalog, target, 1, SHORT, False, None)
+    waiter.join(60)
+    assert not built.cached
+    assert [(b.directory, b.cached, b.samples) for b in other] == [(target, True, built.samples)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no lock file left
 
 
 def test_the_cache_key_follows_catalog_seed_and_time_range(small_catalog: catalog.Catalog) -> None:

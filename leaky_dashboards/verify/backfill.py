@@ -3,7 +3,9 @@
 The cache key hashes everything the blocks depend on: the evaluated metrics catalog, the source of
 the generator modules, the seed, the time range, the world (replicas, incidents), the scenario
 (full or quiet) and promtool's version. A second run with the same key only copies the blocks
-(tens of MB), so verify starts in seconds; a changed catalog or generator rebuilds them.
+(tens of MB), so verify starts in seconds; a changed catalog or generator rebuilds them. A run
+that finds another building the same key (a second verify, a preview, a test process) waits for
+its blocks instead of building them again: minutes of promtool at the real cardinality.
 
 The text is written and backfilled in shards, each shard's promtool running while the next shard
 is written: the platform's real cardinality (every bucket of every route of every instance) is
@@ -13,6 +15,7 @@ time with disjoint series, which Prometheus (2.39 and later) merges at query tim
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,13 +23,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import BuildError
-from ..fsio import held_signals
+from ..fsio import held_signals, locked
 from . import openmetrics, quiet, shapes, synthetic, world
 from .world import World
 
@@ -37,6 +40,8 @@ GENERATOR_MODULES = (shapes, synthetic, openmetrics, world)
 # Samples per shard: a shard's text is about 1.5 GB, and two promtools at most run at once.
 SHARD_SAMPLES = 8_000_000
 PARALLEL_BACKFILLS = 2
+# How long a run waits for another building the same blocks (a cold busy day: a few minutes).
+BUILD_WAIT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,18 @@ def cache_key(
     return digest.hexdigest()[:20]
 
 
+@contextlib.contextmanager
+def building(target: Path) -> Iterator[None]:
+    """Held while `target` (a cache entry) is built: one builder per key at a time, across
+    processes (an flock on a file beside it, gone when the build ends, even on a kill)."""
+    with locked(
+        target.with_name(f".{target.name}.lock"),
+        BUILD_WAIT_SECONDS,
+        show=f"verify's cache entry {target.name}",
+    ):
+        yield
+
+
 def ensure_blocks(
     catalog: Catalog,
     cache_root: Path,
@@ -101,11 +118,30 @@ def ensure_blocks(
     target = cache_root / cache_key(catalog, seed, timeline, quiet_platform, platform)
     meta = target / META_FILE
     if meta.is_file():
-        info = json.loads(meta.read_text())
-        return Blocks(target, info["series"], info["samples"], 0.0, cached=True)
+        return _cached(target)
     cache_root.mkdir(parents=True, exist_ok=True)
+    with building(target):
+        if meta.is_file():  # built by the run we waited for
+            return _cached(target)
+        return _build(catalog, target, seed, timeline, quiet_platform, platform)
+
+
+def _cached(target: Path) -> Blocks:
+    info = json.loads((target / META_FILE).read_text())
+    return Blocks(target, info["series"], info["samples"], 0.0, cached=True)
+
+
+def _build(
+    catalog: Catalog,
+    target: Path,
+    seed: int,
+    timeline: synthetic.Timeline,
+    quiet_platform: bool,
+    platform: World | None,
+) -> Blocks:
+    meta = target / META_FILE
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=cache_root) as scratch:
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=target.parent) as scratch:
         work = Path(scratch)
         series = synthetic.generate(catalog, seed, timeline, platform)
         if quiet_platform:

@@ -79,6 +79,22 @@ def ensure_recorded(
     count = sum(len(g["rules"]) for g in groups)
     if (target / META_FILE).is_file():
         return Recorded(target, count, cached=True)
+    with backfill.building(target):
+        if (target / META_FILE).is_file():  # built by the run we waited for
+            return Recorded(target, count, cached=True)
+        _build(raw, groups, target, start, end, scrape_interval)
+    return Recorded(target, count, cached=False)
+
+
+def _build(
+    raw: backfill.Blocks,
+    groups: list[dict[str, Any]],
+    target: Path,
+    start: int,
+    end: int,
+    scrape_interval: str,
+) -> None:
+    count = sum(len(g["rules"]) for g in groups)
     with tempfile.TemporaryDirectory(prefix=".recording-", dir=raw.directory.parent) as scratch:
         work = Path(scratch)
         output = work / "blocks"
@@ -99,7 +115,6 @@ def ensure_recorded(
         except OSError:  # another run filled the same key meanwhile
             if not (target / META_FILE).is_file():
                 raise
-    return Recorded(target, count, cached=False)
 
 
 def load(data: Path, *directories: Path) -> None:
