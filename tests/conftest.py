@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +53,14 @@ SLOW_MODULES = {
 }
 
 
+def module_of(item: pytest.Item) -> str:
+    """The test module's name (test_x), or "" for an item of no module."""
+    return item.module.__name__.rpartition(".")[2] if isinstance(item, pytest.Function) else ""
+
+
 def slow_reason(item: pytest.Item) -> str | None:
     """Why `item` is slow, or None for a test of the quick loop."""
-    module = item.module.__name__.rpartition(".")[2] if isinstance(item, pytest.Function) else ""
+    module = module_of(item)
     if module in SLOW_MODULES:
         return SLOW_MODULES[module]
     used = getattr(item, "fixturenames", ())
@@ -63,6 +72,74 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason = slow_reason(item)
         if reason is not None:
             item.add_marker(pytest.mark.slow(reason))
+
+
+# The synthetic worlds (verify's scenarios) each module's tests load into Prometheus. The session
+# builds those of the chosen tests ahead, in a process of its own (tests/worlds.py), while the
+# first tests run; a module not listed here builds what it needs when it needs it.
+WORLDS = {
+    "test_preview_browser": ("full",),
+    "test_preview_display": ("full",),
+    "test_preview_export": ("full",),
+    "test_verify_cli": ("full",),
+    "test_verify_display": ("incidents", "idle"),
+    "test_verify_panels": ("full",),
+    "test_verify_quiet": ("quiet",),
+    "test_verify_recording": ("incidents",),
+    "test_verify_truth": ("incidents",),
+}
+_AHEAD: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+
+def worlds_needed(items: list[pytest.Item]) -> list[str]:
+    """The worlds the chosen tests read, in the order the tests first need them."""
+    needed: dict[str, None] = {}
+    for item in items:
+        needed.update(dict.fromkeys(WORLDS.get(module_of(item), ())))
+    return list(needed)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "gw0")
+    names = worlds_needed(session.items)
+    if worker != "gw0" or not names or session.config.option.collectonly:
+        return  # one builder per session (pytest-xdist's first worker)
+    fd, log = tempfile.mkstemp(prefix="leaky-worlds-", suffix=".log")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.worlds", *names],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        stdout=fd,
+        stderr=subprocess.STDOUT,
+        process_group=0,
+        preexec_fn=lambda: os.nice(10),  # the tests running meanwhile come first
+    )
+    os.close(fd)
+    _AHEAD.append((process, Path(log)))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A builder still running (the session ended early) is stopped as Ctrl-C stops verify: its
+    promtools and servers killed, its scratch removed; then its whole group, to be sure."""
+    for process, _ in _AHEAD:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(60)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for process, log in _AHEAD:
+        lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+        said = [line for line in lines if line.startswith("worlds: ")] or lines[-5:]
+        terminalreporter.write_line(f"worlds built ahead (exit {process.returncode}):")
+        for line in said:
+            terminalreporter.write_line(f"  {line}")
+        log.unlink(missing_ok=True)
 
 
 NO_SCHEMAS = (
