@@ -1,10 +1,11 @@
 """`invoke test`: the static checks, then the tests, each step timed.
 
 The whole run: `ruff check`, `ruff format --check`, `mypy --strict` (pyproject's `[tool.mypy]`),
-then every test. `--quick` is the loop while editing: ruff, the build's lint and golden check
-(`invoke build`), then the tests not marked `slow` (those start no Prometheus, no browser and no
-cluster tool; tests/conftest.py marks the others). Every step runs even when one before it
-failed, so one run says everything; the exit code is the first failing step's.
+then every test, in a pytest-xdist worker per core. `--quick` is the loop while editing: ruff,
+the build's lint and golden check (`invoke build`), then the tests not marked `slow` (those start
+no Prometheus, no browser and no cluster tool; tests/conftest.py marks the others). Every step
+runs even when one before it failed, so one run says everything; the exit code is the first
+failing step's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 from .settings import Paths
 
 SLOW_MARKER = "slow"
+# The whole run's tests run in pytest-xdist workers, one per core; the tests sharing a session or
+# module fixture (one verify run, one Prometheus, one browser) run together on one worker
+# (tests/conftest.py marks their group).
+PARALLEL = ("-n", "auto", "--dist", "loadgroup")
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def steps(
     return [
         *static,
         Step("mypy --strict", python("mypy")),
-        Step("pytest", python("pytest", *pytest_args)),
+        Step("pytest", python("pytest", *PARALLEL, *pytest_args)),
     ]
 
 

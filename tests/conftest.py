@@ -67,11 +67,33 @@ def slow_reason(item: pytest.Item) -> str | None:
     return next((why for name, why in SLOW_FIXTURES.items() if name in used), None)
 
 
+def shared_group(item: pytest.Item) -> str | None:
+    """The tests one pytest-xdist worker runs together (`--dist loadgroup`, as `invoke test`
+    runs them): those reading one of this suite's session fixtures (one `invoke verify` per
+    session), else a module's tests sharing a module fixture (one Prometheus, one browser per
+    module); None for a test that may run anywhere."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    scopes: dict[str, str] = {}
+    for name in info.names_closure:
+        definitions = info.name2fixturedefs.get(name)
+        if definitions and definitions[-1].baseid.startswith("tests"):
+            scopes[name] = definitions[-1].scope
+    session = sorted(name for name, scope in scopes.items() if scope == "session")
+    if session:
+        return session[0]
+    return module_of(item) if "module" in scopes.values() else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         reason = slow_reason(item)
         if reason is not None:
             item.add_marker(pytest.mark.slow(reason))
+        group = shared_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 # The synthetic worlds (verify's scenarios) each module's tests load into Prometheus. The session
@@ -91,19 +113,19 @@ WORLDS = {
 _AHEAD: list[tuple[subprocess.Popen[bytes], Path]] = []
 
 
-def worlds_needed(items: list[pytest.Item]) -> list[str]:
-    """The worlds the chosen tests read, in the order the tests first need them."""
+def worlds_needed(modules: list[str]) -> list[str]:
+    """The worlds the chosen tests' modules read, in the order the tests first need them."""
     needed: dict[str, None] = {}
-    for item in items:
-        needed.update(dict.fromkeys(WORLDS.get(module_of(item), ())))
+    for module in modules:
+        needed.update(dict.fromkeys(WORLDS.get(module, ())))
     return list(needed)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    worker = getattr(session.config, "workerinput", {}).get("workerid", "gw0")
-    names = worlds_needed(session.items)
-    if worker != "gw0" or not names or session.config.option.collectonly:
-        return  # one builder per session (pytest-xdist's first worker)
+def build_ahead(modules: list[str]) -> None:
+    """Start building the worlds these modules' tests read, once per session."""
+    names = worlds_needed(modules)
+    if _AHEAD or not names:
+        return
     fd, log = tempfile.mkstemp(prefix="leaky-worlds-", suffix=".log")
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.worlds", *names],
@@ -117,6 +139,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     )
     os.close(fd)
     _AHEAD.append((process, Path(log)))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput") or session.config.option.collectonly:
+        return  # a pytest-xdist worker: the controller builds (below), once
+    build_ahead([module_of(item) for item in session.items])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """pytest-xdist's controller: a worker collected (and deselected) these test ids."""
+    build_ahead([Path(nodeid.split("::", 1)[0]).stem for nodeid in ids])
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

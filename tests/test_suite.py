@@ -22,7 +22,7 @@ def test_the_whole_run_is_ruff_mypy_strict_then_every_test() -> None:
         ("ruff", "check", "."),
         ("ruff", "format", "--check", "."),
         ("mypy",),  # files and strict = true: pyproject.toml's [tool.mypy]
-        ("pytest", "-x"),
+        ("pytest", "-n", "auto", "--dist", "loadgroup", "-x"),
     ]
     assert all(step.command[0] == sys.executable for step in steps)
 
