@@ -87,6 +87,9 @@ def shared_group(item: pytest.Item) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The tests reading a synthetic world run last, so that the world built ahead (build_ahead)
+    # is ready when they start; otherwise in the order collected.
+    items.sort(key=lambda item: module_of(item) in WORLDS)
     for item in items:
         reason = slow_reason(item)
         if reason is not None:
@@ -98,7 +101,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # The synthetic worlds (verify's scenarios) each module's tests load into Prometheus. The session
 # builds those of the chosen tests ahead, in a process of its own (tests/worlds.py), while the
-# first tests run; a module not listed here builds what it needs when it needs it.
+# other tests run (these modules' tests come last); a module not listed here builds what it needs
+# when it needs it.
 WORLDS = {
     "test_preview_browser": ("full",),
     "test_preview_display": ("full",),
@@ -135,7 +139,6 @@ def build_ahead(modules: list[str]) -> None:
         stdout=fd,
         stderr=subprocess.STDOUT,
         process_group=0,
-        preexec_fn=lambda: os.nice(10),  # the tests running meanwhile come first
     )
     os.close(fd)
     _AHEAD.append((process, Path(log)))

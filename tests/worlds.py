@@ -2,12 +2,12 @@
 
 A cold busy day (1,000 users, every bucket of every replica) is minutes of promtool, and verify's
 cache builds it when a test first asks. Started as the session begins (tests/conftest.py), this
-process builds the worlds the chosen tests need, in the order they will need them, on the core
-the tests leave idle; a test asking meanwhile waits for the entry being built (verify's cache
-lets one process build a key, backfill.building) or builds another one itself. The blocks are
-the same either way: made by the same code into the same content-keyed cache, so a test reads
-what `invoke verify` would load. If this process fails, the tests build the worlds themselves and
-report the error.
+process builds the worlds the chosen tests need, in the order they will need them, while the
+tests that read none run (they run first); a test asking meanwhile waits for the entry being
+built (verify's cache lets one process build a key, backfill.building) or builds another one
+itself. The blocks are the same either way: made by the same code into the same content-keyed
+cache, so a test reads what `invoke verify` would load. If this process fails, the tests build
+the worlds themselves and report the error.
 
     python -m tests.worlds full incidents ...
 """
