@@ -99,6 +99,24 @@ def test_backfilled_series_are_queryable_at_the_anchor_and_the_server_stops_afte
     assert (blocks.directory / backfill.META_FILE).is_file()
 
 
+def test_a_world_backfilled_in_many_shards_holds_every_series_and_sample_once(
+    small_catalog: catalog.Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = len(SHORT.times())
+    monkeypatch.setattr(backfill, "SHARD_SAMPLES", 3 * steps)  # three series a shard
+    made = synthetic.generate(small_catalog, 1, SHORT)
+    blocks = backfill.ensure_blocks(small_catalog, tmp_path, 1, SHORT)
+    assert blocks.series == len(made) > 3 * 3
+    assert blocks.samples == sum(int(s.present.sum()) for s in made)
+    with server.running(lambda data: backfill.copy_blocks(blocks, data)) as prom:
+        client = Client(prom.url)
+        for name in small_catalog.metrics:
+            answer = client.query(f"count(count_over_time({name}[2h]))", synthetic.END)
+            assert float(answer.result[0]["value"][1]) == sum(s.name == name for s in made)
+        samples = client.query("sum(count_over_time({__name__=~'.+'}[2h]))", synthetic.END)
+        assert float(samples.result[0]["value"][1]) == blocks.samples
+
+
 def test_the_server_is_stopped_when_the_run_fails(
     small_catalog: catalog.Catalog, tmp_path: Path
 ) -> None:

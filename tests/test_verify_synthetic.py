@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections import defaultdict
 
 import numpy as np
@@ -299,6 +300,19 @@ def test_same_seed_same_bytes_other_seed_other_bytes(metrics: catalog.Catalog) -
     other = text(synthetic.generate(metrics, 8, SHORT), SHORT)
     assert first == again
     assert first != other
+
+
+def test_the_stream_makes_the_generated_series_one_metric_at_a_time(
+    metrics: catalog.Catalog,
+) -> None:
+    streamed = list(synthetic.stream(metrics, 3, SHORT))
+    made = synthetic.generate(metrics, 3, SHORT)
+    assert [s.key() for s in sorted(streamed, key=Series.key)] == [s.key() for s in made]
+    assert text(sorted(streamed, key=Series.key), SHORT) == text(made, SHORT)
+    names = [name for name, _ in itertools.groupby(s.name for s in streamed)]
+    assert len(names) == len(set(names)), "a family is not contiguous"
+    written = openmetrics.write(iter(streamed), SHORT.times(), io.BytesIO())
+    assert (written.series, written.samples) == (len(made), sum(int(s.present.sum()) for s in made))
 
 
 def test_openmetrics_text_is_grouped_time_sorted_in_seconds_and_ends_with_eof(

@@ -8,8 +8,10 @@ that finds another building the same key (a second verify, a preview, a test pro
 its blocks instead of building them again: minutes of promtool at the real cardinality.
 
 The text is written and backfilled in shards, each shard's promtool running while the next shard
-is written: the platform's real cardinality (every bucket of every route of every instance) is
-tens of millions of samples, and promtool reads them on one core. The shards' blocks overlap in
+is written: the platform's real cardinality (every bucket of every route of every instance, every
+user's counters) is tens to hundreds of millions of samples, and promtool reads them on one core.
+Each series is written as the generator makes it and then let go (synthetic.stream), so the
+generator's memory does not grow with the users. The shards' blocks overlap in
 time with disjoint series, which Prometheus (2.39 and later) merges at query time.
 """
 
@@ -17,15 +19,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..catalog import Catalog
 from ..errors import BuildError
@@ -143,37 +148,54 @@ def _build(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".build-", dir=target.parent) as scratch:
         work = Path(scratch)
-        series = synthetic.generate(catalog, seed, timeline, platform)
-        if quiet_platform:
-            series = quiet.apply(series, catalog, timeline, platform)
+        series: Iterable[synthetic.Series]
+        if quiet_platform:  # a few hours: quiet.apply sees them all at once
+            series = quiet.apply(
+                synthetic.generate(catalog, seed, timeline, platform), catalog, timeline, platform
+            )
+        else:  # written as made: memory holds one metric's series at most, not the world's
+            series = synthetic.stream(catalog, seed, timeline, platform)
         blocks = work / "blocks"
-        samples = backfill_shards(series, timeline, work, blocks)
-        (blocks / META_FILE).write_text(json.dumps({"series": len(series), "samples": samples}))
+        count, samples = backfill_shards(series, timeline, work, blocks)
+        (blocks / META_FILE).write_text(json.dumps({"series": count, "samples": samples}))
         try:
             os.replace(blocks, target)
         except OSError:  # another run filled the same key meanwhile
             if not meta.is_file():
                 raise
-    return Blocks(target, len(series), samples, time.perf_counter() - started, cached=False)
+    return Blocks(target, count, samples, time.perf_counter() - started, cached=False)
 
 
-def shards(series: Sequence[synthetic.Series], steps: int) -> list[Sequence[synthetic.Series]]:
-    """Consecutive runs of `series` of about SHARD_SAMPLES samples each."""
-    per_shard = max(1, SHARD_SAMPLES // max(steps, 1))
-    return [series[i : i + per_shard] for i in range(0, len(series), per_shard)]
+def shard(
+    series: Iterator[synthetic.Series], first: synthetic.Series
+) -> Iterator[synthetic.Series]:
+    """`first`, then the next of `series` up to about SHARD_SAMPLES samples in all."""
+    budget = SHARD_SAMPLES
+    item: synthetic.Series | None = first
+    while item is not None:
+        yield item
+        budget -= int(np.count_nonzero(item.present))
+        item = next(series, None) if budget > 0 else None
 
 
 def backfill_shards(
-    series: Sequence[synthetic.Series], timeline: synthetic.Timeline, work: Path, output: Path
-) -> int:
-    """Write each shard's text and backfill it while the next is written; returns the samples."""
+    series: Iterable[synthetic.Series], timeline: synthetic.Timeline, work: Path, output: Path
+) -> tuple[int, int]:
+    """Write consecutive runs of `series` of about SHARD_SAMPLES samples each as a shard's text
+    and backfill each while the next is written; returns the series and the samples."""
     running: list[tuple[subprocess.Popen[str], Path]] = []
-    samples = 0
+    remaining = iter(series)
+    count = samples = 0
+    times = timeline.times()
     try:
-        for n, shard in enumerate(shards(series, len(timeline.times()))):
+        for n in itertools.count():
+            first = next(remaining, None)
+            if first is None:
+                break
             text = work / f"shard-{n}.om"
             with text.open("wb") as out:
-                samples += openmetrics.write(shard, timeline.times(), out)
+                written = openmetrics.write(shard(remaining, first), times, out)
+            count, samples = count + written.series, samples + written.samples
             while len(running) >= PARALLEL_BACKFILLS:
                 _finish(*running[0])
                 running.pop(0)  # only once it has ended: an interrupt meanwhile kills it
@@ -186,7 +208,7 @@ def backfill_shards(
         for process, _ in running:  # a failure or an interrupt: no promtool outlives the run
             process.kill()
             process.wait()
-    return samples
+    return count, samples
 
 
 def _command(openmetrics_file: Path, output: Path) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -34,11 +35,19 @@ def format_values(values: np.ndarray) -> list[str]:
     return list(map(repr, values.tolist()))
 
 
-def write(series: Iterable[Series], times: np.ndarray, out: BinaryIO) -> int:
-    """Write every series; returns the number of samples written."""
+@dataclass(frozen=True)
+class Written:
+    series: int
+    samples: int
+
+
+def write(series: Iterable[Series], times: np.ndarray, out: BinaryIO) -> Written:
+    """Write every series, each as soon as it comes (none is kept); says how many were written
+    and their samples."""
     stamps = [f" {t}\n" for t in times.tolist()]
-    samples = 0
+    count = samples = 0
     for s in series:
+        count += 1
         values, when = format_values(s.values), stamps
         if not s.present.all():
             values = list(itertools.compress(values, s.present.tolist()))
@@ -49,4 +58,4 @@ def write(series: Iterable[Series], times: np.ndarray, out: BinaryIO) -> int:
         out.write("".join(itertools.chain.from_iterable(parts)).encode("utf-8"))
         samples += len(values)
     out.write(EOF_MARKER)
-    return samples
+    return Written(count, samples)

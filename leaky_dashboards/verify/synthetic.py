@@ -194,8 +194,23 @@ def generate(
     world: World | None = None,
 ) -> list[Series]:
     """Every series of the catalog, sorted by name then labels (one family's samples together)."""
+    return sorted(stream(catalog, seed, timeline, world), key=Series.key)
+
+
+def stream(
+    catalog: Catalog,
+    seed: int = DEFAULT_SEED,
+    timeline: Timeline | None = None,
+    world: World | None = None,
+) -> Iterator[Series]:
+    """The series `generate` makes, made as they are read: one metric (or timer) at a time, each
+    one's series sorted by name then labels (so a family is contiguous), except the per-user
+    counter's, which come as they are made. Those are most of the series at real cardinality
+    (10,000 users: some 50,000), and sorting them would hold every one in memory at once; the
+    backfill writes each series and lets it go."""
     generator = _Generator(catalog, seed, timeline or Timeline(), world or DEFAULT_WORLD)
-    return sorted(generator.all(), key=Series.key)
+    for per_user, made in generator.units():
+        yield from made if per_user else sorted(made, key=Series.key)
 
 
 class _Generator:
@@ -217,23 +232,25 @@ class _Generator:
     def of(self, service: str) -> list[Instance]:
         return [i for i in self.instances if i.service == service]
 
-    def all(self) -> Iterator[Series]:
+    def units(self) -> Iterator[tuple[bool, Iterator[Series]]]:
+        """The series of each metric (a timer's parts together), and whether it has `userId`."""
         metrics = self.catalog.metrics
         timers = {n.removesuffix("_count") for n in metrics if n.endswith("_count")}
         timers = {t for t in timers if t + "_sum" in metrics}
         for name, metric in metrics.items():
             if any(name.startswith(t + "_") for t in timers) or name in self.world.missing:
                 continue
+            per_user = "userId" in metric.labels
             if not shapes.own_labels(metric) and set(metric.labels) <= {"job", "instance"}:
-                yield from self.scrape_series(metric)
+                yield per_user, self.scrape_series(metric)
             elif metric.type == "counter" and "attempt" in (metric.labels.get("outcome") or ()):
-                yield from self.decisions(metric)
+                yield per_user, self.decisions(metric)
             elif metric.type == "counter":
-                yield from self.counters(metric)
+                yield per_user, self.counters(metric)
             else:
-                yield from self.gauges(metric)
+                yield per_user, self.gauges(metric)
         for timer in sorted(timers):
-            yield from self.timer(timer)
+            yield False, self.timer(timer)
 
     # ---- helpers ----
     def series(
