@@ -27,9 +27,9 @@ from pathlib import Path
 from . import bench
 from .engine import CACHE_SWITCH, evaluate_files
 from .project import Project
-from .render import source_files
+from .render import Dashboard, source_files
 from .settings import CACHE_ENV, Installation, Paths
-from .verify import querybench
+from .verify import querybench, scenarios
 from .verify.querybench import Measured
 
 DASHBOARDS = (1, 10, 100, 1000)
@@ -118,17 +118,37 @@ def _mib(value: int | None) -> str:
     return "—" if value is None else f"{value / 2**20:.0f} MiB"
 
 
-def dashboards_table(rows: Sequence[DashboardGrowth]) -> list[str]:
+def query_seconds(count: int, measured: Measured, dashboards: Sequence[Dashboard]) -> float:
+    """Prometheus' time for one load of each of a tree's `count` dashboards, from `measured`:
+    the tree is the real dashboards in source order (the first `count` of them when fewer) and
+    variants of them, the i-th of the real (i mod 4)-th (bench._generate), whose queries are its
+    original's, so each costs what its original measured."""
+    by_title = {load.dashboard: load.seconds for load in measured.loads}
+    real = [by_title[d.title] for d in sorted(dashboards, key=lambda d: d.source.name)]
+    if count <= len(real):
+        return sum(real[:count])
+    return sum(real) + sum(real[i % len(real)] for i in range(count - len(real)))
+
+
+def dashboards_table(
+    rows: Sequence[DashboardGrowth],
+    measured: Measured | None = None,
+    dashboards: Sequence[Dashboard] = (),
+) -> list[str]:
+    """The dashboards' table; with `measured` (a query bench run) and the real `dashboards`, the
+    query time of one load of each dashboard of the tree too."""
+    users = f"{measured.users:,} users" if measured else "not measured"
     lines = [
         "| dashboards | Jsonnet evaluation (one VM) | per dashboard | build, cold cache | "
-        "build, warm | build's peak memory |",
-        "|---|---|---|---|---|---|",
+        f"build, warm | build's peak memory | query time, one load of each ({users}) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        query = _seconds(query_seconds(row.dashboards, measured, dashboards) if measured else None)
         lines.append(
             f"| {row.dashboards:,} | {_seconds(row.evaluation)} | "
             f"{_seconds(row.evaluation / row.dashboards)} | {_seconds(row.cold)} | "
-            f"{_seconds(row.warm)} | {_mib(row.rss_bytes)} |"
+            f"{_seconds(row.warm)} | {_mib(row.rss_bytes)} | {query} |"
         )
     return lines
 
@@ -156,14 +176,21 @@ def run(
     users: Sequence[int] = USERS,
     dashboards: Sequence[int] = DASHBOARDS,
 ) -> None:
-    """Both tables; the users' rows each print as soon as measured (10,000 users take long)."""
-    if dashboards:
-        for line in dashboards_table(dashboards_growth(dashboards)):
-            echo(line)
+    """Both tables, the dashboards' first; each row is printed as soon as it is measured (10,000
+    users take long), then the tables whole. The dashboards' query time is computed from the
+    query bench at verify's users (1,000) when that is among `users`."""
+    grown: list[DashboardGrowth] = []
+    for count in dashboards:
+        grown.extend(dashboards_growth((count,)))
+        echo(dashboards_table(grown)[-1])
     rows: list[Measured] = []
     for count in users:
         rows.append(querybench.measure_all(Project(), repeat, echo, count))
         echo(users_table(rows)[-1])
+    at_verify = next((row for row in rows if row.users == scenarios.FULL.world.users), None)
+    if grown:
+        for line in dashboards_table(grown, at_verify, Project().dashboards):
+            echo(line)
     if rows:
         for line in users_table(rows):
             echo(line)

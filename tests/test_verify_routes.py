@@ -44,3 +44,17 @@ def test_plumbing_services_serve_their_real_routes() -> None:
         "service-discovery"
     )
     assert ("POST", "/v1/chat/completions") in uris("openai-stub")
+
+
+def test_the_statuses_the_contract_names_are_all_answered() -> None:
+    """The metrics contract's `status` examples (200, 401, 429, 500) each label some route, and
+    every outcome Spring gives a status class."""
+    routes = [r for service in SERVICES for r in shapes.routes(service)]
+    assert {"200", "401", "429", "500"} <= {r.status for r in routes}
+    assert {"SUCCESS", "CLIENT_ERROR", "SERVER_ERROR", "REDIRECTION", "INFORMATIONAL"} <= {
+        r.outcome for r in routes
+    }
+    wrong_key = [r for r in shapes.routes("api-gateway") if r.status == "401"]
+    assert [(r.method, r.uri, r.outcome) for r in wrong_key] == [
+        ("POST", "/api/v1/tokens/consume", "CLIENT_ERROR")
+    ]

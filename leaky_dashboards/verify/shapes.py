@@ -180,6 +180,8 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "api-gateway": (
         Route("POST", "/api/v1/tokens/consume", "200", "SUCCESS", 0.62, 0.12),
         Route("POST", "/api/v1/tokens/consume", "429", "CLIENT_ERROR", 0.05, 0.01),
+        # A missing, revoked or expired API key: refused at the gateway, before any call.
+        Route("POST", "/api/v1/tokens/consume", "401", "CLIENT_ERROR", 0.01, 0.005),
         Route("GET", "/api/v1/tokens/quota", "200", "SUCCESS", 0.20, 0.03),
         Route(
             "POST",
@@ -199,7 +201,13 @@ ROUTES: dict[str, tuple[Route, ...]] = {
         *_actuator_routes(40.0),
     ),
     "token-service": _service_routes("/api/v1/tokens/consume", median=0.1, peak=18.0),
-    "auth-server": _service_routes("/api/v1/auth/login", median=0.06, peak=8.0),
+    "auth-server": _service_routes(
+        "/api/v1/auth/login",
+        median=0.06,
+        peak=8.0,
+        # Wrong credentials (auth_login_total's failures).
+        others=(Route("POST", "/api/v1/auth/login", "401", "CLIENT_ERROR", 0.02, 0.05),),
+    ),
     "analytics-service": _service_routes("/api/v1/analytics/usage", "GET", median=0.2, peak=3.0),
     # Every service fetches its configuration at start and on refresh.
     "config-server": _plumbing_routes("/{application}/{profile}", "GET"),
