@@ -65,7 +65,7 @@ local measures = {
     ],
   },
   latencyP95: {
-    expr: busy(m.http.recordedLatency(0.95, [], keep(['application']))),
+    expr: busy(m.http.recordedLatencyP95ByApplication()),
     where: on.service,
     value: '{{ $value | humanizeDuration }}',
     what: '95th percentile of user HTTP response time (/actuator left out), from the request histogram' + busyText,

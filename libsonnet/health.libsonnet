@@ -30,7 +30,7 @@ panels.keyed({
     targets=[
       target(m.http.recordedRequests.scoped(scope).perMinute(byService)),
       target(m.http.recordedErrorRatio(scope, byService)),
-      target(m.http.recordedLatency(0.95, scope, byService)),
+      target(m.http.recordedLatencyP95ByApplication(scope)),
       target(m.targets.instancesUp([sel.serviceJob])),
       target(m.targets.instances([sel.serviceJob])),
       target(q.sum(m.process.restarts(scope), byService)),

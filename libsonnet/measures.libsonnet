@@ -43,6 +43,10 @@ local recorded = {
   requests: 'application:http_server_requests:rate' + recordingWindow,
   errors: 'application:http_server_requests_errors:rate' + recordingWindow,
   buckets: 'application_le:http_server_requests_seconds_bucket:rate' + recordingWindow,
+  // Each application's 95th percentile of user response time over the recording window, from
+  // the recorded buckets (a later group: it reads them): what the per-service p95 line, the
+  // health table and the latency alert read, 9 series where the buckets are 9 × 72.
+  latencyP95: 'application:http_server_requests_seconds:p95_rate' + recordingWindow,
   // Token consumption summed over its users, per instance, provider and outcome: a counter (an
   // instance's series restart together, so the sum resets with them and rate() sees it).
   tokens: 'provider_outcome_instance:token_consume_total:sum',
@@ -112,6 +116,8 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
       requests: q.orZero($.http.requests.rate(per, recordingWindow), http + '_count', [], per),
       errors: q.orZero($.http.serverErrors.rate(per, recordingWindow), http + '_count', [], per),
       buckets: $.http.buckets([], per, recordingWindow),
+      // Over the recorded buckets; no request is no value (never a recorded NaN).
+      latencyP95: $.http.recordedLatency(0.95, [], per),
     },
     // User requests of the services `scope` picks, as events a pattern counts (`rate`,
     // `perMinute`); the recorded 0 is already there, so `orZero` adds nothing.
@@ -128,6 +134,9 @@ local heapUsage(scope=[], labels=['application', 'instance']) =
     recordedBuckets(scope=[], labels=[]):: q.sum(q.selector(recorded.buckets, scope), ['le'] + labels),
     // A quantile of user response time over the recording window; no requests is "No data".
     recordedLatency(quantile, scope=[], labels=[]):: q.quantileOf(quantile, self.recordedBuckets(scope, labels)),
+    // The p95 of each application `scope` selects, as recorded (recordedLatency(0.95) per
+    // application, read without recomputing it from the buckets).
+    recordedLatencyP95ByApplication(scope=[]):: q.selector(recorded.latencyP95, scope),
   },
 
   recorded:: recorded,

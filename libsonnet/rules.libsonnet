@@ -2,9 +2,10 @@
 // level:metric:operations. Each records a measure of measures.libsonnet, so the series a panel or
 // an alert reads is the expression it would otherwise compute itself.
 //
-// Two groups, in order: the first reads the raw series (users' HTTP traffic per application over
-// the recording window); the second reads the first's series (the SLIs' bad shares over every
-// window the SLOs look at). A rule never reads a series recorded in its own group: Prometheus
+// The groups, in order: the first reads the raw series (users' HTTP traffic per application over
+// the recording window); the latency group reads its buckets (each application's p95); the token
+// groups read the raw token counter (without users, and each user's hour); the last reads the
+// first's series (the SLIs' bad shares over every window the SLOs look at). A rule never reads a series recorded in its own group: Prometheus
 // evaluates the groups concurrently, and promtool's backfill (verify) one group per pass.
 local config = import 'config.libsonnet';
 local m = import 'measures.libsonnet';
@@ -30,6 +31,7 @@ local windows = std.sort(
   seconds,
 );
 local slis = m.slo.keys;
+local sloGroup = 'leaky-tokens-slo.rules';
 
 local groups = [
   {
@@ -42,6 +44,11 @@ local groups = [
     ],
   },
   {
+    name: 'leaky-tokens-latency.rules',
+    interval: config.recording.interval,
+    rules: [{ record: rec.latencyP95, expr: http.latencyP95 }],
+  },
+  {
     name: 'leaky-tokens-tokens.rules',
     interval: config.recording.tokensInterval,
     rules: [{ record: rec.tokens, expr: m.tokens.recording }],
@@ -52,7 +59,7 @@ local groups = [
     rules: [{ record: rec.userTokens, expr: m.tokens.usersRecording }],
   },
   {
-    name: 'leaky-tokens-slo.rules',
+    name: sloGroup,
     interval: config.recording.interval,
     rules: [
       { record: rec.badRatio(sli, window), expr: m.slo.badRatio(sli, window) }
@@ -91,7 +98,7 @@ local tokenSeries = {
   windows:: windows,
   groups: groups,
   catalog: {
-    [r.record]: described(r.record, if g == groups[0] then services else [slo.application])
+    [r.record]: described(r.record, if g.name == sloGroup then [slo.application] else services)
     for g in groups
     for r in g.rules
     if !std.objectHas(tokenSeries, r.record)

@@ -95,7 +95,7 @@ panels.keyed({
                 + 'histogram (/actuator left out; gaps where it had no requests). ' + recordedText
                 + '. The threshold lines are the alert levels: ' + levelsText(th.latencyP95, suffix='s'),
     unit='s',
-    targets=[target(http.recordedLatency(0.95, [sel.service], ['application']), '{{application}}')],
+    targets=[target(http.recordedLatencyP95ByApplication([sel.service]), '{{application}}')],
     thresholds=panels.thresholds.levels(th.latencyP95),
     decimals=1,
     interval=recordedStep,
