@@ -104,6 +104,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # other tests run (these modules' tests come last); a module not listed here builds what it needs
 # when it needs it.
 WORLDS = {
+    "test_bench_growth": ("full",),
     "test_preview_browser": ("full",),
     "test_preview_display": ("full",),
     "test_preview_export": ("full",),
