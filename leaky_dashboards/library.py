@@ -30,6 +30,8 @@ class Library:
     # Where else imports may read (the dashboards' directory): see `sandbox`.
     sources: tuple[Path, ...] = ()
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The catalogs made from those values, once each (lint, docs and the alerts all read one).
+    _catalogs: dict[str, Catalog] = field(default_factory=dict, repr=False)
 
     def value(self, name: str) -> Any:
         """The evaluated value of libsonnet/`name`, cached."""
@@ -91,12 +93,19 @@ class Library:
 
     def catalog(self) -> Catalog:
         """The series the platform exports (what verify generates)."""
-        return Catalog.from_series(self.value(CATALOG_FILE).get("series"), self.root / CATALOG_FILE)
+        if "exported" not in self._catalogs:
+            series = self.value(CATALOG_FILE).get("series")
+            self._catalogs["exported"] = Catalog.from_series(series, self.root / CATALOG_FILE)
+        return self._catalogs["exported"]
 
     def queried_catalog(self) -> Catalog:
         """Every series a query may read: the exported ones and those the recording rules record
         (`rules.libsonnet` `catalog`, type `recorded`): what lint, docs and the alerts' lint
         check queries against."""
-        series = self.value(CATALOG_FILE).get("series") or {}
-        recorded = self.value(RULES_FILE).get("catalog") or {}
-        return Catalog.from_series(series | recorded, self.root / CATALOG_FILE)
+        if "queried" not in self._catalogs:
+            series = self.value(CATALOG_FILE).get("series") or {}
+            recorded = self.value(RULES_FILE).get("catalog") or {}
+            self._catalogs["queried"] = Catalog.from_series(
+                series | recorded, self.root / CATALOG_FILE
+            )
+        return self._catalogs["queried"]

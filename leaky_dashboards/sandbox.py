@@ -158,11 +158,11 @@ def read_source(path: Path, shown: str | None = None) -> str:
     raise SourceError(problem)
 
 
-def check_sources(files: Iterable[Path], show: Callable[[Path], str]) -> None:
+def check_sources(files: Iterable[Path], show: Callable[[Path], str]) -> dict[Path, bytes]:
     """Every file fit to read as a Jsonnet source (before a tool that would block on a FIFO or
-    call bad bytes "not formatted" reads them); SourceError naming the first that is not."""
-    for file in files:
-        read_source(file, show(file))
+    call bad bytes "not formatted" reads them), with its bytes; SourceError naming the first
+    that is not."""
+    return {file: read_source(file, show(file)).encode("utf-8") for file in files}
 
 
 class SourceError(BuildError):

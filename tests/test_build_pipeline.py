@@ -56,6 +56,23 @@ def test_every_panel_starts_with_id_type_and_title_and_other_objects_stay_sorted
     assert canonical.dumps(parsed) == text.encode()
 
 
+def test_one_pass_canonical_text_is_the_standard_encoders_text() -> None:
+    tricky = [
+        {},
+        [],
+        [[], {}, [[]]],
+        {"é\u2028\"\\\x00": "🚀\n", "a": -0.0, "b": 1e16, "c": 1e-07, "d": 10**30},
+        {"panels": [[{"b": 1, "id": 2}], {"title": 1, "a": 2, "id": 3, "type": 4}, 5, None]},
+        {"x": {"panels": {"z": 1, "id": 1}}, "y": [True, False, None, 1.5]},
+        {1: "a key that is not a string", "2": 0},
+    ]
+    goldens = sorted((ROOT / "golden" / "dashboards").glob("*.json"))
+    for value in [*tricky, *(json.loads(p.read_bytes()) for p in goldens)]:
+        assert canonical.dumps(value) == canonical.reference(value), value
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        canonical.dumps({"a": [float("nan")]})
+
+
 def test_a_golden_dashboard_hunk_sits_under_its_panel_title() -> None:
     lines = (ROOT / "golden" / "dashboards" / "leaky-tokens-overview.json").read_text().splitlines()
     title = lines.index('      "title": "🔥 Requests per minute",')

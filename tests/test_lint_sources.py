@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from leaky_dashboards import lint
@@ -64,3 +69,45 @@ def test_missing_formatter_is_an_error_only_under_ci(
     monkeypatch.setattr(sourcefmt, "find_binary", lambda: None)
     assert source_findings(tree) == [("jsonnetfmt", "jsonnetfmt", "warning")]
     assert source_findings(tree, ci=True) == [("jsonnetfmt", "jsonnetfmt", "error")]
+
+
+def test_a_passing_set_of_sources_is_remembered_by_content_and_a_changed_file_is_checked_again(
+    tree: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEAKY_CACHE_DIR", str(tmp_path / "cache"))
+    files = sourcefmt.sources(tree.dashboards, tree.libsonnet)
+    assert sourcefmt.check(files).unformatted == []
+    real_run = subprocess.run
+    ran: list[list[str]] = []
+
+    def counting(argv: list[str], *args: Any, **kwargs: Any) -> Any:
+        ran.append(argv)
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    assert sourcefmt.check(files).unformatted == []
+    assert ran == []  # remembered: no formatter ran
+    changed = tree.libsonnet / "lint.libsonnet"
+    changed.write_text(UNFORMATTED)
+    assert sourcefmt.check(files).unformatted == [changed]
+    assert ran, "a changed file is checked by the formatter"
+
+
+def test_an_edited_formatter_memo_entry_is_not_believed(
+    tree: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEAKY_CACHE_DIR", str(tmp_path / "cache"))
+    files = sourcefmt.sources(tree.dashboards, tree.libsonnet)
+    changed = tree.libsonnet / "lint.libsonnet"
+    good = changed.read_bytes()
+    changed.write_text(UNFORMATTED)
+    assert sourcefmt.check(files).unformatted == [changed]
+    changed.write_bytes(good)
+    assert sourcefmt.check(files).unformatted == []
+    # Someone rewrites the entries to say the unformatted content passed: not believed.
+    changed.write_text(UNFORMATTED)
+    memo = sourcefmt.Memo(sourcefmt.find_binary() or "")
+    key = sourcefmt._files_key(files, None)
+    entry = memo.directory / memo._key(key)
+    entry.write_text(json.dumps(["0" * 64, "formatted"]))
+    assert sourcefmt.check(files).unformatted == [changed]

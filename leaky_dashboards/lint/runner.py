@@ -221,8 +221,8 @@ def _variable(name: str, variable: Json, checker: Checker) -> list[Finding]:
 
 def _sources(paths: Paths, ci: bool) -> list[Finding]:
     files = sourcefmt.sources(paths.dashboards, paths.libsonnet)
-    check_sources(files, paths.show)
-    result = sourcefmt.check(files)
+    contents = check_sources(files, paths.show)
+    result = sourcefmt.check(files, contents)
     findings: list[Finding] = []
     if result.missing:
         severity = ERROR if ci else WARNING

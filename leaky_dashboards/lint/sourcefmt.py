@@ -3,17 +3,27 @@
 The pin is Debian's `jsonnet` package (jsonnetfmt v0.18.0): another version may format
 differently, so a mismatch is reported. `--test` exits 2 without naming the file, so a failed
 batch is re-checked one file per process (in parallel) to name each file.
+
+What the formatter said is remembered by content in the user's cache directory (`Memo`): its
+version, by the binary's identity (path, size, modification time, inode), and that a set of
+files passed, by the binary and every file's path and SHA-256. A build of an unchanged tree runs
+no formatter. Only passes are kept; an entry that does not verify is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..settings import cache_dir
 from .rule import Rule
 
 JSONNETFMT_COMMAND = "jsonnetfmt"
@@ -47,17 +57,100 @@ def sources(*directories: Path) -> list[Path]:
     return sorted(p for d in directories for p in (*d.glob("*.jsonnet"), *d.glob("*.libsonnet")))
 
 
+MEMO_DIR = "jsonnetfmt"
+MEMO_FORMAT = "leaky-jsonnetfmt-memo 1"
+MEMO_LIMIT = 200  # entries kept (the most recently used)
+
+
+class Memo:
+    """What the formatter at `binary` said before, in the user's cache directory: its version
+    and which sets of files (path and content) passed `--test`. Each entry holds the hash of
+    its key and value, checked when read; unreadable or unwritable, it is only not used."""
+
+    def __init__(self, binary: str, directory: Path | None = None) -> None:
+        self.directory = (directory or cache_dir()) / MEMO_DIR
+        try:
+            real = os.path.realpath(binary)
+            info = os.stat(real)
+            self.identity = f"{real}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}"
+        except OSError:
+            self.identity = ""  # nothing known of it: nothing remembered
+
+    def _key(self, what: str) -> str:
+        return hashlib.sha256(f"{MEMO_FORMAT}\0{self.identity}\0{what}".encode()).hexdigest()
+
+    def get(self, what: str) -> str | None:
+        if not self.identity:
+            return None
+        key = self._key(what)
+        entry = self.directory / key
+        try:
+            data = json.loads(entry.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, list) or len(data) != 2 or not isinstance(data[1], str):
+            return None
+        if data[0] != _seal(key, data[1]):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # just used: kept longest
+        return data[1]
+
+    def put(self, what: str, value: str) -> None:
+        if not self.identity:
+            return
+        key = self._key(what)
+        temporary = self.directory / f".{key}.{os.getpid()}.tmp"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps([_seal(key, value), value]), encoding="utf-8")
+            os.replace(temporary, self.directory / key)
+            entries = [p for p in self.directory.iterdir() if not p.name.startswith(".")]
+            if len(entries) > MEMO_LIMIT:
+                entries.sort(key=lambda p: p.stat().st_mtime_ns)
+                for old in entries[:-MEMO_LIMIT]:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+
+
+def _seal(key: str, value: str) -> str:
+    return hashlib.sha256(f"{key}\0{value}".encode()).hexdigest()
+
+
+def _files_key(files: list[Path], contents: Mapping[Path, bytes] | None) -> str:
+    """What a `--test` pass is remembered by: every file's path and content hash."""
+    digest = hashlib.sha256()
+    for file in files:
+        content = contents[file] if contents is not None and file in contents else None
+        if content is None:
+            content = file.read_bytes()
+        digest.update(f"{file}\0".encode() + hashlib.sha256(content).digest())
+    return "files\0" + digest.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def version(binary: str) -> str:
+    memo = Memo(binary)
+    remembered = memo.get("version")
+    if remembered is not None:
+        return remembered
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
-    return (out.stdout.strip().split() or ["unknown"])[-1]
+    found = (out.stdout.strip().split() or ["unknown"])[-1]
+    if out.returncode == 0:
+        memo.put("version", found)
+    return found
 
 
 def find_binary() -> str | None:
     return shutil.which(JSONNETFMT_COMMAND)
 
 
-def check(files: Iterable[Path]) -> Result:
+def check(files: Iterable[Path], contents: Mapping[Path, bytes] | None = None) -> Result:
+    """`--test` on `files` (whose bytes, when given in `contents`, are not read again)."""
     files = list(files)
     binary = find_binary()
     if binary is None:
@@ -70,8 +163,17 @@ def check(files: Iterable[Path]) -> Result:
         )
     if not files:
         return Result([], version_note=note)
+    memo = Memo(binary)
+    try:
+        passed = _files_key(files, contents)
+    except OSError:
+        passed = ""
+    if passed and memo.get(passed) == "formatted":
+        return Result([], version_note=note)
     batch = subprocess.run([binary, "--test", *map(str, files)], capture_output=True, check=False)
     if batch.returncode == 0:
+        if passed:
+            memo.put(passed, "formatted")
         return Result([], version_note=note)
     procs = [
         (
