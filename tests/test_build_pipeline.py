@@ -61,7 +61,7 @@ def test_one_pass_canonical_text_is_the_standard_encoders_text() -> None:
         {},
         [],
         [[], {}, [[]]],
-        {"é\u2028\"\\\x00": "🚀\n", "a": -0.0, "b": 1e16, "c": 1e-07, "d": 10**30},
+        {'é\u2028"\\\x00': "🚀\n", "a": -0.0, "b": 1e16, "c": 1e-07, "d": 10**30},
         {"panels": [[{"b": 1, "id": 2}], {"title": 1, "a": 2, "id": 3, "type": 4}, 5, None]},
         {"x": {"panels": {"z": 1, "id": 1}}, "y": [True, False, None, 1.5]},
         {1: "a key that is not a string", "2": 0},
