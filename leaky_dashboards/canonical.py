@@ -14,7 +14,7 @@ Python: a build of many dashboards spent most of its rendering there.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 # The keys every panel object starts with, in this order; the rest follow alphabetically.
