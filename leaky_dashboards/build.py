@@ -8,15 +8,18 @@ provisioning/ it writes, rendered a second time when they differ from the defaul
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import artifacts, environments, fsio, lint, outputs
-from .changes import Change, compare
 from .errors import DriftError
 from .lint import manifests
 from .project import Project
 from .render import Dashboard
+
+if TYPE_CHECKING:
+    from .changes import Change
 
 
 @dataclass
@@ -67,7 +70,7 @@ def _run(
     manifests.check(files, echo=echo)
     if installed is not files:
         manifests.check(installed, echo=echo, notes=False)
-    changes = compare(files, outputs.read_golden(paths, repair=update), repair=update)
+    changes = _changes(files, outputs.read_golden(paths, repair=update), update)
     result = BuildResult(reviewed.dashboards, files, changes)
     for change in changes:
         for line in change.lines():
@@ -97,6 +100,18 @@ def _run(
     return result
 
 
+def _changes(
+    rendered: Mapping[str, bytes], golden: Mapping[str, bytes | None], repair: bool = False
+) -> list[Change]:
+    """What differs from golden/ (`changes.compare`): nothing when every file is the same, found
+    without loading the comparison (the golden diff's code is most of what a build imports)."""
+    if rendered == golden:
+        return []
+    from .changes import compare
+
+    return compare(rendered, golden, repair=repair)
+
+
 def _environment(
     project: Project,
     environment: environments.Environment,
@@ -119,7 +134,7 @@ def _environment(
     files = artifacts.render_all(rendering)
     manifests.check(files, echo=echo, label=label, notes=False)
     shown = ("dashboards/", outputs.PROVISIONING_DIR)
-    changes = compare(
+    changes = _changes(
         {k: v for k, v in files.items() if k.startswith(shown)},
         {k: v for k, v in default.items() if k.startswith(shown)},
     )

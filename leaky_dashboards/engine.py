@@ -17,11 +17,14 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import jsonnet_cache, worker
+from . import jsonnet_cache
 from .errors import BuildError, JsonnetError
 from .sandbox import Importer, Refusal, read_source
+
+if TYPE_CHECKING:
+    from . import worker
 
 ENGINES = {"go": "_gojsonnet", "cpp": "_jsonnet"}
 CACHE_SWITCH = "LEAKY_JSONNET_CACHE"
@@ -75,6 +78,8 @@ def _run(
         hit = jsonnet_cache.get(digest, importer.unchanged)
         if hit is not None:
             return hit
+    from . import worker  # only when something is evaluated: a warm build starts no child
+
     request = worker.Request(
         ENGINES[engine], name, text, str(library), tuple(map(str, roots)), ext_vars
     )
@@ -95,6 +100,8 @@ def _run(
 
 def _evaluate(request: worker.Request, what: str) -> worker.Response:
     """One evaluation, in the engine's child process (see `worker`)."""
+    from . import worker
+
     return worker.evaluate(request, what)
 
 

@@ -11,7 +11,6 @@ characters are shown by their code point, `⟨U+202E⟩`, everywhere.
 
 from __future__ import annotations
 
-import html as _html
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -37,6 +36,16 @@ _ZWSP = "&#8203;"
 # zero-width joiner inside an emoji sequence.
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn"})
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+# What `html.escape(text, quote=True)` replaces (without importing `html` and its entity table).
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+
+
+def _escape(text: str) -> str:
+    for character, entity in _ESCAPES:
+        text = text.replace(character, entity)
+    return text
 
 
 def _invisible(ch: str) -> bool:
@@ -84,7 +93,7 @@ def text(value: str) -> str:
 def html(value: str) -> str:
     """Text for an HTML line (a `<summary>`): one line, escaped, neutralised like `text`; no
     line break can end the HTML block it stands in."""
-    return unlinked(_html.escape(one_line(visible(value)), quote=True))
+    return unlinked(_escape(one_line(visible(value))))
 
 
 def code(value: str) -> str:

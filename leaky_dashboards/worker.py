@@ -2,34 +2,42 @@
 
 Neither binding can be interrupted (the Go and C++ code never returns to Python until it is
 done), and go-jsonnet aborts its whole process on a deep enough recursion (a goroutine stack of
-1 GB: an endless `tailstrict` call, a very deep value). So each engine runs in one child, forked
+1 GB: an endless `tailstrict` call, a very deep value). So each engine runs in one child, started
 at the first evaluation a command needs (a warm build needs none) and serving every evaluation
-after it. The parent waits with a bound: past `$LEAKY_JSONNET_MAX_MB` of the child's resident
-memory (above what it shares with the parent at the fork) or `$LEAKY_JSONNET_MAX_SECONDS` for
-one evaluation it kills the child and says so; a child
-that dies (the Go runtime's own fatal errors) is a clean error too; Ctrl-C or SIGTERM stop the
-child with the command. A new child is forked for the next evaluation.
+after it. The child is a fresh, minimal interpreter (`python -S -I`: no site, no environment
+paths, no current directory on its path) that can import only this package and the binding's
+directory, spawned (`posix_spawn`) with nothing of the parent's open but its two pipes. The
+parent waits with a bound: past `$LEAKY_JSONNET_MAX_MB` of the child's resident memory or
+`$LEAKY_JSONNET_MAX_SECONDS` for one evaluation it kills the child and says so; a child that
+dies (the Go runtime's own fatal errors) is a clean error too; Ctrl-C or SIGTERM stop the child
+with the command. A new child is started for the next evaluation.
 
-The parent never loads an engine itself (so it forks without a Go runtime in it). Where forking
-is not possible, or a binding is already loaded in this process, evaluations run here, unbounded.
+Go's collector runs in the child when its heap nears a quarter of the memory limit (at most
+`GO_HEAP_MB`), not at every doubling of the heap (`GOGC=off`, `GOMEMLIMIT`, unless the
+environment sets them): most of an evaluation's time was collection. The memory limit itself is
+the parent's, on the whole process, as before.
+
+The parent never loads an engine itself. Where a process cannot be spawned (no `posix_spawn`, no
+interpreter to run), evaluations run here, unbounded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import faulthandler
+import fcntl
 import importlib
+import importlib.util
 import os
 import pickle
 import select
 import signal
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .errors import BuildError
 from .limits import EVALUATION_MAX_MB, EVALUATION_MAX_SECONDS, MAX_STACK
@@ -38,6 +46,10 @@ from .sandbox import Importer, Reads, Refusal
 MAX_MB_ENV = "LEAKY_JSONNET_MAX_MB"
 MAX_SECONDS_ENV = "LEAKY_JSONNET_MAX_SECONDS"
 _POLL = 0.05  # seconds between two looks at the child's memory and time
+GO_HEAP_MB = 1024  # where the child's Go collector starts (a quarter of the limit, at most this)
+# The child's ends of its pipes: requests in, responses out (0, 1 and 2 are /dev/null and the
+# engine's last words).
+_CHILD_IN, _CHILD_OUT = 3, 4
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,22 @@ def _serve(receive: int, send: int) -> None:
         _send(send, response)
 
 
+def child_main() -> None:
+    """The spawned child's program (see `_Child`)."""
+    code = 0
+    try:
+        # Nothing else of the parent's stays open here (a lock on the outputs would outlive
+        # the parent's release of it); spawning closes them already, this makes sure.
+        _close_all_but((0, 1, 2, _CHILD_IN, _CHILD_OUT))
+        _serve(_CHILD_IN, _CHILD_OUT)
+    except BaseException as exc:  # the parent reads its last words
+        with contextlib.suppress(BaseException):
+            os.write(2, f"{type(exc).__name__}: {exc}\n".encode())
+        code = 1
+    finally:
+        os._exit(code)
+
+
 def _close_all_but(keep: tuple[int, ...]) -> None:
     low = 0
     for fd in [*sorted(set(keep)), os.sysconf("SC_OPEN_MAX")]:
@@ -148,37 +176,79 @@ def _close_all_but(keep: tuple[int, ...]) -> None:
         low = fd + 1
 
 
+def _search_path(module: str) -> list[str]:
+    """What the child may import from: this package's parent directory and the binding's."""
+    package = Path(__file__).resolve().parent.parent
+    spec = importlib.util.find_spec(module)
+    binding = [str(Path(spec.origin).parent)] if spec is not None and spec.origin else []
+    return list(dict.fromkeys([str(package), *binding]))
+
+
+def _child_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    heap = min(limit(MAX_MB_ENV, EVALUATION_MAX_MB) // 4, GO_HEAP_MB)
+    env.setdefault("GOGC", "off")
+    env.setdefault("GOMEMLIMIT", f"{max(heap, 1)}MiB")
+    return env
+
+
+def _high(pipe: tuple[int, int]) -> tuple[int, int]:
+    """`pipe` moved above the child's fixed descriptors (so placing one end there cannot
+    overwrite the other before it is placed)."""
+    moved = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in pipe)
+    for fd in pipe:
+        os.close(fd)
+    return moved[0], moved[1]
+
+
+def can_spawn() -> bool:
+    return hasattr(os, "posix_spawn") and bool(sys.executable) and os.path.isfile(sys.executable)
+
+
 class _Child:
-    def __init__(self) -> None:
-        down_read, self.down = os.pipe()
-        self.up, up_write = os.pipe()
+    def __init__(self, module: str) -> None:
+        import tempfile
+
+        down_read, self.down = _high(os.pipe())
+        self.up, up_write = _high(os.pipe())
         # The engine's own last words, if it dies; closed with the child (`stop`, `_died`).
-        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the child
-            code = 0
-            try:
-                os.dup2(self.errors.fileno(), 2)
-                devnull = os.open(os.devnull, os.O_RDWR)
-                os.dup2(devnull, 0)
-                os.dup2(devnull, 1)
-                # Nothing else of the parent's stays open here (a lock on the outputs would
-                # outlive the parent's release of it).
-                _close_all_but((0, 1, 2, down_read, up_write))
-                _serve(down_read, up_write)
-            except BaseException as exc:  # a child never returns into the parent's code
-                with contextlib.suppress(BaseException):
-                    os.write(2, f"{type(exc).__name__}: {exc}\n".encode())
-                code = 1
-            finally:
-                os._exit(code)
+        self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        program = (
+            f"import sys; sys.path[:0] = {_search_path(module)!r}; "
+            "from leaky_dashboards.worker import child_main; child_main()"
+        )
+        try:
+            pid = os.posix_spawn(
+                sys.executable,
+                # -B as this process has it ($PYTHONDONTWRITEBYTECODE, which -I ignores).
+                [
+                    sys.executable,
+                    "-S",
+                    "-I",
+                    *(["-B"] if sys.dont_write_bytecode else []),
+                    "-c",
+                    program,
+                ],
+                _child_environment(),
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, self.errors.fileno(), 2),
+                    (os.POSIX_SPAWN_DUP2, down_read, _CHILD_IN),
+                    (os.POSIX_SPAWN_DUP2, up_write, _CHILD_OUT),
+                ],
+                setsigdef=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP),
+            )
+        except BaseException:
+            for fd in (down_read, up_write, self.down, self.up):
+                os.close(fd)
+            self.errors.close()
+            raise
         os.close(down_read)
         os.close(up_write)
         self.pid, self.owner = pid, os.getpid()
-        # What the child shares with this process at the fork is not the evaluation's.
-        self.baseline = _resident_mb(self.owner)
+        # Nothing is shared with this process: the whole child counts.
+        self.baseline = 0.0
         self.alive, self.closed = True, False
 
     def evaluate(self, request: Request, what: str) -> Response:
@@ -255,14 +325,14 @@ _lock = threading.Lock()
 
 
 def evaluate(request: Request, what: str) -> Response:
-    """Evaluate `request` in the engine's child (forked now if there is none), bounded; here
-    when this process cannot fork safely."""
-    if not hasattr(os, "fork") or "_gojsonnet" in sys.modules:  # a Go runtime does not fork
+    """Evaluate `request` in the engine's child (started now if there is none), bounded; here
+    when this process cannot start one."""
+    if not can_spawn():
         return evaluate_here(request)
     with _lock:  # one request at a time on a child's pipes
         child = _children.get(request.module)
         if child is None or child.owner != os.getpid():
-            child = _children[request.module] = _Child()
+            child = _children[request.module] = _Child(request.module)
         try:
             return child.evaluate(request, what)
         except BaseException:  # a limit, a dead child, Ctrl-C: this child is done

@@ -15,7 +15,7 @@ from ..promql import Query, parse
 from ..render import Dashboard, source_files
 from ..sandbox import check_sources
 from ..settings import Paths
-from . import links, panels, queries, rules, ruleset, schema, schema_cache, sdk, sourcefmt
+from . import links, panels, queries, rules, ruleset, schema, schema_cache, sourcefmt
 from .ci import in_ci
 from .context import Context
 from .contract import Checker
@@ -64,8 +64,11 @@ def lint(
     report = Report(dashboards=len(dashboards))
     findings: list[Finding] = []
     schemas = _schema_cache(paths.schemas) if schema.present(paths.schemas) else None
-    models = schemas is None and sdk.available()
+    models = False
     if schemas is None:
+        from . import sdk  # grafana-foundation-sdk's models: only without the schema directory
+
+        models = sdk.available()
         missing = f"Grafana schema directory {paths.schemas} is absent (set LEAKY_SCHEMA_DIR)"
         instead = (
             f"checked against {sdk.DISTRIBUTION} {sdk.version()}'s models instead"
@@ -154,6 +157,8 @@ def _dashboard(
 
     grafana = schemas.check(model) if schemas is not None else None
     if grafana is None and models:
+        from . import sdk
+
         grafana = sdk.check(model)
     for panel, ref, found_rule, message in grafana or ():
         found.append(Finding(where(panel, ref), found_rule, message))
