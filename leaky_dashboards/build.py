@@ -7,28 +7,36 @@ provisioning/ it writes, rendered a second time when they differ from the defaul
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import artifacts, environments, fsio, lint, outputs
+from . import build_memo, fsio, outputs
 from .errors import DriftError
-from .lint import manifests
 from .project import Project
-from .render import Dashboard
 
 if TYPE_CHECKING:
+    from . import environments
     from .changes import Change
+    from .render import Dashboard
 
 
 @dataclass
 class BuildResult:
-    dashboards: list[Dashboard]
+    project: Project  # the reviewed rendering's (golden/'s) project
     files: dict[str, bytes]
     changes: list[Change]
+    dashboard_count: int
+    panel_count: int
     written: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    @property
+    def dashboards(self) -> list[Dashboard]:
+        """The compiled dashboards (a remembered build compiles them only when asked)."""
+        return self.project.dashboards
 
 
 def run(
@@ -58,20 +66,26 @@ def _run(
     started: float,
 ) -> BuildResult:
     paths, reviewed = project.paths, project.reviewed
-    chosen = (
-        []
-        if env is None
-        else environments.select(paths, env, environments.defaults(reviewed.library))
-    )
-    # Validation comes first: an error exits 2 with every finding and nothing is written.
-    lint.check(project, reviewed.dashboards, echo=echo)
-    files = artifacts.render_all(reviewed)
-    installed = files if project is reviewed else artifacts.render_all(project)
-    manifests.check(files, echo=echo)
-    if installed is not files:
-        manifests.check(installed, echo=echo, notes=False)
+    chosen: list[environments.Environment] = []
+    if env is not None:
+        from . import environments
+
+        chosen = environments.select(paths, env, environments.defaults(reviewed.library))
+    # A build of inputs a successful one had (and no environment) prints and renders what that
+    # one did, without compiling, linting or rendering (see `build_memo`).
+    key = build_memo.key(project) if build_memo.enabled() and not chosen else None
+    remembered = build_memo.get(key) if key is not None else None
+    if remembered is None:
+        remembered = _checked(project, echo)
+        if key is not None and build_memo.key(project) == key:  # nothing changed meanwhile
+            build_memo.put(key, remembered)
+    else:
+        for line in remembered.lines:
+            echo(_LINT_TIME.sub(f"; {time.perf_counter() - started:.2f} s", line))
+    files = remembered.files
+    installed = files if remembered.installed is None else remembered.installed
     changes = _changes(files, outputs.read_golden(paths, repair=update), update)
-    result = BuildResult(reviewed.dashboards, files, changes)
+    result = BuildResult(reviewed, files, changes, remembered.dashboards, remembered.panels)
     for change in changes:
         for line in change.lines():
             echo(line)
@@ -100,6 +114,37 @@ def _run(
     return result
 
 
+# The time in lint's summary line ("lint: 4 dashboards; ...; 0.13 s"): a remembered build's own.
+_LINT_TIME = re.compile(r"; \d+\.\d\d s$")
+
+
+def _checked(project: Project, echo: Callable[[str], None]) -> build_memo.Remembered:
+    """Compile, lint and render `project` (and its reviewed rendering), checking the manifests;
+    what was printed and rendered. Validation comes first: an error exits 2 with every finding
+    and nothing is written."""
+    from . import artifacts, lint
+    from .lint import manifests
+
+    reviewed = project.reviewed
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        echo(line)
+
+    lint.check(project, reviewed.dashboards, echo=say)
+    files = artifacts.render_all(reviewed)
+    installed = files if project is reviewed else artifacts.render_all(project)
+    manifests.check(files, echo=say)
+    if installed is not files:
+        manifests.check(installed, echo=say, notes=False)
+    dashboards = reviewed.dashboards
+    panels = sum(d.panel_count for d in dashboards)
+    return build_memo.Remembered(
+        lines, len(dashboards), panels, files, None if installed is files else installed
+    )
+
+
 def _changes(
     rendered: Mapping[str, bytes], golden: Mapping[str, bytes | None], repair: bool = False
 ) -> list[Change]:
@@ -120,6 +165,9 @@ def _environment(
 ) -> fsio.Output:
     """One environment rendered, linted and checked (nothing written yet), its changes against
     the default installation printed; what to write to build/env/NAME/."""
+    from . import artifacts, environments, lint
+    from .lint import manifests
+
     paths = project.paths
     rendering = Project(paths, environment.installation, project.engine, environment.placement)
     label = f"environment {environment.name}: "
@@ -148,9 +196,9 @@ def _environment(
 
 
 def summary(result: BuildResult) -> str:
-    panels = sum(d.panel_count for d in result.dashboards)
+    panels = result.panel_count
     drift = f"{len(result.changes)} golden file(s) changed" if result.changes else "no golden drift"
     return (
-        f"{len(result.dashboards)} dashboards, {panels} panels; {drift}; "
+        f"{result.dashboard_count} dashboards, {panels} panels; {drift}; "
         f"wrote {', '.join(result.written) or 'nothing'}; {result.seconds:.2f} s"
     )

@@ -30,7 +30,6 @@ import gzip
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -41,7 +40,10 @@ from .outputs import (
     dashboard_file,
     dashboard_name,
 )
+from .placement import Placement
 from .settings import Installation
+
+__all__ = ["Placement"]  # where the manifests send things: its own module, read at startup
 
 OPERATOR_API = "grafana.integreatly.org/v1beta1"
 RULES_API = "monitoring.coreos.com/v1"
@@ -57,21 +59,6 @@ RULES_NAME = "leaky-tokens-rules"
 # kubectl.kubernetes.io/last-applied-configuration; all annotations together are limited to
 # 256 KiB by the API server. Above this a GrafanaDashboard carries its model gzipped.
 LAST_APPLIED_LIMIT = 262_144
-
-
-@dataclass(frozen=True)
-class Placement:
-    """How the manifests find their Grafana and Prometheus (an environment file sets them)."""
-
-    # Labels of the `Grafana` resources the operator's objects are imported into.
-    instance_selector: Mapping[str, str] = field(default_factory=lambda: {"dashboards": "grafana"})
-    # The label (name, value) the dashboard sidecar watches, and the annotation it reads the
-    # folder from (the charts' `sidecar.dashboards.label`, `labelValue`, `folderAnnotation`).
-    sidecar_label: tuple[str, str] = ("grafana_dashboard", "1")
-    folder_annotation: str = "grafana_folder"
-    # Labels of the PrometheusRule, for the Prometheus' `ruleSelector` (kube-prometheus-stack
-    # selects `release: <its release name>` unless ruleSelectorNilUsesHelmValues is false).
-    rule_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def _metadata(name: str, labels: Mapping[str, str] | None = None, **extra: Any) -> dict[str, Any]:

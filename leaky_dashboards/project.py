@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from .kubernetes import Placement
-from .library import Library
-from .render import Dashboard, compile_all
+from .placement import Placement
 from .settings import Installation, Paths, default_engine
+
+if TYPE_CHECKING:  # loaded when first used: a remembered build (`build_memo`) needs neither
+    from .library import Library
+    from .render import Dashboard
 
 
 @dataclass(eq=False)
@@ -33,6 +36,8 @@ class Project:
 
     @cached_property
     def library(self) -> Library:
+        from .library import Library
+
         return Library(
             self.paths.libsonnet, self.installation, self.engine, (self.paths.dashboards,)
         )
@@ -40,6 +45,8 @@ class Project:
     @cached_property
     def dashboards(self) -> list[Dashboard]:
         """Every dashboard source compiled in one evaluation (see `render.compile_all`)."""
+        from .render import compile_all
+
         return compile_all(self.paths, self.installation, self.engine)
 
     @cached_property

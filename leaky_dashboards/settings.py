@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import BuildError
-from .grafana import PROMETHEUS_DURATION
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -231,6 +230,8 @@ def _docs_url(value: str) -> str | None:
 
 
 def _duration(value: str) -> str | None:
+    from .grafana import PROMETHEUS_DURATION  # Grafana's module, loaded when a value is checked
+
     if PROMETHEUS_DURATION.match(value) and any(ch in "123456789" for ch in value):
         return None
     return f"{value!r} is not a duration such as 15s, 1m or 1m30s"
