@@ -77,7 +77,7 @@ def enabled() -> bool:
 def key(project: Project) -> str | None:
     """The hash of everything `project`'s build reads but golden/; None when the tree holds
     something a memo cannot vouch for (a FIFO, a device, an unreadable file)."""
-    digest = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode("utf-8", "surrogateescape"))
     paths = project.paths
     given = (
         repr(paths),
@@ -86,7 +86,7 @@ def key(project: Project) -> str | None:
         project.engine,
         repr(project.reviewed.installation),
     )
-    digest.update("\0".join(given).encode() + b"\0")
+    digest.update("\0".join(given).encode("utf-8", "surrogateescape") + b"\0")
     env = sorted((k, v) for k, v in os.environ.items() if k.startswith("LEAKY_"))
     env += [(k, os.environ.get(k, "\0absent")) for k in ENVIRONMENT]
     digest.update(json.dumps(env).encode() + b"\0")
@@ -98,7 +98,11 @@ def key(project: Project) -> str | None:
         for name in VALIDATORS:
             _sources(digest, name)
         formatter = shutil.which(FORMATTER)
-        digest.update(f"formatter\0{_identity(formatter) if formatter else 'absent'}\0".encode())
+        digest.update(
+            f"formatter\0{_identity(formatter) if formatter else 'absent'}\0".encode(
+                "utf-8", "surrogateescape"
+            )
+        )
         for root in (paths.dashboards, paths.libsonnet, paths.root / "environments"):
             _tree(digest, root)
         for root, suffix in ((paths.schemas, ".json"), (kubernetes_schema_dir(), ".yaml")):
@@ -124,18 +128,20 @@ def _identity(path: str) -> str:
 def _library(digest: Any, name: str) -> None:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
-        digest.update(f"library\0{name}\0absent\0".encode())
+        digest.update(f"library\0{name}\0absent\0".encode("utf-8", "surrogateescape"))
         return
     origin = Path(spec.origin)
     # A package's directory too: installing another version replaces its files (a new mtime).
     identities = [_identity(str(origin)), _identity(str(origin.parent))]
-    digest.update(f"library\0{name}\0{chr(0).join(identities)}\0".encode())
+    digest.update(
+        f"library\0{name}\0{chr(0).join(identities)}\0".encode("utf-8", "surrogateescape")
+    )
 
 
 def _sources(digest: Any, name: str) -> None:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
-        digest.update(f"sources\0{name}\0absent\0".encode())
+        digest.update(f"sources\0{name}\0absent\0".encode("utf-8", "surrogateescape"))
         return
     _tree(digest, Path(spec.origin).parent, suffix=".py", recurse=False)
 
@@ -143,7 +149,7 @@ def _sources(digest: Any, name: str) -> None:
 def _tree(digest: Any, root: Path, *, suffix: str = "", recurse: bool = True) -> None:
     """Every entry under `root` (those ending in `suffix`): its relative name, kind and content
     (a link: its target and what it leads to)."""
-    digest.update(f"tree\0{root}\0{os.path.realpath(root)}\0".encode())
+    digest.update(f"tree\0{root}\0{os.path.realpath(root)}\0".encode("utf-8", "surrogateescape"))
     try:
         names = sorted(os.listdir(root))
     except FileNotFoundError:
@@ -165,13 +171,13 @@ def _tree(digest: Any, root: Path, *, suffix: str = "", recurse: bool = True) ->
             try:
                 mode = os.stat(path).st_mode
             except FileNotFoundError:
-                digest.update(f"{name}\0{link}dangling\0".encode())
+                digest.update(f"{name}\0{link}dangling\0".encode("utf-8", "surrogateescape"))
                 continue
             except OSError:
                 raise _Unfit from None
         if stat.S_ISDIR(mode):
             if recurse and name != "__pycache__":
-                digest.update(f"{name}\0{link}directory\0".encode())
+                digest.update(f"{name}\0{link}directory\0".encode("utf-8", "surrogateescape"))
                 _tree(digest, path, suffix=suffix)
             continue
         if not name.endswith(suffix):
@@ -182,7 +188,9 @@ def _tree(digest: Any, root: Path, *, suffix: str = "", recurse: bool = True) ->
             content = path.read_bytes()
         except OSError:
             raise _Unfit from None
-        digest.update(f"{name}\0{link}".encode() + hashlib.sha256(content).digest())
+        digest.update(
+            f"{name}\0{link}".encode("utf-8", "surrogateescape") + hashlib.sha256(content).digest()
+        )
 
 
 def _directory() -> Path:
@@ -265,7 +273,7 @@ def put(digest: str, remembered: Remembered) -> None:
     temporary = directory / f".{digest}.{os.getpid()}.tmp"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(json.dumps(header, ensure_ascii=False).encode() + b"\n" + body)
+        temporary.write_bytes(json.dumps(header).encode() + b"\n" + body)
         os.replace(temporary, target)
         kept = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:-LIMIT]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from . import alerts, promql
@@ -154,15 +155,25 @@ def metrics_table(dashboard: Dashboard, library: Library) -> list[str]:
 
 def metric_names(expr: str, where: str) -> list[str]:
     """Metric names in a PromQL expression, Grafana variables allowed, in first-use order."""
+    names, error = _metric_names(expr)
+    if error is not None:
+        raise BuildError(f"{where}: PromQL does not parse: {error}")
+    return list(names)
+
+
+@lru_cache(maxsize=8192)
+def _metric_names(expr: str) -> tuple[tuple[str, ...], str | None]:
+    """`metric_names` of `expr` and why it does not parse, once per expression (many panels read
+    the same one)."""
     query = promql.parse(expr)
     if query.ast is None:
-        raise BuildError(f"{where}: PromQL does not parse: {query.error}")
+        return (), query.error
     names: list[str] = []
     for selector in promql.selectors(query.ast):
         name = promql.metric_name(selector)
         if name and name not in names:
             names.append(name)
-    return names
+    return tuple(names), None
 
 
 def thresholds_section(dashboards: Sequence[Dashboard], library: Library) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 # Characters that can start or end Markdown or HTML syntax wherever they stand, then those that
 # only can in some places: `_` at a word's edge, `&` starting an entity, `#` starting a word,
@@ -36,6 +37,7 @@ _ZWSP = "&#8203;"
 # zero-width joiner inside an emoji sequence.
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn"})
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_KEPT = str.maketrans("", "", "\t\n\r")  # deleted before the fast look at a text (`visible`)
 
 
 # What `html.escape(text, quote=True)` replaces (without importing `html` and its entity table).
@@ -57,7 +59,10 @@ def _invisible(ch: str) -> bool:
 def visible(value: str) -> str:
     """`value` with every invisible or bidi character shown as `⟨U+202E⟩`, except a zero-width
     joiner between two emoji parts (👩‍💻)."""
-    if value.isascii() and value.isprintable():
+    # Printable characters are none of the invisible categories (`_invisible`), and tab and line
+    # breaks are kept: only a filler among them is shown.
+    rest = value.translate(_KEPT)
+    if rest.isprintable() and (rest.isascii() or _FILLERS.isdisjoint(rest)):
         return value
     out: list[str] = []
     for i, ch in enumerate(value):
@@ -75,7 +80,7 @@ def visible(value: str) -> str:
 
 def unlinked(value: str) -> str:
     """Markdown or HTML text with mentions, references and autolinks neutralised."""
-    return _LINKING.sub(lambda m: m.group(0) + _ZWSP, value)
+    return _LINKING.sub(r"\g<0>" + _ZWSP, value)
 
 
 def one_line(value: str) -> str:
@@ -83,10 +88,11 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
+@lru_cache(maxsize=16384)  # docs write the same texts for many panels and dashboards
 def text(value: str) -> str:
     """Plain text on one line: Markdown and HTML characters escaped, newlines as spaces,
     mentions, references and links neutralised, invisible characters shown."""
-    escaped = _SPECIAL.sub(lambda m: "\\" + m.group(0), one_line(visible(value)))
+    escaped = _SPECIAL.sub(r"\\\g<0>", one_line(visible(value)))
     return unlinked(escaped)
 
 
@@ -96,6 +102,7 @@ def html(value: str) -> str:
     return unlinked(_escape(one_line(visible(value))))
 
 
+@lru_cache(maxsize=16384)
 def code(value: str) -> str:
     """An inline code span that holds any text, backticks included, on one line."""
     flat = " ".join(re.split(r"\r\n|\r|\n", visible(value).replace("\t", " ")))

@@ -236,11 +236,15 @@ def tags(ctx: Context) -> Iterator[Problem]:
 
 
 def variable_used(ctx: Context) -> Iterator[Problem]:
-    for variable in ctx.variables:
+    # The names the panels refer to, and each variable's: a reference never spans two values of
+    # the JSON (each ends with a quote or a bracket), so the panels are read once, not once per
+    # variable.
+    panels = references(json.dumps(ctx.model.get("panels", []), ensure_ascii=False))
+    referred = [references(json.dumps(v, ensure_ascii=False)) for v in ctx.variables]
+    for i, variable in enumerate(ctx.variables):
         name = str(variable.get("name"))
-        others = [v for v in ctx.variables if v is not variable]
-        text = json.dumps([ctx.model.get("panels", []), others], ensure_ascii=False)
-        if name not in references(text):
+        others = (names for j, names in enumerate(referred) if j != i)
+        if name not in panels and not any(name in names for names in others):
             yield None, None, f"variable {name!r} is not used by any panel or variable"
 
 
