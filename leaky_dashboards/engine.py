@@ -69,33 +69,86 @@ def _run(
     """Evaluate `text` (named `name`) in the sandbox, or return what the same inputs gave before
     while every file that evaluation read is unchanged (see `jsonnet_cache`); always evaluate when
     $LEAKY_JSONNET_CACHE is `off` (the benchmark's evaluation lines)."""
+    [result] = _run_many(
+        engine,
+        [(name, text)],
+        library=library,
+        roots=roots,
+        ext_vars=ext_vars,
+        default_file=default_file,
+    )
+    return result
+
+
+def _run_many(
+    engine: str,
+    entries: Sequence[tuple[str, str]],
+    *,
+    library: Path,
+    roots: Sequence[Path],
+    ext_vars: dict[str, str],
+    default_file: str,
+) -> list[str]:
+    """`_run` of each (name, text); those the cache does not answer are evaluated side by side,
+    each in a child of its own (`worker.evaluate_many`). The first that fails raises."""
     binding = _binding(engine)
     importer = Importer(library, roots)
     cached = os.environ.get(CACHE_SWITCH) != "off"
-    digest = ""
-    if cached:
-        digest = jsonnet_cache.key(str(binding.__file__), name, text, importer.describe(), ext_vars)
-        hit = jsonnet_cache.get(digest, importer.unchanged)
-        if hit is not None:
-            return hit
+    results: list[str | None] = [None] * len(entries)
+    digests = [""] * len(entries)
+    for i, (name, text) in enumerate(entries):
+        if cached:
+            digests[i] = jsonnet_cache.key(
+                str(binding.__file__), name, text, importer.describe(), ext_vars
+            )
+            results[i] = jsonnet_cache.get(digests[i], importer.unchanged)
+    missing = [i for i, result in enumerate(results) if result is None]
+    if not missing:
+        return [r for r in results if r is not None]
     from . import worker  # only when something is evaluated: a warm build starts no child
 
-    request = worker.Request(
-        ENGINES[engine], name, text, str(library), tuple(map(str, roots)), ext_vars
-    )
-    response = _evaluate(request, default_file)
-    if response.result is None:
-        error = parse_error(
-            response.error or "", default_file=default_file, refusal=response.refusal
+    requests = [
+        worker.Request(
+            ENGINES[engine],
+            entries[i][0],
+            entries[i][1],
+            str(library),
+            tuple(map(str, roots)),
+            ext_vars,
         )
-        refusal, site = response.refusal, response.site
-        if refusal is not None and refusal.file is None and error.line == 0 and site is not None:
-            error = JsonnetError(*site, refusal.message, None, error.detail)
-        raise error
-    result = response.result
-    if cached:
-        jsonnet_cache.put(digest, response.reads, result)
-    return result
+        for i in missing
+    ]
+    responses = _evaluate_many(requests, default_file)
+    for i, response in zip(missing, responses, strict=True):
+        if response.result is None:
+            error = parse_error(
+                response.error or "",
+                default_file=default_file or entries[i][0],
+                refusal=response.refusal,
+            )
+            refusal, site = response.refusal, response.site
+            if (
+                refusal is not None
+                and refusal.file is None
+                and error.line == 0
+                and site is not None
+            ):
+                error = JsonnetError(*site, refusal.message, None, error.detail)
+            raise error
+        results[i] = response.result
+        if cached:
+            jsonnet_cache.put(digests[i], response.reads, response.result)
+    return [r for r in results if r is not None]
+
+
+def _evaluate_many(requests: list[worker.Request], what: str) -> list[worker.Response]:
+    """The evaluations, in the engine's child process (see `worker`), side by side when more
+    than one."""
+    if len(requests) == 1:
+        return [_evaluate(requests[0], what)]
+    from . import worker
+
+    return worker.evaluate_many([(request, what) for request in requests])
 
 
 def _evaluate(request: worker.Request, what: str) -> worker.Response:
@@ -140,6 +193,21 @@ def evaluate_snippet(
     file is made."""
     return _run(
         engine, name, text, library=library, roots=roots, ext_vars=ext_vars, default_file=name
+    )
+
+
+def evaluate_snippets(
+    entries: Sequence[tuple[str, str]],
+    *,
+    library: Path,
+    ext_vars: dict[str, str],
+    engine: str = "go",
+    roots: Sequence[Path] = (),
+) -> list[str]:
+    """`evaluate_snippet` of each (name, text), evaluated side by side (a child process each),
+    the first that fails raising as it would alone."""
+    return _run_many(
+        engine, entries, library=library, roots=roots, ext_vars=ext_vars, default_file=""
     )
 
 

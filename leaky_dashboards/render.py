@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import evaluate_files, evaluate_snippet
+from .engine import evaluate_files, evaluate_snippets
 from .errors import BuildError, JsonnetError, a_type
 from .model import Json, count_panels, shape_error
 from .sandbox import SourceError, source_problem
@@ -84,16 +86,33 @@ def _evaluate(
     library = json.dumps(str((paths.libsonnet / ASSEMBLE_LIBRARY).resolve()))
     snippet = f"(import {library}).assemble([{imports}])"
     directories = list(dict.fromkeys(p.parent for p in sources))
-    text = evaluate_snippet(
-        str(paths.dashboards),
-        snippet,
+    texts = evaluate_snippets(
+        [(str(paths.dashboards), snippet + part) for part in _parts(len(sources))],
         library=paths.libsonnet,
         ext_vars=ext_vars,
         engine=engine,
         roots=[*directories, *roots],
     )
-    values: list[object] = json.loads(text)
+    values: list[object] = []
+    for text in texts:
+        values += json.loads(text)
     return values
+
+
+# From this many dashboards on, the tree is evaluated in parts side by side (a child process
+# each, as many as the machine has cores, at most `MAX_PARTS`): each part assembles every
+# dashboard (their titles and order) and writes out its slice of them.
+PARTS_FROM = 16
+MAX_PARTS = 4
+
+
+def _parts(count: int) -> list[str]:
+    """The slices of the assembled array to evaluate (`""`: all of it, in one evaluation)."""
+    parts = min(MAX_PARTS, os.cpu_count() or 1, count // (PARTS_FROM // 2))
+    if count < PARTS_FROM or parts < 2:
+        return [""]
+    bounds = [count * i // parts for i in range(parts + 1)]
+    return [f"[{low}:{high}]" for low, high in itertools.pairwise(bounds)]
 
 
 def compile_all(paths: Paths, installation: Installation, engine: str) -> list[Dashboard]:

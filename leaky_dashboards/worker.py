@@ -252,40 +252,56 @@ class _Child:
         self.alive, self.closed = True, False
 
     def evaluate(self, request: Request, what: str) -> Response:
-        max_mb = limit(MAX_MB_ENV, EVALUATION_MAX_MB)
-        max_seconds = limit(MAX_SECONDS_ENV, EVALUATION_MAX_SECONDS)
-        _send(self.down, request)
-        started = time.monotonic()
-        data = bytearray()
-        need = 8
-        while len(data) < need:
-            ready, _, _ = select.select([self.up], [], [], _POLL)
-            if ready:
-                chunk = os.read(self.up, 1 << 20)
-                if not chunk:
-                    raise BuildError(f"{what}: {self._died()}")
-                data += chunk
-                if need == 8 and len(data) >= 8:
-                    need = 8 + int.from_bytes(data[:8], "big")
-                continue
-            used, spent = _resident_mb(self.pid) - self.baseline, time.monotonic() - started
-            if used > max_mb:
-                self.stop()
-                raise BuildError(
-                    f"{what}: Jsonnet evaluation used {used:,.0f} MB, above the limit of "
-                    f"{max_mb:,} MB (${MAX_MB_ENV}); stopped"
-                )
-            if spent > max_seconds:
-                self.stop()
-                raise BuildError(
-                    f"{what}: Jsonnet evaluation ran {spent:,.0f} s, above the limit of "
-                    f"{max_seconds:,} s (${MAX_SECONDS_ENV}); stopped"
-                )
-        response = pickle.loads(bytes(data[8:need]))
-        if isinstance(response, str):
-            raise BuildError(f"{what}: Jsonnet evaluation failed: {response}")
-        assert isinstance(response, Response)
+        self.begin(request, what)
+        while (response := self.wait()) is None:
+            pass
         return response
+
+    def begin(self, request: Request, what: str) -> None:
+        """Send `request` (named `what` in errors); `wait` for its response."""
+        self.max_mb = limit(MAX_MB_ENV, EVALUATION_MAX_MB)
+        self.max_seconds = limit(MAX_SECONDS_ENV, EVALUATION_MAX_SECONDS)
+        self.what = what
+        _send(self.down, request)
+        self.started = time.monotonic()
+        self.data = bytearray()
+        self.need = 8
+
+    def wait(self, ready: bool | None = None) -> Response | None:
+        """The response when it has all come, else None after reading what `ready` says is
+        there (None: waiting up to `_POLL` for it) and checking the limits."""
+        if ready is None:
+            ready = bool(select.select([self.up], [], [], _POLL)[0])
+        what = self.what
+        if ready:
+            chunk = os.read(self.up, 1 << 20)
+            if not chunk:
+                raise BuildError(f"{what}: {self._died()}")
+            self.data += chunk
+            if self.need == 8 and len(self.data) >= 8:
+                self.need = 8 + int.from_bytes(self.data[:8], "big")
+            if len(self.data) < self.need:
+                return None
+            response = pickle.loads(bytes(self.data[8 : self.need]))
+            if isinstance(response, str):
+                raise BuildError(f"{what}: Jsonnet evaluation failed: {response}")
+            assert isinstance(response, Response)
+            return response
+        used = _resident_mb(self.pid) - self.baseline
+        spent = time.monotonic() - self.started
+        if used > self.max_mb:
+            self.stop()
+            raise BuildError(
+                f"{what}: Jsonnet evaluation used {used:,.0f} MB, above the limit of "
+                f"{self.max_mb:,} MB (${MAX_MB_ENV}); stopped"
+            )
+        if spent > self.max_seconds:
+            self.stop()
+            raise BuildError(
+                f"{what}: Jsonnet evaluation ran {spent:,.0f} s, above the limit of "
+                f"{self.max_seconds:,} s (${MAX_SECONDS_ENV}); stopped"
+            )
+        return None
 
     def _died(self) -> str:
         _, status = os.waitpid(self.pid, 0)
@@ -320,8 +336,23 @@ class _Child:
                 os.close(fd)
 
 
-_children: dict[str, _Child] = {}
+# The children by binding and slot: slot 0 serves every evaluation, slots 1... the others of a
+# batch evaluated side by side (`evaluate_many`).
+_children: dict[tuple[str, int], _Child] = {}
 _lock = threading.Lock()
+
+
+def _child(module: str, slot: int) -> _Child:
+    child = _children.get((module, slot))
+    if child is None or child.owner != os.getpid():
+        child = _children[(module, slot)] = _Child(module)
+    return child
+
+
+def _drop(module: str, slot: int, child: _Child) -> None:
+    if _children.get((module, slot)) is child:
+        del _children[(module, slot)]
+    child.stop()
 
 
 def evaluate(request: Request, what: str) -> Response:
@@ -330,25 +361,61 @@ def evaluate(request: Request, what: str) -> Response:
     if not can_spawn():
         return evaluate_here(request)
     with _lock:  # one request at a time on a child's pipes
-        child = _children.get(request.module)
-        if child is None or child.owner != os.getpid():
-            child = _children[request.module] = _Child(request.module)
+        child = _child(request.module, 0)
         try:
             return child.evaluate(request, what)
         except BaseException:  # a limit, a dead child, Ctrl-C: this child is done
-            _children.pop(request.module, None)
-            child.stop()
+            _drop(request.module, 0, child)
             raise
 
 
-def child_pid(module: str) -> int | None:
+def evaluate_many(requests: list[tuple[Request, str]]) -> list[Response]:
+    """Evaluate each (request, what) in a child of its own, side by side (the machine's cores),
+    each bounded as `evaluate` bounds one. Every evaluation is waited for; then the first (in
+    order) that failed raises, as it would evaluated one after the other. Ctrl-C stops them
+    all."""
+    if not can_spawn() or len(requests) < 2:
+        return [evaluate(request, what) for request, what in requests]
+    with _lock:
+        running: dict[int, _Child] = {}
+        results: dict[int, Response | BuildError] = {}
+        try:
+            for slot, (request, what) in enumerate(requests):
+                running[slot] = child = _child(request.module, slot)
+                child.begin(request, what)
+            while len(results) < len(requests):
+                waiting = {slot: c for slot, c in running.items() if slot not in results}
+                ready, _, _ = select.select([c.up for c in waiting.values()], [], [], _POLL)
+                for slot, child in waiting.items():
+                    try:
+                        response = child.wait(child.up in ready)
+                    except BuildError as exc:  # this child is done; the others go on
+                        _drop(requests[slot][0].module, slot, child)
+                        results[slot] = exc
+                        continue
+                    if response is not None:
+                        results[slot] = response
+        except BaseException:  # Ctrl-C, a stop signal: every child of the batch is done
+            for slot, child in running.items():
+                _drop(requests[slot][0].module, slot, child)
+            raise
+    responses: list[Response] = []
+    for slot in range(len(requests)):
+        result = results[slot]
+        if isinstance(result, BuildError):
+            raise result
+        responses.append(result)
+    return responses
+
+
+def child_pid(module: str, slot: int = 0) -> int | None:
     """The running child of a binding (for tests that stop one as a crash would)."""
-    child = _children.get(module)
+    child = _children.get((module, slot))
     return child.pid if child is not None else None
 
 
 def stop_all() -> None:
-    """Stop every child (the next evaluation forks a new one)."""
+    """Stop every child (the next evaluation starts a new one)."""
     with _lock:
         for module in list(_children):
             _children.pop(module).stop()
