@@ -2,7 +2,7 @@
 rendered again.
 
 What a build checks and renders (lint's findings and notes, every rendered file) is a function of
-its inputs: the package's code (every `.py` of `leaky_dashboards/`), the libraries it renders and
+its inputs: the package's code (every file of `leaky_dashboards/`), the libraries it renders and
 checks with (each by its files' identity, the validators by their sources, as the schema pass
 keys them), the interpreter, the tree's sources (`dashboards/`, `libsonnet/`: every entry's kind
 and content, a link's target too), `environments/`, Grafana's schemas and the Kubernetes CRDs
@@ -91,8 +91,7 @@ def key(project: Project) -> str | None:
     env += [(k, os.environ.get(k, "\0absent")) for k in ENVIRONMENT]
     digest.update(json.dumps(env).encode() + b"\0")
     try:
-        for root in (_PACKAGE,):
-            _tree(digest, root, suffix=".py")
+        _tree(digest, _PACKAGE)  # every file of the package (its code, its templates)
         for name in LIBRARIES:
             _library(digest, name)
         for name in VALIDATORS:
