@@ -48,15 +48,16 @@ HOOKS = textwrap.dedent(
                 os.kill(os.getpid(), signal.SIGKILL)
             real(*args)
         fsio.step = step
-    if os.environ.get("TEST_PAUSE_IN_LINT"):
-        from leaky_dashboards import lint
-        real_check, marker = lint.check, Path(os.environ["TEST_PAUSE_IN_LINT"])
-        def check(*args, **kwargs):
+    if os.environ.get("TEST_PAUSE_HOLDING_LOCK"):
+        # Where every build is, holding the lock (one remembered by `build_memo` lints nothing).
+        from leaky_dashboards import outputs
+        real_read, marker = outputs.read_golden, Path(os.environ["TEST_PAUSE_HOLDING_LOCK"])
+        def read_golden(*args, **kwargs):
             marker.write_text("holding the lock")
             while marker.exists():
                 time.sleep(0.05)
-            return real_check(*args, **kwargs)
-        lint.check = check
+            return real_read(*args, **kwargs)
+        outputs.read_golden = read_golden
     """
 )
 
@@ -273,9 +274,9 @@ def test_a_second_build_waits_for_the_first_then_fails_naming_it(
     checkout: Paths, hooks: Path, tmp_path: Path
 ) -> None:
     marker = tmp_path / "holding"
-    first = invoke(checkout, "build", env={"TEST_PAUSE_IN_LINT": str(marker)}, hooks=hooks)
+    first = invoke(checkout, "build", env={"TEST_PAUSE_HOLDING_LOCK": str(marker)}, hooks=hooks)
     try:
-        while not marker.exists():  # the first build holds the lock, paused in lint
+        while not marker.exists():  # the first build holds the lock, paused
             assert first.poll() is None, first.communicate()
             time.sleep(0.05)
         code, out, err = finished(
