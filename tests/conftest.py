@@ -86,6 +86,7 @@ def shared_group(item: pytest.Item) -> str | None:
     return module_of(item) if "module" in scopes.values() else None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups, and `-m` the marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The tests reading a synthetic world run last, so that the world built ahead (build_ahead)
     # is ready when they start; otherwise in the order collected.

@@ -15,7 +15,7 @@ from leaky_dashboards.project import Project
 from leaky_dashboards.verify import openmetrics, shapes, synthetic
 from leaky_dashboards.verify.synthetic import Series
 
-SHORT = synthetic.Timeline(hours=2)
+SHORT = synthetic.Timeline(hours=1)  # an hour of every series: enough for bytes and format
 
 
 @pytest.fixture(scope="module")
