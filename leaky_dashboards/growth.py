@@ -165,7 +165,8 @@ def users_table(rows: Sequence[Measured]) -> list[str]:
         cpu = " / ".join(f"{load.cpu_seconds:.2f}" for load in row.loads)
         lines.append(
             f"| {row.users:,} | {row.series:,} | {row.samples:,} | "
-            f"{_seconds(row.prepared_seconds)} | {loads} s | {cpu} s | {_mib(row.rss_bytes)} |"
+            f"{_seconds(row.prepared_seconds)}{' (raw data cached)' if row.cached else ''} | "
+            f"{loads} s | {cpu} s | {_mib(row.rss_bytes)} |"
         )
     return lines
 

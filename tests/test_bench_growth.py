@@ -22,11 +22,13 @@ def test_the_users_table_has_a_row_per_user_count_with_each_dashboards_load() ->
     rows = [
         Measured(loads, 10, 7000, 40_000_000, 300 * 2**20, 95.0),
         Measured(loads, 10_000, 60_000, 300_000_000, 900 * 2**20, 1200.0),
+        Measured(loads, 1000, 12_000, 75_000_000, 80 * 2**20, 0.25, cached=True),
     ]
     table = growth.users_table(rows)
     assert "(💼 Business Metrics)" in table[0]
     assert table[2] == "| 10 | 7,000 | 40,000,000 | 95.00 s | 0.25 s | 0.20 s | 300 MiB |"
-    assert table[3].startswith("| 10,000 | 60,000 | 300,000,000 |")
+    assert table[3].startswith("| 10,000 | 60,000 | 300,000,000 | 1200.00 s | ")
+    assert table[4].startswith("| 1,000 | 12,000 | 75,000,000 | 250 ms (raw data cached) | ")
 
 
 def test_the_query_time_of_a_tree_counts_each_variant_as_its_original() -> None:

@@ -50,6 +50,7 @@ class Measured:
     samples: int
     rss_bytes: int  # the Prometheus process' resident memory after every load
     prepared_seconds: float  # generating, backfilling and recording (little when cached)
+    cached: bool = False  # the raw blocks came from the cache (prepared: recording, copying)
 
 
 def scenario_for(users: int | None = None) -> scenarios.Scenario:
@@ -141,7 +142,9 @@ def measure_all(
             total = sum(times[key] for _, key in sent)
             loads.append(Load(dashboard.title, len(sent), total, where, times[slowest], min(cpu)))
         rss = resident_bytes(prom.process.pid)
-    return Measured(loads, scenario.world.users, blocks.series, blocks.samples, rss, prepared)
+    return Measured(
+        loads, scenario.world.users, blocks.series, blocks.samples, rss, prepared, blocks.cached
+    )
 
 
 def table(loads: list[Load], target: float = TARGET_SECONDS) -> list[str]:
