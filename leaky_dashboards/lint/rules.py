@@ -205,17 +205,32 @@ _LINE_BREAK = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _line_breaks(value: object, path: str) -> Iterator[str]:
+    """Where a one-line field of `value` holds a line break (`a.b.[0].title`), below `path`."""
+    found: list[tuple[str | int, ...]] = []
+    _breaks(value, (), found)
+    for trail in found:
+        steps = (f"[{s}]." if isinstance(s, int) else f"{s}." for s in trail[:-1])
+        yield f"{path}{''.join(steps)}{trail[-1]}"
+
+
+def _breaks(
+    value: object, trail: tuple[str | int, ...], found: list[tuple[str | int, ...]]
+) -> None:
+    """`_line_breaks`' walk: the trail (keys and indexes) of each, the text made only for those
+    found (a dashboard has thousands of values, none of them broken)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "panels":
                 continue  # each panel is checked as itself
-            if key in ONE_LINE_FIELDS and isinstance(item, str) and _LINE_BREAK.search(item):
-                yield f"{path}{key}"
-            else:
-                yield from _line_breaks(item, f"{path}{key}.")
+            if isinstance(item, str):
+                if key in ONE_LINE_FIELDS and _LINE_BREAK.search(item):
+                    found.append((*trail, key))
+            elif isinstance(item, dict | list):
+                _breaks(item, (*trail, key), found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _line_breaks(item, f"{path}[{index}].")
+            if isinstance(item, dict | list):
+                _breaks(item, (*trail, index), found)
 
 
 def one_line(ctx: Context) -> Iterator[Problem]:
