@@ -38,6 +38,24 @@ def _walk(node: Node, parents: tuple[Node, ...] = ()) -> Iterator[Walked]:
         yield from _walk(child, (*parents, node))
 
 
+# Each parsed query's walk, made once: the rules below walk every query (and `promql.parse` hands
+# the same tree for the same text); the tree is kept beside its walk, so its id is never reused.
+_WALKS: dict[int, tuple[Node, list[Walked]]] = {}
+_WALKS_KEPT = 8192
+
+
+def _walked(tree: Node) -> list[Walked]:
+    """`_walk(tree)` as a list, remembered for the process."""
+    kept = _WALKS.get(id(tree))
+    if kept is not None and kept[0] is tree:
+        return kept[1]
+    if len(_WALKS) >= _WALKS_KEPT:
+        _WALKS.clear()
+    walked = list(_walk(tree))
+    _WALKS[id(tree)] = (tree, walked)
+    return walked
+
+
 def _trees(ctx: Context) -> Iterator[tuple[Json, str, Node, str]]:
     """(panel, refId, syntax tree, text) of every target that parsed."""
     for panel, ref, query in ctx.targets:
@@ -75,7 +93,7 @@ def _unit(panel: Json) -> str:
 def _grouping(tree: Node) -> list[str]:
     """The labels of the outermost aggregation's `by`: what names the series a query returns
     (`histogram_quantile` consumes `le`)."""
-    for node, parents in _walk(tree):
+    for node, parents in _walked(tree):
         if kind(node) != "AggregateExpr":
             continue
         modifier = node.modifier
@@ -136,7 +154,7 @@ def _never_zero(node: Node) -> bool:
 
 def ratio_zero(ctx: Context) -> Iterator[Problem]:
     for panel, ref, tree, _ in _trees(ctx):
-        for node, _ in _walk(tree):
+        for node, _ in _walked(tree):
             if kind(node) == "BinaryExpr" and str(node.op) == "/":
                 number = _number(node.rhs)
                 if not (_never_zero(node.rhs) or (number is not None and number != 0)):
@@ -150,7 +168,7 @@ def ratio_zero(ctx: Context) -> Iterator[Problem]:
 
 def quantile_nan(ctx: Context) -> Iterator[Problem]:
     for panel, ref, tree, _ in _trees(ctx):
-        for node, parents in _walk(tree):
+        for node, parents in _walked(tree):
             if function(node) != "histogram_quantile":
                 continue
             outer = parents[-1] if parents else None
@@ -173,7 +191,7 @@ def counter_subtraction(ctx: Context) -> Iterator[Problem]:
     if ctx.catalog is None:
         return
     for panel, ref, tree, _ in _trees(ctx):
-        for node, _ in _walk(tree):
+        for node, _ in _walked(tree):
             if kind(node) != "BinaryExpr" or str(node.op) != "-":
                 continue
             counters = sorted(
@@ -220,7 +238,7 @@ def per_minute(ctx: Context) -> Iterator[Problem]:
 
 def zero_fallback(ctx: Context) -> Iterator[Problem]:
     for panel, ref, tree, _ in _trees(ctx):
-        for node, parents in _walk(tree):
+        for node, parents in _walked(tree):
             if function(node) == "vector" and any(_number(a) == 0 for a in node.args):
                 yield (
                     panel,
@@ -262,7 +280,7 @@ def long_window(ctx: Context) -> Iterator[Problem]:
         if query.ast is None or _target(panel, ref).get("instant"):
             continue
         longest = max(_step(panel), SHORT_WINDOW)
-        for node, _ in _walk(query.ast):
+        for node, _ in _walked(query.ast):
             if kind(node) not in ("MatrixSelector", "SubqueryExpr"):
                 continue
             variable = query.window(node.range)
