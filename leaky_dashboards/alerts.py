@@ -24,13 +24,20 @@ from .render import Dashboard
 
 ALERTS_LIBRARY = "alerts.libsonnet"
 LINKS_VAR = "alertPanelLinks"
-# Evaluated beside the library: hands the panel links to the hidden rules function.
-_ENTRY = f"(import '{ALERTS_LIBRARY}').prometheusAlerts(std.parseJson(std.extVar('{LINKS_VAR}')))\n"
-# A library from before the runbooks (an older ref that `invoke diff --base` renders) has none.
-_RUNBOOKS_ENTRY = (
+# Evaluated beside the library: hands the panel links to the hidden rules function, and makes the
+# runbooks from the same rules (one evaluation for both). A library from before the runbooks (an
+# older ref that `invoke diff --base` renders: no `runbooks`) has none; one from before
+# `runbooksOf` makes them from the links.
+_ENTRY = (
     f"local alerts = import '{ALERTS_LIBRARY}';\n"
-    "if std.objectHasAll(alerts, 'runbooks')\n"
-    f"then alerts.runbooks(std.parseJson(std.extVar('{LINKS_VAR}'))) else []\n"
+    f"local links = std.parseJson(std.extVar('{LINKS_VAR}'));\n"
+    "local rules = alerts.prometheusAlerts(links);\n"
+    "{\n"
+    "  rules: rules,\n"
+    "  runbooks: if !std.objectHasAll(alerts, 'runbooks') then []\n"
+    "            else if std.objectHasAll(alerts, 'runbooksOf') then alerts.runbooksOf(rules)\n"
+    "            else alerts.runbooks(links),\n"
+    "}\n"
 )
 
 
@@ -59,13 +66,22 @@ def panel_links(
     return links
 
 
+def _evaluated(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
+    """The rules document and the runbooks, from one evaluation (`_ENTRY`), once per library and
+    panel links (lint, the rules file and the docs all read them)."""
+    links = json.dumps(panel_links(library.value(ALERTS_LIBRARY)["panels"], dashboards))
+    if links not in library.alert_documents:
+        # Evaluated from text: no temporary file to leave behind if the build is stopped here.
+        library.alert_documents[links] = library.evaluate_text(
+            "<alerts>", _ENTRY, {LINKS_VAR: links}
+        )
+    both: dict[str, Any] = library.alert_documents[links]
+    return both
+
+
 def rules(dashboards: Sequence[Dashboard], library: Library) -> dict[str, Any]:
     """The rules document (`groups: [...]`) as Prometheus loads it."""
-    links = panel_links(library.value(ALERTS_LIBRARY)["panels"], dashboards)
-    # Evaluated from text: no temporary file to leave behind if the build is stopped here.
-    document: dict[str, Any] = library.evaluate_text(
-        "<alerts>", _ENTRY, {LINKS_VAR: json.dumps(links)}
-    )
+    document: dict[str, Any] = _evaluated(dashboards, library)["rules"]
     problems = lint(document, library.queried_catalog())
     if problems:
         raise BuildError(f"libsonnet/{ALERTS_LIBRARY}: " + "; ".join(problems))
@@ -76,10 +92,7 @@ def runbooks(dashboards: Sequence[Dashboard], library: Library) -> list[dict[str
     """One runbook per alert name, as the library builds it beside each rule: `alert`,
     `anchor` (its docs section), `means`, `checks`, `panel` (dashboard and key), `link`,
     `levels` (severity, summary, for), `dashboard_url` and `runbook_url` as the rules carry them."""
-    links = panel_links(library.value(ALERTS_LIBRARY)["panels"], dashboards)
-    result: list[dict[str, Any]] = library.evaluate_text(
-        "<runbooks>", _RUNBOOKS_ENTRY, {LINKS_VAR: json.dumps(links)}
-    )
+    result: list[dict[str, Any]] = _evaluated(dashboards, library)["runbooks"]
     return result
 
 

@@ -32,6 +32,8 @@ class Library:
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
     # The catalogs made from those values, once each (lint, docs and the alerts all read one).
     _catalogs: dict[str, Catalog] = field(default_factory=dict, repr=False)
+    # The alert rules and runbooks by their panel links (see `alerts`), evaluated once each.
+    alert_documents: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def value(self, name: str) -> Any:
         """The evaluated value of libsonnet/`name`, cached."""

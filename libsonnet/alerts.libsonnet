@@ -311,10 +311,13 @@ local sloRule(sli, severity, link) =
 
   // One runbook per alert name (its severities together), from every alert of every group, in
   // the rules' order: what docs.py writes under each anchor.
-  runbooks(links)::
+  runbooks(links):: self.runbooksOf(self.prometheusAlerts(links)),
+
+  // The runbooks of a `prometheusAlerts` document (the build evaluates both from one).
+  runbooksOf(document)::
     local alerting = [
       r
-      for g in self.prometheusAlerts(links).groups
+      for g in document.groups
       for r in g.rules
       if std.objectHas(r, 'alert')
     ];
