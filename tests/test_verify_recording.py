@@ -3,7 +3,10 @@ their expressions; a rule reading another rule's series comes in a later pass.""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +106,37 @@ def test_check_times_lie_on_the_evaluation_grid_after_the_first_hour() -> None:
     times = recording.check_times(START, END, 15)
     assert len(times) == recording.CHECK_POINTS
     assert all((t - START) % 15 == 0 and START + 3600 <= t <= END for t in times)
+
+
+HOURLY: dict[str, Any] = {
+    "groups": [
+        {
+            "name": "hourly",
+            "interval": "1h",
+            "rules": [
+                {
+                    "record": "platform:http_requests:increase1h",
+                    "expr": f"sum(increase({USERS}[1h]))",
+                }
+            ],
+        }
+    ]
+}
+
+
+def _instants(directory: Path) -> list[int]:
+    metas = [json.loads(p.read_text()) for p in directory.glob("*/meta.json")]
+    return sorted(m["minTime"] for m in metas)
+
+
+def test_an_hourly_group_is_evaluated_at_the_same_instants_in_every_build(
+    raw: backfill.Blocks,
+) -> None:
+    first = recording.ensure_recorded(raw, HOURLY, START, END, "15s")
+    assert first is not None and not first.cached
+    instants = _instants(first.directory)
+    shutil.rmtree(first.directory)  # built again, in another scratch directory
+    again = recording.ensure_recorded(raw, HOURLY, START, END, "15s")
+    assert again is not None and not again.cached
+    assert instants and _instants(again.directory) == instants
+    shutil.rmtree(again.directory)

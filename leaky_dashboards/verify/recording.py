@@ -37,6 +37,9 @@ META_FILE = "recorded.json"
 # longest SLI windows need history behind them).
 CHECK_POINTS = 6
 RELATIVE_TOLERANCE = 1e-9
+# How the passes are made, in the key: blocks made another way are not reused (2: each group's
+# file named without its scratch directory, so its evaluation instants are the same everywhere).
+BUILD = "2"
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ def ensure_recorded(
     if not groups:
         return None
     text = json.dumps(groups, sort_keys=True)
-    key = hashlib.sha256(f"{text}\0{start}\0{end}\0{scrape_interval}".encode()).hexdigest()[:16]
+    made = f"{text}\0{start}\0{end}\0{scrape_interval}\0{BUILD}"
+    key = hashlib.sha256(made.encode()).hexdigest()[:16]
     target = raw.directory.parent / f"{raw.directory.name}-{RECORDED}-{key}"
     count = sum(len(g["rules"]) for g in groups)
     if (target / META_FILE).is_file():
@@ -127,6 +131,9 @@ def load(data: Path, *directories: Path) -> None:
 
 
 def _promtool(url: str, rules: Path, start: int, end: int, interval: str, output: Path) -> None:
+    """One pass. promtool evaluates a group at an offset in its interval hashed from the group's
+    name and its file's name as given: the file is named without the (random) scratch directory,
+    run from there, so an hourly group's evaluations fall at the same instants in every build."""
     command = [
         backfill.tool("promtool"),
         "tsdb",
@@ -138,9 +145,9 @@ def _promtool(url: str, rules: Path, start: int, end: int, interval: str, output
         f"--eval-interval={interval}",
         f"--output-dir={output}",
         "--quiet",
-        str(rules),
+        rules.name,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, cwd=rules.parent, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
         raise BuildError(f"promtool rules backfill failed (exit {result.returncode}): {tail}")
