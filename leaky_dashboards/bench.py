@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .engine import CACHE_SWITCH, ENGINES, evaluate_file, evaluate_files
 from .project import Project
@@ -56,8 +57,10 @@ print(json.dumps({"seconds": seconds, "cpu": cpu() - before}))
 """
 
 
-def _build_in_child(paths: Paths, cache: str) -> tuple[float, float]:
-    """(wall, CPU) seconds of one build of `paths` in a fresh process using `cache`."""
+def run_script(script: str, root: Path, cache: str) -> dict[str, Any]:
+    """Run a measuring `script` on the tree at `root` in a fresh interpreter using the cache
+    directory `cache` (nothing an earlier build holds in memory helps it); its last line of
+    output, as JSON."""
     package_root = Path(__file__).resolve().parents[1]
     env = os.environ | {
         CACHE_ENV: cache,
@@ -66,13 +69,19 @@ def _build_in_child(paths: Paths, cache: str) -> tuple[float, float]:
         ),
     }
     out = subprocess.run(
-        [sys.executable, "-c", _BUILD, str(paths.root)],
+        [sys.executable, "-c", script, str(root)],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    measured: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def _build_in_child(paths: Paths, cache: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of one build of `paths` in a fresh process using `cache`."""
+    measured = run_script(_BUILD, paths.root, cache)
     return float(measured["seconds"]), float(measured["cpu"])
 
 

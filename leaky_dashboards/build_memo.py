@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import cache_entry
 from .settings import cache_dir, kubernetes_schema_dir
 
 if TYPE_CHECKING:
@@ -269,15 +270,10 @@ def put(digest: str, remembered: Remembered) -> None:
         else [[k, len(v)] for k, v in remembered.installed.items()],
     }
     directory = _directory()
-    target = directory / f"{digest}{SUFFIX}"
-    temporary = directory / f".{digest}.{os.getpid()}.tmp"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(json.dumps(header).encode() + b"\n" + body)
-        os.replace(temporary, target)
+        cache_entry.write(directory / f"{digest}{SUFFIX}", header, body)
         kept = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:-LIMIT]:
             old.unlink(missing_ok=True)
     except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+        pass  # an entry not written is only a slower next build

@@ -14,10 +14,6 @@ The dashboards do not change with the users, so neither do the build and the eva
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -28,7 +24,7 @@ from . import bench
 from .engine import CACHE_SWITCH, evaluate_files
 from .project import Project
 from .render import Dashboard, source_files
-from .settings import CACHE_ENV, Installation, Paths
+from .settings import Installation, Paths
 from .verify import querybench, scenarios
 from .verify.querybench import Measured
 
@@ -73,7 +69,6 @@ def _tree(root: Path, count: int) -> Paths:
 
 def dashboards_growth(counts: Sequence[int] = DASHBOARDS) -> list[DashboardGrowth]:
     installation = Installation()
-    package_root = Path(__file__).resolve().parents[1]
     rows: list[DashboardGrowth] = []
     with tempfile.TemporaryDirectory() as tmp:
         for count in counts:
@@ -86,20 +81,7 @@ def dashboards_growth(counts: Sequence[int] = DASHBOARDS) -> list[DashboardGrowt
             if len(sources) < len(source_files(Paths())):
                 rows.append(DashboardGrowth(count, evaluation, None, None, None))
                 continue
-            env = os.environ | {
-                CACHE_ENV: f"{tmp}/cache-{count}",
-                "PYTHONPATH": os.pathsep.join(
-                    filter(None, [str(package_root), os.environ.get("PYTHONPATH")])
-                ),
-            }
-            out = subprocess.run(
-                [sys.executable, "-c", _BUILD, str(paths.root)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            measured = json.loads(out.stdout.strip().splitlines()[-1])
+            measured = bench.run_script(_BUILD, paths.root, f"{tmp}/cache-{count}")
             rows.append(
                 DashboardGrowth(
                     count, evaluation, measured["cold"], measured["warm"], int(measured["rss"])

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import cache_entry
 from .limits import MAX_STACK, SOURCE_MAX_BYTES
 from .sandbox import Reads
 from .settings import cache_dir
@@ -121,12 +122,8 @@ def put(digest: str, reads: Reads, result: str) -> None:
     header = {"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest(), "reads": reads}
     variant = hashlib.sha256(json.dumps(reads).encode()).hexdigest()[:16]
     directory = _directory()
-    target = directory / f"{digest}-{variant}{SUFFIX}"
-    temporary = directory / f".{digest}-{variant}.{os.getpid()}.tmp"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(json.dumps(header).encode() + b"\n" + body)
-        os.replace(temporary, target)
+        cache_entry.write(directory / f"{digest}-{variant}{SUFFIX}", header, body)
         for old in _entries(digest)[VARIANTS:]:
             old.unlink(missing_ok=True)
         kept = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
@@ -135,5 +132,4 @@ def put(digest: str, reads: Reads, result: str) -> None:
         for stale in directory.glob("*.json"):  # entries of the cache's first format
             stale.unlink(missing_ok=True)
     except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+        pass  # an entry not written is only a slower next evaluation
