@@ -77,6 +77,7 @@ def test_added_and_removed_rules_are_shown_whole_and_a_recording_rule_by_its_nam
     assert "| `annotations.summary` | `Instance {{ $labels.instance }} of" in removed
     added = text.split("#### job:up:min: added", 1)[1]
     assert "```promql\nmin by (job) (up)\n```" in added
+    assert "| field | value |" not in added.split("####", 1)[0]  # nothing but its expression
 
 
 def test_a_provisioning_change_is_shown_field_by_field() -> None:

@@ -518,6 +518,9 @@ def _whole_rule(rule: Rule) -> list[str]:
         values = rule.model.get(group)
         if isinstance(values, dict):
             rows += [(f"{group}.{k}", md.code(str(v))) for k, v in values.items()]
+    # A recording rule without labels has nothing but its expression: no empty table.
+    if not rows:
+        return lines
     return lines + md.table(["field", "value"], [(md.code(k), v) for k, v in rows])
 
 
