@@ -65,6 +65,9 @@ def test_a_changed_recording_rule_lists_the_panels_and_alerts_reading_its_series
     assert "🚀 Executive Overview › " in line
     assert "alert LeakyTokensErrorRateHigh (warning)" in line
     assert f"record {RATE}" not in line  # itself
+    # Each reader once, though the rules ship twice (provisioning and the PrometheusRule).
+    readers = line.split(": read by ", 1)[1].split(", ")
+    assert len(readers) == len(set(readers)), readers
 
 
 def test_a_changed_window_lists_every_query_it_drives_in_one_line() -> None:

@@ -69,7 +69,8 @@ def impact(
         exprs = old_exprs if change.new is None else new_exprs
         pattern = re.compile(rf"(?<![\w:]){re.escape(name)}(?![\w:])")
         readers = [who for who, expr in exprs if pattern.search(expr) and who != f"record {name}"]
-        found.readers[change.rule.label] = readers
+        # Once each: the rules ship in more than one file, a panel may read it in two targets.
+        found.readers[change.rule.label] = list(dict.fromkeys(readers))
     for who, old, new in _changed_queries(dashboards, rules):
         pair = _window_change(old, new)
         if pair is not None:
