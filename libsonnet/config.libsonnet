@@ -57,6 +57,8 @@ local fixed = std.get(overrides, 'selectors', {});
     values: fixed,
     labels: std.objectFields(fixed),
     matchers: [label + '="' + fixed[label] + '"' for label in self.labels],
+    // The scope labels as the metrics catalog lists a series' labels (label → its values).
+    catalogLabels: { [label]: [fixed[label]] for label in self.labels },
     // `labels` and then every scope label `labels` lacks: a rule's `by (...)`.
     keep(labels):: labels + [label for label in self.labels if !std.member(labels, label)],
   },

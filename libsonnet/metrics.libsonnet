@@ -19,8 +19,7 @@ local config = import 'config.libsonnet';
 
 // Scrape labels on every series, and Micrometer's common tag on every series a service exports.
 // An environment's scope labels (config.scope: `cluster`) are target labels: on every series too.
-local scope = config.scope;
-local scrape = { job: services, instance: null } + { [label]: [scope.values[label]] for label in scope.labels };
+local scrape = { job: services, instance: null } + config.scope.catalogLabels;
 local micrometer = scrape { application: services };
 
 local metric(type, owners, labels={}) = {

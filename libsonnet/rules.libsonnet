@@ -74,11 +74,10 @@ local groups = [
 // buckets.
 local services = metrics.series.http_server_requests_seconds_count.services;
 // An environment's scope labels (config.scope) are kept by every rule: on its series too.
-local scope = { [label]: [config.scope.values[label]] for label in config.scope.labels };
 local described(name, owners) = {
   type: 'recorded',
   services: owners,
-  labels: { application: owners } + scope + (if std.startsWith(name, 'application_le:') then { le: null } else {}),
+  labels: { application: owners } + config.scope.catalogLabels + (if std.startsWith(name, 'application_le:') then { le: null } else {}),
 };
 // The token series: the raw counter's labels, less `userId` (a counter still), or only the
 // user and provider.
@@ -90,7 +89,7 @@ local tokenSeries = {
   [rec.userTokens]: {
     type: 'recorded',
     services: consume.services,
-    labels: { userId: null, provider: consume.labels.provider } + scope,
+    labels: { userId: null, provider: consume.labels.provider } + config.scope.catalogLabels,
   },
 };
 
