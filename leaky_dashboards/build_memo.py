@@ -32,11 +32,12 @@ import os
 import shutil
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache_entry
+from .limits import SOURCE_MAX_BYTES
 from .settings import cache_dir, kubernetes_schema_dir
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ def key(project: Project) -> str | None:
     env += [(k, os.environ.get(k, "\0absent")) for k in ENVIRONMENT]
     digest.update(json.dumps(env).encode() + b"\0")
     try:
-        _tree(digest, _PACKAGE)  # every file of the package (its code, its templates)
+        # Every file of the package (its code, its templates), bytecode aside.
+        _tree(digest, _PACKAGE, skip=("__pycache__",))
         for name in LIBRARIES:
             _library(digest, name)
         for name in VALIDATORS:
@@ -103,8 +105,11 @@ def key(project: Project) -> str | None:
                 "utf-8", "surrogateescape"
             )
         )
+        # The sources are a pull request's: only what the sandbox could read is hashed (nothing
+        # outside the project, no loop, no file above a source's limit); else no memo.
+        confine = _Confined(os.path.realpath(paths.root))
         for root in (paths.dashboards, paths.libsonnet, paths.root / "environments"):
-            _tree(digest, root)
+            _tree(digest, root, confine=confine)
         for root, suffix in ((paths.schemas, ".json"), (kubernetes_schema_dir(), ".yaml")):
             _tree(digest, root, suffix=suffix, recurse=False)
     except _Unfit:
@@ -146,12 +151,35 @@ def _sources(digest: Any, name: str) -> None:
     _tree(digest, Path(spec.origin).parent, suffix=".py", recurse=False)
 
 
-def _tree(digest: Any, root: Path, *, suffix: str = "", recurse: bool = True) -> None:
-    """Every entry under `root` (those ending in `suffix`): its relative name, kind and content
-    (a link: its target and what it leads to)."""
-    digest.update(f"tree\0{root}\0{os.path.realpath(root)}\0".encode("utf-8", "surrogateescape"))
+@dataclass
+class _Confined:
+    """Where a source tree's links may lead, and the directories it has walked (a link back to
+    one of them is a loop)."""
+
+    root: str
+    seen: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _tree(
+    digest: Any,
+    root: Path,
+    *,
+    suffix: str = "",
+    recurse: bool = True,
+    skip: tuple[str, ...] = (),
+    confine: _Confined | None = None,
+) -> None:
+    """Every entry under `root` (those ending in `suffix`, but the directories named in `skip`):
+    its relative name, kind and content (a link: its target and what it leads to)."""
+    real = os.path.realpath(root)
+    digest.update(f"tree\0{root}\0{real}\0".encode("utf-8", "surrogateescape"))
     try:
         names = sorted(os.listdir(root))
+        if confine is not None:
+            here = os.stat(root)
+            if (here.st_dev, here.st_ino) in confine.seen:
+                raise _Unfit
+            confine.seen.add((here.st_dev, here.st_ino))
     except FileNotFoundError:
         digest.update(b"absent\0")
         return
@@ -167,7 +195,10 @@ def _tree(digest: Any, root: Path, *, suffix: str = "", recurse: bool = True) ->
             raise _Unfit from None
         link = ""
         if stat.S_ISLNK(mode):
-            link = f"link\0{os.readlink(path)}\0{os.path.realpath(path)}\0"
+            target = os.path.realpath(path)
+            if confine is not None and os.path.commonpath([confine.root, target]) != confine.root:
+                raise _Unfit
+            link = f"link\0{os.readlink(path)}\0{target}\0"
             try:
                 mode = os.stat(path).st_mode
             except FileNotFoundError:
@@ -176,15 +207,17 @@ def _tree(digest: Any, root: Path, *, suffix: str = "", recurse: bool = True) ->
             except OSError:
                 raise _Unfit from None
         if stat.S_ISDIR(mode):
-            if recurse and name != "__pycache__":
+            if recurse and name not in skip:
                 digest.update(f"{name}\0{link}directory\0".encode("utf-8", "surrogateescape"))
-                _tree(digest, path, suffix=suffix)
+                _tree(digest, path, suffix=suffix, skip=skip, confine=confine)
             continue
         if not name.endswith(suffix):
             continue
         if not stat.S_ISREG(mode):
             raise _Unfit
         try:
+            if confine is not None and os.stat(path).st_size > SOURCE_MAX_BYTES:
+                raise _Unfit
             content = path.read_bytes()
         except OSError:
             raise _Unfit from None

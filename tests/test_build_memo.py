@@ -16,6 +16,7 @@ import pytest
 
 from leaky_dashboards import build, build_memo, engine
 from leaky_dashboards.errors import DriftError
+from leaky_dashboards.limits import SOURCE_MAX_BYTES
 from leaky_dashboards.lint import LintError
 from leaky_dashboards.project import Project
 from leaky_dashboards.settings import Installation, Paths
@@ -69,6 +70,7 @@ def test_an_unchanged_tree_is_remembered_with_the_same_lines_and_outputs(
         raise AssertionError("a remembered build evaluates nothing")
 
     monkeypatch.setattr(engine, "_run", no_evaluation)
+    monkeypatch.setattr(engine, "_run_many", no_evaluation)
     assert _lines(tree) == first
     assert checks == ["checked"]
     assert _outputs(tree) == written
@@ -84,6 +86,12 @@ def _environment_edit(tree: Paths) -> None:
     path.write_text(path.read_text() + "# edited\n")
 
 
+def _bytecode_named_source(tree: Paths) -> None:
+    # A directory the package's bytecode would be skipped by, but in the sources: read by them.
+    (tree.libsonnet / "__pycache__").mkdir()
+    (tree.libsonnet / "__pycache__" / "unused.libsonnet").write_text("{a:1}\n")
+
+
 def _golden_edit(tree: Paths) -> None:
     path = tree.golden / "docs" / "dashboards.md"
     path.write_bytes(path.read_bytes() + b"\nedited\n")
@@ -94,6 +102,7 @@ def _golden_edit(tree: Paths) -> None:
     [
         (_unformatted_unused_source, LintError),  # read by the formatter alone
         (_environment_edit, None),  # a comment: the same summary
+        (_bytecode_named_source, None),  # read by no evaluation, hashed all the same
     ],
 )
 def test_a_changed_input_is_built_anew(
@@ -167,6 +176,31 @@ def test_an_edited_entry_is_not_believed(tree: Paths, cache: Path, checks: list[
 def test_a_tree_with_a_special_file_is_never_remembered(tree: Paths, cache: Path) -> None:
     assert build_memo.key(Project(tree)) is not None
     os.mkfifo(tree.libsonnet / "pipe.libsonnet")
+    assert build_memo.key(Project(tree)) is None
+
+
+def _link_out(tree: Paths, outside: Path) -> None:
+    (tree.dashboards / "elsewhere").symlink_to(outside)
+
+
+def _loop(tree: Paths, outside: Path) -> None:
+    (tree.libsonnet / "loop").symlink_to(tree.libsonnet)
+
+
+def _oversized(tree: Paths, outside: Path) -> None:
+    (tree.libsonnet / "big.txt").write_bytes(b"x" * (SOURCE_MAX_BYTES + 1))
+
+
+@pytest.mark.parametrize("change", [_link_out, _loop, _oversized])
+def test_a_source_tree_the_sandbox_would_not_read_whole_is_never_remembered(
+    tree: Paths, tmp_path_factory: pytest.TempPathFactory, change: Callable[[Paths, Path], None]
+) -> None:
+    """A link out of the project, a loop or a file above a source's limit: nothing the memo may
+    vouch for (nor spend time and memory hashing); the build reads the tree itself."""
+    outside = tmp_path_factory.mktemp("outside")  # the tree is its own tmp_path
+    (outside / "secret.libsonnet").write_text("{}\n")
+    assert build_memo.key(Project(tree)) is not None
+    change(tree, outside)
     assert build_memo.key(Project(tree)) is None
 
 
