@@ -118,7 +118,10 @@ def _run_many(
         )
         for i in missing
     ]
-    responses = _evaluate_many(requests, default_file)
+    # A limit's error names what was evaluated: the caller's file, else the entry's name.
+    responses = _evaluate_many(
+        [(r, default_file or entries[i][0]) for r, i in zip(requests, missing, strict=True)]
+    )
     for i, response in zip(missing, responses, strict=True):
         if response.result is None:
             error = parse_error(
@@ -141,14 +144,14 @@ def _run_many(
     return [r for r in results if r is not None]
 
 
-def _evaluate_many(requests: list[worker.Request], what: str) -> list[worker.Response]:
-    """The evaluations, in the engine's child process (see `worker`), side by side when more
-    than one."""
+def _evaluate_many(requests: list[tuple[worker.Request, str]]) -> list[worker.Response]:
+    """The evaluations (each with what it evaluates, for its errors), in the engine's child
+    process (see `worker`), side by side when more than one."""
     if len(requests) == 1:
-        return [_evaluate(requests[0], what)]
+        return [_evaluate(*requests[0])]
     from . import worker
 
-    return worker.evaluate_many([(request, what) for request in requests])
+    return worker.evaluate_many(requests)
 
 
 def _evaluate(request: worker.Request, what: str) -> worker.Response:

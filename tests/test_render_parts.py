@@ -72,7 +72,9 @@ def test_a_part_above_the_memory_limit_is_stopped_and_the_next_build_works(
     bomb = "std.toString(std.length(std.makeArray(20000000, function(i) [i])))"
     last.write_text(good.replace("title: super.title", f"description: {bomb}, title: super.title"))
     monkeypatch.setenv("LEAKY_JSONNET_MAX_MB", "300")
-    with pytest.raises(BuildError, match=r"Jsonnet evaluation used .* MB, above the limit"):
+    with pytest.raises(
+        BuildError, match=r"/dashboards: Jsonnet evaluation used .* MB, above the limit"
+    ):
         compile_all(many, installation, "go")
     assert worker.child_pid("_gojsonnet", 1) is None  # that part's child is gone
     last.write_text(good)
