@@ -250,17 +250,10 @@ def get(digest: str) -> Remembered | None:
 
 
 def _parse(digest: str, content: bytes) -> Remembered | None:
-    header, newline, body = content.partition(b"\n")
-    if not newline:
+    entry = cache_entry.parse(content, FORMAT)
+    if entry is None or entry[0].get("key") != digest:
         return None
-    try:
-        meta: Any = json.loads(header)
-    except ValueError:
-        return None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != digest:
-        return None
-    if meta.get("sha256") != hashlib.sha256(body).hexdigest():
-        return None
+    meta, body = entry
     try:
         lines = [str(line) for line in meta["lines"]]
         counts = int(meta["dashboards"]), int(meta["panels"])
@@ -290,10 +283,8 @@ def _files(listing: Any, body: bytes, offset: int) -> tuple[dict[str, bytes], in
 def put(digest: str, remembered: Remembered) -> None:
     parts = [*remembered.files.values(), *(remembered.installed or {}).values()]
     body = b"".join(parts)
-    header = {
-        "format": FORMAT,
+    meta = {
         "key": digest,
-        "sha256": hashlib.sha256(body).hexdigest(),
         "lines": remembered.lines,
         "dashboards": remembered.dashboards,
         "panels": remembered.panels,
@@ -304,9 +295,7 @@ def put(digest: str, remembered: Remembered) -> None:
     }
     directory = _directory()
     try:
-        cache_entry.write(directory / f"{digest}{SUFFIX}", header, body)
-        kept = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
-        for old in kept[:-LIMIT]:
-            old.unlink(missing_ok=True)
+        cache_entry.write(directory / f"{digest}{SUFFIX}", FORMAT, meta, body)
+        cache_entry.evict(directory, f"*{SUFFIX}", LIMIT)
     except OSError:
         pass  # an entry not written is only a slower next build

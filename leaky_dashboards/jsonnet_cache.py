@@ -25,7 +25,6 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from . import cache_entry
 from .limits import MAX_STACK, SOURCE_MAX_BYTES
@@ -70,17 +69,13 @@ def _entries(digest: str) -> list[Path]:
 
 def _parse(content: bytes) -> tuple[Reads, str] | None:
     """An entry's reads and result, None unless it is whole and its hash holds."""
-    header, newline, body = content.partition(b"\n")
-    if not newline:
+    entry = cache_entry.parse(content, FORMAT)
+    if entry is None:
         return None
+    meta, body = entry
     try:
-        meta: Any = json.loads(header)
         result = body.decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        return None
-    if meta.get("sha256") != hashlib.sha256(body).hexdigest():
+    except UnicodeDecodeError:
         return None
     reads = meta.get("reads")
     if not isinstance(reads, list) or not all(
@@ -119,16 +114,13 @@ def get(digest: str, unchanged: Callable[[Reads], bool]) -> str | None:
 
 def put(digest: str, reads: Reads, result: str) -> None:
     body = result.encode("utf-8")
-    header = {"format": FORMAT, "sha256": hashlib.sha256(body).hexdigest(), "reads": reads}
     variant = hashlib.sha256(json.dumps(reads).encode()).hexdigest()[:16]
     directory = _directory()
     try:
-        cache_entry.write(directory / f"{digest}-{variant}{SUFFIX}", header, body)
+        cache_entry.write(directory / f"{digest}-{variant}{SUFFIX}", FORMAT, {"reads": reads}, body)
         for old in _entries(digest)[VARIANTS:]:
             old.unlink(missing_ok=True)
-        kept = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
-        for old in kept[:-LIMIT]:
-            old.unlink(missing_ok=True)
+        cache_entry.evict(directory, f"*{SUFFIX}", LIMIT)
         for stale in directory.glob("*.json"):  # entries of the cache's first format
             stale.unlink(missing_ok=True)
     except OSError:

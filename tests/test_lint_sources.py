@@ -109,5 +109,6 @@ def test_an_edited_formatter_memo_entry_is_not_believed(
     memo = sourcefmt.Memo(sourcefmt.find_binary() or "")
     key = sourcefmt._files_key(files, None)
     entry = memo.directory / memo._key(key)
-    entry.write_text(json.dumps(["0" * 64, "formatted"]))
+    header = {"format": sourcefmt.MEMO_FORMAT, "sha256": "0" * 64, "key": entry.name}
+    entry.write_text(json.dumps(header) + "\nformatted")
     assert sourcefmt.check(files).unformatted == [changed]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .. import cache_entry
 from ..settings import cache_dir
 from .rule import Rule
 
@@ -58,7 +58,7 @@ def sources(*directories: Path) -> list[Path]:
 
 
 MEMO_DIR = "jsonnetfmt"
-MEMO_FORMAT = "leaky-jsonnetfmt-memo 1"
+MEMO_FORMAT = "leaky-jsonnetfmt-memo 2"
 MEMO_LIMIT = 200  # entries kept (the most recently used)
 
 
@@ -85,40 +85,31 @@ class Memo:
         key = self._key(what)
         entry = self.directory / key
         try:
-            data = json.loads(entry.read_bytes())
-        except (OSError, ValueError):
+            content = entry.read_bytes()
+        except OSError:
             return None
-        if not isinstance(data, list) or len(data) != 2 or not isinstance(data[1], str):
-            return None
-        if data[0] != _seal(key, data[1]):
+        parsed = cache_entry.parse(content, MEMO_FORMAT)
+        try:
+            value = None if parsed is None or parsed[0].get("key") != key else parsed[1].decode()
+        except UnicodeDecodeError:
+            value = None
+        if value is None:
             with contextlib.suppress(OSError):
                 entry.unlink()
             return None
         with contextlib.suppress(OSError):
             os.utime(entry)  # just used: kept longest
-        return data[1]
+        return value
 
     def put(self, what: str, value: str) -> None:
         if not self.identity:
             return
         key = self._key(what)
-        temporary = self.directory / f".{key}.{os.getpid()}.tmp"
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps([_seal(key, value), value]), encoding="utf-8")
-            os.replace(temporary, self.directory / key)
-            entries = [p for p in self.directory.iterdir() if not p.name.startswith(".")]
-            if len(entries) > MEMO_LIMIT:
-                entries.sort(key=lambda p: p.stat().st_mtime_ns)
-                for old in entries[:-MEMO_LIMIT]:
-                    old.unlink(missing_ok=True)
+            cache_entry.write(self.directory / key, MEMO_FORMAT, {"key": key}, value.encode())
+            cache_entry.evict(self.directory, "[!.]*", MEMO_LIMIT)
         except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
-
-
-def _seal(key: str, value: str) -> str:
-    return hashlib.sha256(f"{key}\0{value}".encode()).hexdigest()
+            pass  # not remembered: the next run asks the formatter again
 
 
 def _files_key(files: list[Path], contents: Mapping[Path, bytes] | None) -> str:
