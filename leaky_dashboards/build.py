@@ -20,23 +20,16 @@ from .project import Project
 if TYPE_CHECKING:
     from . import environments
     from .changes import Change
-    from .render import Dashboard
 
 
 @dataclass
 class BuildResult:
-    project: Project  # the reviewed rendering's (golden/'s) project
     files: dict[str, bytes]
     changes: list[Change]
     dashboard_count: int
     panel_count: int
     written: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-    @property
-    def dashboards(self) -> list[Dashboard]:
-        """The compiled dashboards (a remembered build compiles them only when asked)."""
-        return self.project.dashboards
 
 
 def run(
@@ -85,7 +78,7 @@ def _run(
     files = remembered.files
     installed = files if remembered.installed is None else remembered.installed
     changes = _changes(files, outputs.read_golden(paths, repair=update), update)
-    result = BuildResult(reviewed, files, changes, remembered.dashboards, remembered.panels)
+    result = BuildResult(files, changes, remembered.dashboards, remembered.panels)
     for change in changes:
         for line in change.lines():
             echo(line)

@@ -248,7 +248,6 @@ class _Child:
         os.close(up_write)
         self.pid, self.owner = pid, os.getpid()
         # Nothing is shared with this process: the whole child counts.
-        self.baseline = 0.0
         self.alive, self.closed = True, False
 
     def evaluate(self, request: Request, what: str) -> Response:
@@ -287,7 +286,7 @@ class _Child:
                 raise BuildError(f"{what}: Jsonnet evaluation failed: {response}")
             assert isinstance(response, Response)
             return response
-        used = _resident_mb(self.pid) - self.baseline
+        used = _resident_mb(self.pid)
         spent = time.monotonic() - self.started
         if used > self.max_mb:
             self.stop()
